@@ -1,0 +1,165 @@
+//! Settings: the commented defaults in `config/default.toml` (compiled in), an optional file
+//! named by `HXGW_CONFIG`, then `HXGW__SECTION__KEY` environment variables; validated at start.
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+    pub audit: AuditSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    pub body_limit_bytes: usize,
+    pub image_body_limit_bytes: usize,
+    pub request_timeout_ms: u64,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// From `DATABASE_URL`; required by every command but `sign`.
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub timestamp_window_secs: i64,
+    pub default_rate_limit_per_hour: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditSettings {
+    pub queue_capacity: usize,
+    pub batch_size: usize,
+}
+
+impl Settings {
+    /// Loads and validates the settings from the process environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Toml::string(DEFAULTS));
+        if let Ok(path) = std::env::var("HXGW_CONFIG") {
+            if !std::path::Path::new(&path).exists() {
+                anyhow::bail!("HXGW_CONFIG names {path}, which does not exist");
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        let fig = fig
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(Env::prefixed("HXGW__").split("__"));
+        Self::from_figment(fig)
+    }
+
+    /// The compiled-in defaults alone, ignoring the environment (tests build on these).
+    pub fn defaults() -> anyhow::Result<Self> {
+        Self::from_figment(Figment::from(Toml::string(DEFAULTS)))
+    }
+
+    fn from_figment(fig: Figment) -> anyhow::Result<Self> {
+        let s: Settings = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let mut problems = Vec::new();
+        if self.server.body_limit_bytes < 1024 {
+            problems.push("server.body_limit_bytes must be at least 1024");
+        }
+        if self.server.image_body_limit_bytes < self.server.body_limit_bytes {
+            problems.push("server.image_body_limit_bytes must be ≥ server.body_limit_bytes");
+        }
+        if self.server.request_timeout_ms == 0 {
+            problems.push("server.request_timeout_ms must be > 0");
+        }
+        if self.database.max_connections == 0 {
+            problems.push("database.max_connections must be > 0");
+        }
+        if self.database.acquire_timeout_ms == 0 {
+            problems.push("database.acquire_timeout_ms must be > 0");
+        }
+        if !(1..=86_400).contains(&self.auth.timestamp_window_secs) {
+            problems.push("auth.timestamp_window_secs must be between 1 and 86400");
+        }
+        if self.auth.default_rate_limit_per_hour <= 0 {
+            problems.push("auth.default_rate_limit_per_hour must be > 0");
+        }
+        if self.audit.queue_capacity == 0 || self.audit.batch_size == 0 {
+            problems.push("audit.queue_capacity and audit.batch_size must be > 0");
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!("invalid configuration: {}", problems.join("; "))
+        }
+    }
+
+    /// The database URL, or a message saying how to provide one.
+    pub fn database_url(&self) -> anyhow::Result<&SecretString> {
+        self.database.url.as_ref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "DATABASE_URL is not set (or use scripts/serve, which starts a local PostgreSQL)"
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_in_defaults_are_valid() {
+        let s = Settings::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        assert_eq!(s.server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.auth.timestamp_window_secs, 600);
+        assert_eq!(s.auth.default_rate_limit_per_hour, 10_000);
+        assert!(s.database.url.is_none());
+    }
+
+    #[test]
+    fn environment_style_overrides_are_validated() {
+        let fig = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[auth]\ntimestamp_window_secs = 0"));
+        let err = Settings::from_figment(fig).unwrap_err().to_string();
+        assert!(err.contains("auth.timestamp_window_secs"), "{err}");
+
+        let fig =
+            Figment::from(Toml::string(DEFAULTS)).merge(Toml::string("[server]\nbind = \"nope\""));
+        let err = Settings::from_figment(fig).unwrap_err().to_string();
+        assert!(err.contains("bind"), "{err}");
+    }
+}

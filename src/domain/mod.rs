@@ -1,0 +1,6 @@
+//! Plain types and rules of the gateway: no HTTP, no SQL. Everything here is unit-tested.
+
+pub mod base_data;
+pub mod client;
+pub mod rules;
+pub mod validation;
