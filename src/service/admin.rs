@@ -1,0 +1,288 @@
+//! Administration use cases behind the CLI: identities, ops tokens, the demo setup.
+
+use super::ServiceError;
+use crate::auth::secrets::{self, MasterKey};
+use crate::domain::client::ClientKind;
+use crate::domain::rules;
+use crate::store::{self, clients::ClientChange, PgPool};
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+
+/// An identity as administrators see it; `secret` only where the command reveals it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientView {
+    pub id: i64,
+    pub kind: String,
+    pub create_by: String,
+    pub data_source: String,
+    pub name: Option<String>,
+    pub callback_url: Option<String>,
+    pub status: String,
+    pub rate_limit_per_hour: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl From<store::clients::ClientRow> for ClientView {
+    fn from(r: store::clients::ClientRow) -> Self {
+        Self {
+            id: r.id,
+            kind: r.kind,
+            create_by: r.create_by,
+            data_source: r.data_source,
+            name: r.name,
+            callback_url: r.callback_url,
+            status: r.status,
+            rate_limit_per_hour: r.rate_limit_per_hour,
+            created_at: r.created_at,
+            secret: None,
+        }
+    }
+}
+
+pub struct NewClientInput {
+    pub kind: ClientKind,
+    pub create_by: String,
+    pub data_source: String,
+    pub name: Option<String>,
+    pub secret: Option<String>,
+    pub callback_url: Option<String>,
+    pub rate_limit_per_hour: Option<i32>,
+}
+
+fn invalid(what: &str, reason: String) -> ServiceError {
+    let mut e = crate::domain::validation::FieldErrors::default();
+    e.invalid(what, reason);
+    ServiceError::Invalid(e)
+}
+
+/// Checks a callback URL: absolute http(s) with a host. Where it may point is checked at delivery.
+pub fn check_callback_url(u: &str) -> Result<(), ServiceError> {
+    let parsed = url::Url::parse(u).map_err(|e| invalid("callback-url", e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(invalid(
+            "callback-url",
+            "must be an absolute http:// or https:// URL".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates an identity and returns it with its secret (generated when not given).
+pub async fn add_client(
+    pool: &PgPool,
+    key: &MasterKey,
+    input: NewClientInput,
+) -> Result<ClientView, ServiceError> {
+    let create_by = rules::code(input.create_by).map_err(|r| invalid("create-by", r))?;
+    let data_source = rules::code(input.data_source).map_err(|r| invalid("data-source", r))?;
+    if let Some(u) = &input.callback_url {
+        check_callback_url(u)?;
+    }
+    if matches!(input.rate_limit_per_hour, Some(n) if n <= 0) {
+        return Err(invalid("rate-limit", "must be > 0".into()));
+    }
+    let secret = match input.secret {
+        // Secrets issued by earlier systems are imported as they are, short ones included.
+        Some(s) if s.is_empty() || s.trim() != s => {
+            return Err(invalid(
+                "secret",
+                "must be non-empty without surrounding white space".into(),
+            ))
+        }
+        Some(s) => s,
+        None => secrets::generate_secret(),
+    };
+    let enc = key.encrypt(&secret);
+    let mut conn = pool.acquire().await?;
+    let row = store::clients::insert(
+        &mut conn,
+        &store::clients::NewClient {
+            kind: input.kind.as_str(),
+            create_by: &create_by,
+            data_source: &data_source,
+            name: input.name.as_deref(),
+            secret_enc: &enc,
+            callback_url: input.callback_url.as_deref(),
+            rate_limit_per_hour: input.rate_limit_per_hour,
+        },
+    )
+    .await
+    .map_err(|e| {
+        if store::is_unique_violation(&e, "clients_identity_key") {
+            ServiceError::Conflict(format!(
+                "identity createBy={create_by} dataSource={data_source} already exists"
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    let mut view = ClientView::from(row);
+    view.secret = Some(secret);
+    Ok(view)
+}
+
+pub async fn list_clients(pool: &PgPool) -> Result<Vec<ClientView>, ServiceError> {
+    Ok(store::clients::list(pool)
+        .await?
+        .into_iter()
+        .map(ClientView::from)
+        .collect())
+}
+
+/// Applies a change to an identity, or says there is no such identity.
+pub async fn change_client(
+    pool: &PgPool,
+    create_by: &str,
+    data_source: &str,
+    change: ClientChange<'_>,
+) -> Result<ClientView, ServiceError> {
+    if let Some(Some(u)) = change.callback_url {
+        check_callback_url(u)?;
+    }
+    store::clients::update(pool, create_by, data_source, &change)
+        .await?
+        .map(ClientView::from)
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "no identity createBy={create_by} dataSource={data_source}"
+            ))
+        })
+}
+
+/// Replaces an identity's secret; the old one stops working at once.
+pub async fn rotate_secret(
+    pool: &PgPool,
+    key: &MasterKey,
+    create_by: &str,
+    data_source: &str,
+    secret: Option<String>,
+) -> Result<ClientView, ServiceError> {
+    let secret = secret.unwrap_or_else(secrets::generate_secret);
+    let enc = key.encrypt(&secret);
+    let change = ClientChange {
+        secret_enc: Some(&enc),
+        ..Default::default()
+    };
+    let mut view = change_client(pool, create_by, data_source, change).await?;
+    view.secret = Some(secret);
+    Ok(view)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Issues an ops bearer token; it is shown once and only its hash is kept.
+pub async fn add_token(pool: &PgPool, name: &str) -> Result<TokenView, ServiceError> {
+    let name = rules::code(name.to_string()).map_err(|r| invalid("name", r))?;
+    let token = secrets::generate_ops_token();
+    let row = store::tokens::insert(pool, &name, &secrets::hash_token(&token))
+        .await
+        .map_err(|e| {
+            if store::is_unique_violation(&e, "ops_tokens_name_key") {
+                ServiceError::Conflict(format!("a token named {name} already exists"))
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(TokenView {
+        id: row.id,
+        name: row.name,
+        status: row.status,
+        created_at: row.created_at,
+        token: Some(token),
+    })
+}
+
+pub async fn list_tokens(pool: &PgPool) -> Result<Vec<TokenView>, ServiceError> {
+    Ok(store::tokens::list(pool)
+        .await?
+        .into_iter()
+        .map(|r| TokenView {
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            created_at: r.created_at,
+            token: None,
+        })
+        .collect())
+}
+
+pub async fn set_token_status(pool: &PgPool, name: &str, active: bool) -> Result<(), ServiceError> {
+    let status = if active { "active" } else { "disabled" };
+    if store::tokens::set_status(pool, name, status).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(format!("no token named {name}")))
+    }
+}
+
+/// The demo identities `scripts/serve` creates: (kind, createBy, dataSource, name).
+pub const DEMO_CLIENTS: [(ClientKind, &str, &str, &str); 3] = [
+    (ClientKind::Customer, "DEMO", "DEMO-ERP", "Demo customer"),
+    (
+        ClientKind::Carrier,
+        "DEMO-CARRIER",
+        "DEMO-TMS",
+        "Demo carrier",
+    ),
+    (ClientKind::Device, "DEMO-DWS", "DWS-01", "Demo DWS scanner"),
+];
+pub const DEMO_CALLBACK: &str = "http://127.0.0.1:9999/hongxun/callback";
+pub const DEMO_TOKEN: &str = "demo-ops";
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoSetup {
+    pub clients: Vec<ClientView>,
+    pub ops_token: TokenView,
+}
+
+/// Creates the demo identities when missing (reusing existing ones and their secrets)
+/// and issues a fresh demo ops token, since stored tokens cannot be shown again.
+pub async fn ensure_demo(pool: &PgPool, key: &MasterKey) -> Result<DemoSetup, ServiceError> {
+    let mut clients = Vec::new();
+    for (kind, create_by, data_source, name) in DEMO_CLIENTS {
+        let view = match store::clients::find_by_identity(pool, create_by, data_source).await? {
+            Some(row) => {
+                let secret = key
+                    .decrypt(&row.secret_enc)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let mut v = ClientView::from(row);
+                v.secret = Some(secret.expose_secret().to_string());
+                v
+            }
+            None => {
+                add_client(
+                    pool,
+                    key,
+                    NewClientInput {
+                        kind,
+                        create_by: create_by.into(),
+                        data_source: data_source.into(),
+                        name: Some(name.into()),
+                        secret: None,
+                        callback_url: (kind == ClientKind::Customer).then(|| DEMO_CALLBACK.into()),
+                        rate_limit_per_hour: None,
+                    },
+                )
+                .await?
+            }
+        };
+        clients.push(view);
+    }
+    store::tokens::delete(pool, DEMO_TOKEN).await?;
+    let ops_token = add_token(pool, DEMO_TOKEN).await?;
+    Ok(DemoSetup { clients, ops_token })
+}

@@ -1,0 +1,53 @@
+//! The `api_requests` audit log, written in batches.
+
+use super::PgPool;
+
+/// One API call as the audit log keeps it.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub request_id: String,
+    pub client_id: Option<i64>,
+    pub method: String,
+    pub endpoint: String,
+    pub business_key: Option<String>,
+    pub code: i32,
+    pub http_status: i32,
+    pub latency_ms: f64,
+}
+
+/// Inserts a batch of audit rows in one statement.
+pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> {
+    let mut request_id = Vec::with_capacity(rows.len());
+    let mut client_id = Vec::with_capacity(rows.len());
+    let mut method = Vec::with_capacity(rows.len());
+    let mut endpoint = Vec::with_capacity(rows.len());
+    let mut business_key = Vec::with_capacity(rows.len());
+    let mut code = Vec::with_capacity(rows.len());
+    let mut http_status = Vec::with_capacity(rows.len());
+    let mut latency_ms = Vec::with_capacity(rows.len());
+    for r in rows {
+        request_id.push(r.request_id.clone());
+        client_id.push(r.client_id);
+        method.push(r.method.clone());
+        endpoint.push(r.endpoint.clone());
+        business_key.push(r.business_key.clone());
+        code.push(r.code);
+        http_status.push(r.http_status);
+        latency_ms.push(r.latency_ms);
+    }
+    sqlx::query!(
+        r#"INSERT INTO api_requests (request_id, client_id, method, endpoint, business_key, code, http_status, latency_ms)
+           SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::int4[], $8::float8[])"#,
+        &request_id,
+        &client_id as &[Option<i64>],
+        &method,
+        &endpoint,
+        &business_key as &[Option<String>],
+        &code,
+        &http_status,
+        &latency_ms
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Identities (`clients`): lookup on every call, administration from the CLI.
+
+use super::{PgConnection, PgPool};
+use chrono::{DateTime, Utc};
+
+/// A stored identity; the secret is still encrypted.
+#[derive(Debug, Clone)]
+pub struct ClientRow {
+    pub id: i64,
+    pub kind: String,
+    pub create_by: String,
+    pub data_source: String,
+    pub name: Option<String>,
+    pub secret_enc: Vec<u8>,
+    pub callback_url: Option<String>,
+    pub status: String,
+    pub rate_limit_per_hour: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewClient<'a> {
+    pub kind: &'a str,
+    pub create_by: &'a str,
+    pub data_source: &'a str,
+    pub name: Option<&'a str>,
+    pub secret_enc: &'a [u8],
+    pub callback_url: Option<&'a str>,
+    pub rate_limit_per_hour: Option<i32>,
+}
+
+pub async fn find_by_identity(
+    pool: &PgPool,
+    create_by: &str,
+    data_source: &str,
+) -> sqlx::Result<Option<ClientRow>> {
+    sqlx::query_as!(
+        ClientRow,
+        r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
+                  rate_limit_per_hour, created_at
+             FROM clients WHERE create_by = $1 AND data_source = $2"#,
+        create_by,
+        data_source
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn insert(conn: &mut PgConnection, c: &NewClient<'_>) -> sqlx::Result<ClientRow> {
+    sqlx::query_as!(
+        ClientRow,
+        r#"INSERT INTO clients (kind, create_by, data_source, name, secret_enc, callback_url, rate_limit_per_hour)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           RETURNING id, kind, create_by, data_source, name, secret_enc, callback_url, status,
+                     rate_limit_per_hour, created_at"#,
+        c.kind,
+        c.create_by,
+        c.data_source,
+        c.name,
+        c.secret_enc,
+        c.callback_url,
+        c.rate_limit_per_hour
+    )
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ClientRow>> {
+    sqlx::query_as!(
+        ClientRow,
+        r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
+                  rate_limit_per_hour, created_at
+             FROM clients ORDER BY kind, create_by, data_source"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The fields an administrator may change on an identity; `None` leaves a field alone.
+#[derive(Default)]
+pub struct ClientChange<'a> {
+    pub secret_enc: Option<&'a [u8]>,
+    pub status: Option<&'a str>,
+    /// `Some(None)` clears the callback URL.
+    pub callback_url: Option<Option<&'a str>>,
+    /// `Some(None)` falls back to the default limit.
+    pub rate_limit_per_hour: Option<Option<i32>>,
+}
+
+/// Applies `change` to the identity; `None` when there is no such identity.
+pub async fn update(
+    pool: &PgPool,
+    create_by: &str,
+    data_source: &str,
+    change: &ClientChange<'_>,
+) -> sqlx::Result<Option<ClientRow>> {
+    sqlx::query_as!(
+        ClientRow,
+        r#"UPDATE clients SET
+               secret_enc = COALESCE($3, secret_enc),
+               status = COALESCE($4, status),
+               callback_url = CASE WHEN $5 THEN $6 ELSE callback_url END,
+               rate_limit_per_hour = CASE WHEN $7 THEN $8 ELSE rate_limit_per_hour END
+           WHERE create_by = $1 AND data_source = $2
+           RETURNING id, kind, create_by, data_source, name, secret_enc, callback_url, status,
+                     rate_limit_per_hour, created_at"#,
+        create_by,
+        data_source,
+        change.secret_enc,
+        change.status,
+        change.callback_url.is_some(),
+        change.callback_url.flatten(),
+        change.rate_limit_per_hour.is_some(),
+        change.rate_limit_per_hour.flatten()
+    )
+    .fetch_optional(pool)
+    .await
+}

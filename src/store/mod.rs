@@ -1,0 +1,23 @@
+//! All SQL of the gateway. Functions take `&mut PgConnection` (or the pool for
+//! single statements outside a use case) so the caller owns the transaction.
+//! Every query over customer data filters on the tenant.
+
+pub mod audit;
+pub mod base_data;
+pub mod clients;
+pub mod guard;
+pub mod tokens;
+
+pub use sqlx::{PgConnection, PgPool};
+
+/// Whether a database error is a unique violation of the named constraint.
+pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
+    matches!(err, sqlx::Error::Database(db)
+        if db.is_unique_violation() && db.constraint() == Some(constraint))
+}
+
+/// Whether the database answers at all (readiness probe).
+pub async fn ping(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query!("SELECT 1 AS one").fetch_one(pool).await?;
+    Ok(())
+}
