@@ -1,0 +1,64 @@
+//! Per-request facts that several layers add to and the observe middleware reads at the end:
+//! request id, authenticated identity, business key. Held in a task-local for the request.
+
+use std::sync::{Arc, OnceLock};
+
+#[derive(Debug)]
+pub struct RequestContext {
+    pub request_id: String,
+    client: OnceLock<ClientLabel>,
+    business_key: OnceLock<String>,
+}
+
+/// The identity of the caller as logs show it: never a secret.
+#[derive(Debug, Clone)]
+pub struct ClientLabel {
+    pub id: i64,
+    pub label: String,
+}
+
+tokio::task_local! {
+    static CONTEXT: Arc<RequestContext>;
+}
+
+impl RequestContext {
+    pub fn new(request_id: String) -> Arc<Self> {
+        Arc::new(Self {
+            request_id,
+            client: OnceLock::new(),
+            business_key: OnceLock::new(),
+        })
+    }
+
+    pub fn client(&self) -> Option<&ClientLabel> {
+        self.client.get()
+    }
+
+    pub fn business_key(&self) -> Option<&str> {
+        self.business_key.get().map(String::as_str)
+    }
+
+    /// Runs `fut` with this context as the current one.
+    pub async fn scope<F: std::future::Future>(self: Arc<Self>, fut: F) -> F::Output {
+        CONTEXT.scope(self, fut).await
+    }
+
+    pub fn sync_scope<R>(self: Arc<Self>, f: impl FnOnce() -> R) -> R {
+        CONTEXT.sync_scope(self, f)
+    }
+}
+
+/// The current request id, or `"-"` outside a request.
+pub fn request_id() -> String {
+    CONTEXT
+        .try_with(|c| c.request_id.clone())
+        .unwrap_or_else(|_| "-".into())
+}
+
+pub fn set_client(id: i64, label: String) {
+    let _ = CONTEXT.try_with(|c| c.client.set(ClientLabel { id, label }));
+}
+
+pub fn set_business_key(key: String) {
+    let _ = CONTEXT.try_with(|c| c.business_key.set(key));
+}

@@ -1,0 +1,95 @@
+//! The outermost middleware: gives each request its id and context, a tracing span,
+//! a deadline, the `X-Request-Id` header, one log line and one audit row.
+
+use super::context::RequestContext;
+use super::error::{ApiError, OutcomeCode};
+use super::AppState;
+use crate::store::audit::AuditRow;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A client-supplied request id is kept when it is short and plain; otherwise a new one is made.
+fn request_id_of(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request_id_of(&req);
+    let method = req.method().to_string();
+    let endpoint = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        endpoint = %endpoint,
+        client = tracing::field::Empty,
+    );
+    let ctx = RequestContext::new(request_id.clone());
+    let deadline = Duration::from_millis(app.settings.server.request_timeout_ms);
+    let run = ctx.clone().scope(next.run(req)).instrument(span.clone());
+    let mut resp = match tokio::time::timeout(deadline, run).await {
+        Ok(resp) => resp,
+        // Dropping the handler's future rolls back its transaction: nothing half-written.
+        Err(_) => ctx.clone().sync_scope(|| {
+            ApiError::unavailable(format!(
+                "request did not finish within {} ms; nothing was changed; safe to retry",
+                deadline.as_millis()
+            ))
+            .into_response()
+        }),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    let status = resp.status().as_u16() as i32;
+    let code = resp
+        .extensions()
+        .get::<OutcomeCode>()
+        .map(|c| c.0)
+        .unwrap_or(status);
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let client = ctx.client();
+    tracing::info!(
+        parent: &span,
+        client = client.map(|c| c.label.as_str()).unwrap_or("-"),
+        code,
+        http_status = status,
+        duration_ms = (latency_ms * 1000.0).round() / 1000.0,
+        "request finished"
+    );
+    // Probes and docs are not API calls.
+    if endpoint.starts_with("/dtc/") || endpoint.starts_with("/ops/") {
+        app.audit.record(AuditRow {
+            request_id,
+            client_id: client.map(|c| c.id),
+            method,
+            endpoint,
+            business_key: ctx.business_key().map(str::to_string),
+            code,
+            http_status: status,
+            latency_ms,
+        });
+    }
+    resp
+}

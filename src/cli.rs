@@ -1,0 +1,349 @@
+//! The command line: `serve`, `migrate`, `client …`, `token …`, `sign`, `demo`.
+//! Stable: scripts and operators depend on these names and flags.
+
+use crate::auth::secrets::MasterKey;
+use crate::auth::signature::{self, SignInput, SignMethod};
+use crate::config::Settings;
+use crate::domain::client::ClientKind;
+use crate::service::{self, admin};
+use crate::store::clients::ClientChange;
+use crate::{startup, telemetry};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "hongxun-gateway", version, about = "鸿讯 open-API gateway")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API (needs DATABASE_URL; run `migrate` first).
+    Serve {
+        /// Address to bind, e.g. 0.0.0.0:8080 (default from config: server.bind).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Manage identities (customers, carriers, devices).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage ops API bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the signature a request body needs (签名验证工具); no database needed.
+    Sign(SignArgs),
+    /// Create the demo identities when missing and print their credentials.
+    Demo,
+}
+
+#[derive(Args)]
+pub struct Identity {
+    #[arg(long)]
+    pub create_by: String,
+    #[arg(long)]
+    pub data_source: String,
+}
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Add an identity; prints it as JSON with its secret.
+    Add {
+        #[arg(long, value_parser = parse_kind)]
+        kind: ClientKind,
+        #[command(flatten)]
+        id: Identity,
+        /// The secret (generated when absent: 40 hex characters).
+        #[arg(long)]
+        secret: Option<String>,
+        /// Where pushes to this identity go.
+        #[arg(long)]
+        callback_url: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// Calls per hour (default from config: auth.default_rate_limit_per_hour).
+        #[arg(long)]
+        rate_limit: Option<i32>,
+    },
+    /// List identities (no secrets).
+    List,
+    /// Replace an identity's secret; prints the new one. The old one stops working at once.
+    RotateSecret {
+        #[command(flatten)]
+        id: Identity,
+        #[arg(long)]
+        secret: Option<String>,
+    },
+    /// Refuse every call of an identity (code 1001) until enabled again.
+    Disable {
+        #[command(flatten)]
+        id: Identity,
+    },
+    /// Allow a disabled identity again.
+    Enable {
+        #[command(flatten)]
+        id: Identity,
+    },
+    /// Set (or with --clear remove) the callback URL of an identity.
+    SetCallback {
+        #[command(flatten)]
+        id: Identity,
+        #[arg(long, required_unless_present = "clear")]
+        url: Option<String>,
+        #[arg(long, conflicts_with = "url")]
+        clear: bool,
+    },
+    /// Set an identity's own hourly limit, or with --default use the configured one.
+    SetRateLimit {
+        #[command(flatten)]
+        id: Identity,
+        #[arg(long, required_unless_present = "default")]
+        per_hour: Option<i32>,
+        #[arg(long, conflicts_with = "per_hour")]
+        default: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Issue an ops bearer token; it is printed once and only its hash is kept.
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+    List,
+    Disable {
+        #[arg(long)]
+        name: String,
+    },
+    Enable {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Args)]
+pub struct SignArgs {
+    /// The identity's secret.
+    #[arg(long, env = "HXGW_SIGN_SECRET", hide_env_values = true)]
+    pub secret: String,
+    /// A file with the request envelope (createBy, dataSource, timestamp, [signMethod], request); - for stdin.
+    #[arg(long)]
+    pub body: PathBuf,
+    /// Replace the body's timestamp with the current time (UTC+08:00) before signing.
+    #[arg(long)]
+    pub now: bool,
+    /// Print the whole signed body (request text unchanged) instead of only the signature.
+    #[arg(long)]
+    pub print_body: bool,
+}
+
+fn parse_kind(s: &str) -> Result<ClientKind, String> {
+    s.parse()
+}
+
+fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Sign(args) = &cli.command {
+        return sign(args);
+    }
+    let mut settings = Settings::load()?;
+    telemetry::init(&settings.log);
+    let data_dir = settings.server.data_dir.clone();
+    let load_key =
+        move || MasterKey::load(std::env::var("HXGW_MASTER_KEY").ok().as_deref(), &data_dir);
+    let key = || {
+        load_key().map(|(k, source)| {
+            source.warn_if_development();
+            k
+        })
+    };
+    let pool = startup::pool(&settings)?;
+    match cli.command {
+        Command::Sign(_) => unreachable!("handled above"),
+        Command::Migrate => {
+            startup::migrate(&pool).await?;
+            eprintln!("migrations applied");
+        }
+        Command::Serve { bind } => {
+            let (key, source) = load_key()?;
+            if let Some(b) = bind {
+                settings.server.bind = b;
+            }
+            let app = startup::Application::build(settings, pool, key).await?;
+            let token = CancellationToken::new();
+            startup::shutdown_on_signals(token.clone());
+            // "listening on ADDR" is the first log line; warnings follow it.
+            app.run(token, move || source.warn_if_development()).await?;
+        }
+        Command::Demo => print_json(&admin::ensure_demo(&pool, &key()?).await?)?,
+        Command::Client(c) => client(c, &pool, key).await?,
+        Command::Token(t) => match t {
+            TokenCommand::Add { name } => print_json(&admin::add_token(&pool, &name).await?)?,
+            TokenCommand::List => print_json(&admin::list_tokens(&pool).await?)?,
+            TokenCommand::Disable { name } => admin::set_token_status(&pool, &name, false).await?,
+            TokenCommand::Enable { name } => admin::set_token_status(&pool, &name, true).await?,
+        },
+    }
+    Ok(())
+}
+
+async fn client(
+    c: ClientCommand,
+    pool: &sqlx::PgPool,
+    key: impl Fn() -> Result<MasterKey, crate::auth::secrets::KeyError>,
+) -> anyhow::Result<()> {
+    let change =
+        async |id: Identity, change: ClientChange<'_>| -> Result<(), service::ServiceError> {
+            print_json(&admin::change_client(pool, &id.create_by, &id.data_source, change).await?)
+                .map_err(|e| service::ServiceError::Internal(e.to_string()))
+        };
+    match c {
+        ClientCommand::Add {
+            kind,
+            id,
+            secret,
+            callback_url,
+            name,
+            rate_limit,
+        } => {
+            let input = admin::NewClientInput {
+                kind,
+                create_by: id.create_by,
+                data_source: id.data_source,
+                name,
+                secret,
+                callback_url,
+                rate_limit_per_hour: rate_limit,
+            };
+            print_json(&admin::add_client(pool, &key()?, input).await?)?;
+        }
+        ClientCommand::List => print_json(&admin::list_clients(pool).await?)?,
+        ClientCommand::RotateSecret { id, secret } => print_json(
+            &admin::rotate_secret(pool, &key()?, &id.create_by, &id.data_source, secret).await?,
+        )?,
+        ClientCommand::Disable { id } => {
+            change(
+                id,
+                ClientChange {
+                    status: Some("disabled"),
+                    ..Default::default()
+                },
+            )
+            .await?
+        }
+        ClientCommand::Enable { id } => {
+            change(
+                id,
+                ClientChange {
+                    status: Some("active"),
+                    ..Default::default()
+                },
+            )
+            .await?
+        }
+        ClientCommand::SetCallback { id, url, clear: _ } => {
+            let url = url.as_deref();
+            change(
+                id,
+                ClientChange {
+                    callback_url: Some(url),
+                    ..Default::default()
+                },
+            )
+            .await?
+        }
+        ClientCommand::SetRateLimit {
+            id,
+            per_hour,
+            default: _,
+        } => {
+            if matches!(per_hour, Some(n) if n <= 0) {
+                anyhow::bail!("--per-hour must be > 0");
+            }
+            change(
+                id,
+                ClientChange {
+                    rate_limit_per_hour: Some(per_hour),
+                    ..Default::default()
+                },
+            )
+            .await?
+        }
+    }
+    Ok(())
+}
+
+/// The envelope fields the `sign` command reads; `request` kept as its exact text.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignBody<'a> {
+    create_by: String,
+    data_source: String,
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(default)]
+    sign_method: Option<String>,
+    #[serde(borrow)]
+    request: &'a serde_json::value::RawValue,
+}
+
+fn sign(args: &SignArgs) -> anyhow::Result<()> {
+    let mut text = String::new();
+    if args.body.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(&args.body)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.body.display()))?;
+    }
+    let body: SignBody = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("the body is not a request envelope: {e}"))?;
+    let timestamp = if args.now {
+        crate::auth::timestamp::format(chrono::Utc::now())
+    } else {
+        body.timestamp
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("the body has no timestamp (or pass --now)"))?
+    };
+    let method = SignMethod::parse(body.sign_method.as_deref()).map_err(anyhow::Error::msg)?;
+    let input = SignInput {
+        create_by: &body.create_by,
+        data_source: &body.data_source,
+        timestamp: &timestamp,
+        sign_method: body.sign_method.as_deref(),
+        request: body.request.get(),
+    };
+    let sig = signature::sign(method, &args.secret, &input);
+    if !args.print_body {
+        println!("{sig}");
+        return Ok(());
+    }
+    // Rebuild the envelope around the untouched request text.
+    let mut out = format!(
+        "{{\"createBy\":{},\"dataSource\":{},\"timestamp\":{},",
+        serde_json::to_string(&body.create_by)?,
+        serde_json::to_string(&body.data_source)?,
+        serde_json::to_string(&timestamp)?
+    );
+    if let Some(m) = &body.sign_method {
+        out.push_str(&format!("\"signMethod\":{},", serde_json::to_string(m)?));
+    }
+    out.push_str(&format!(
+        "\"sign\":\"{sig}\",\"request\":{}}}",
+        body.request.get()
+    ));
+    println!("{out}");
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! Entry point: parse the command line and hand over to the library.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use hongxun_gateway::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = cli::run(Cli::parse()).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

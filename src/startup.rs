@@ -1,0 +1,149 @@
+//! Building and running the application: pool, router, background tasks, graceful shutdown.
+//! Tests build it on port 0 and read the bound address.
+
+use crate::api::{self, App, AppState, Clock};
+use crate::audit;
+use crate::auth::secrets::MasterKey;
+use crate::config::Settings;
+use crate::store;
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// A pool for the configured database. Connections are made lazily, so the gateway starts
+/// (and answers 503 / not-ready) while the database is down, and recovers when it is back.
+pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
+    let url = settings.database_url()?;
+    let opts = PgConnectOptions::from_str(url.expose_secret())
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))?
+        .application_name("hongxun-gateway");
+    Ok(PgPoolOptions::new()
+        .max_connections(settings.database.max_connections)
+        .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
+        .connect_lazy_with(opts))
+}
+
+/// Applies the embedded migrations.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations").run(pool).await?;
+    Ok(())
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    audit_writer: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Binds the configured address and prepares the state; nothing is served until `run`.
+    pub async fn build(settings: Settings, db: PgPool, key: MasterKey) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, db, key, Clock::System).await
+    }
+
+    /// As [`Application::build`], with a given clock (tests).
+    pub async fn build_with_clock(
+        settings: Settings,
+        db: PgPool,
+        key: MasterKey,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.server.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.server.bind))?;
+        let (audit, audit_writer) = audit::start(
+            db.clone(),
+            settings.audit.queue_capacity,
+            settings.audit.batch_size,
+        );
+        let state = AppState(Arc::new(App {
+            db,
+            settings,
+            key,
+            audit,
+            clock,
+        }));
+        Ok(Self {
+            listener,
+            state,
+            audit_writer,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.settings.server.bind)
+    }
+
+    /// Serves until `shutdown` is cancelled, then finishes in-flight requests and flushes the audit log.
+    /// `after_listening` runs right after the `listening on ADDR` line, which is the first log line.
+    pub async fn run(
+        self,
+        shutdown: CancellationToken,
+        after_listening: impl FnOnce(),
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!("listening on {addr}");
+        after_listening();
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        let router = api::router(self.state.clone());
+        let token = shutdown.clone();
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await?;
+        shutdown.cancel();
+        let _ = housekeeping.await;
+        drop(self.state);
+        let _ = self.audit_writer.await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Purges replay keys older than twice the timestamp window (no valid replay can arrive
+/// then) and rate windows older than two hours, once a minute.
+async fn housekeeping(state: AppState, shutdown: CancellationToken) {
+    let window = chrono::TimeDelta::seconds(state.settings.auth.timestamp_window_secs * 2);
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                let now = chrono::Utc::now();
+                if let Err(e) = store::guard::purge_expired(&state.db, now - window, now - chrono::TimeDelta::hours(2)).await {
+                    tracing::debug!(error = %e, "housekeeping skipped");
+                }
+            }
+        }
+    }
+}
+
+/// Cancels `token` on SIGTERM or Ctrl-C.
+pub fn shutdown_on_signals(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        tracing::info!("shutdown signal received; finishing in-flight requests");
+        token.cancel();
+    });
+}
