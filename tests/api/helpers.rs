@@ -1,0 +1,208 @@
+//! Spawning the gateway on port 0 and talking to it as an integrator would.
+
+use chrono::{DateTime, Utc};
+use hongxun_gateway::api::Clock;
+use hongxun_gateway::auth::secrets::MasterKey;
+use hongxun_gateway::auth::signature::{self, SignInput, SignMethod};
+use hongxun_gateway::auth::timestamp;
+use hongxun_gateway::config::Settings;
+use hongxun_gateway::domain::client::ClientKind;
+use hongxun_gateway::service::admin::{self, NewClientInput};
+use hongxun_gateway::startup::Application;
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+pub const MASTER_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+pub fn master_key() -> MasterKey {
+    MasterKey::from_hex(MASTER_KEY_HEX).unwrap()
+}
+
+/// An identity the tests sign with.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub create_by: String,
+    pub data_source: String,
+    pub secret: String,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub http: reqwest::Client,
+    pub clock: Clock,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The answer to a call: HTTP status, the envelope, the headers.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn code(&self) -> i64 {
+        self.body["code"].as_i64().unwrap_or(-1)
+    }
+    pub fn message(&self) -> &str {
+        self.body["message"].as_str().unwrap_or("")
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// Asserts the code and the HTTP status §2 gives it, showing the reply when they differ.
+    #[track_caller]
+    pub fn expect(&self, code: i64, status: u16) -> &Self {
+        assert_eq!(
+            (self.code(), self.status),
+            (code, status),
+            "unexpected reply: {:#}",
+            self.body
+        );
+        self
+    }
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, Clock::System, |_| {}).await
+}
+
+/// Starts the gateway with a clock and adjusted settings.
+pub async fn spawn_app_with(
+    pool: PgPool,
+    clock: Clock,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = Settings::defaults().unwrap();
+    settings.server.bind = "127.0.0.1:0".parse().unwrap();
+    adjust(&mut settings);
+    let app = Application::build_with_clock(settings, pool.clone(), master_key(), clock)
+        .await
+        .unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run(shutdown.clone(), || {}));
+    TestApp {
+        base,
+        pool,
+        http: reqwest::Client::new(),
+        clock,
+        shutdown,
+    }
+}
+
+impl TestApp {
+    /// Creates an identity of `kind` with a known secret.
+    pub async fn identity(&self, kind: ClientKind, create_by: &str, data_source: &str) -> Identity {
+        self.identity_with(kind, create_by, data_source, None).await
+    }
+
+    pub async fn identity_with(
+        &self,
+        kind: ClientKind,
+        create_by: &str,
+        data_source: &str,
+        rate_limit: Option<i32>,
+    ) -> Identity {
+        let secret = format!("secret-of-{create_by}-{data_source}");
+        admin::add_client(
+            &self.pool,
+            &master_key(),
+            NewClientInput {
+                kind,
+                create_by: create_by.into(),
+                data_source: data_source.into(),
+                name: None,
+                secret: Some(secret.clone()),
+                callback_url: None,
+                rate_limit_per_hour: rate_limit,
+            },
+        )
+        .await
+        .unwrap();
+        Identity {
+            create_by: create_by.into(),
+            data_source: data_source.into(),
+            secret,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Posts a raw body.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Reply {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("reply is not JSON ({status}): {text}"));
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// Signs `request` (exact text) as `who` at the app's current time and posts it.
+    pub async fn call(&self, path: &str, who: &Identity, request: &str) -> Reply {
+        let body = signed_body(who, &timestamp::format(self.now()), None, request);
+        self.post_raw(path, body).await
+    }
+}
+
+/// A complete signed envelope around the exact `request` text.
+pub fn signed_body(who: &Identity, ts: &str, method: Option<&str>, request: &str) -> String {
+    let input = SignInput {
+        create_by: &who.create_by,
+        data_source: &who.data_source,
+        timestamp: ts,
+        sign_method: method,
+        request,
+    };
+    let m = SignMethod::parse(method).unwrap();
+    let sign = signature::sign(m, &who.secret, &input);
+    let mut env = serde_json::json!({
+        "createBy": who.create_by,
+        "dataSource": who.data_source,
+        "timestamp": ts,
+        "sign": sign,
+    });
+    if let Some(m) = method {
+        env["signMethod"] = m.into();
+    }
+    let head = serde_json::to_string(&env).unwrap();
+    format!("{},\"request\":{request}}}", &head[..head.len() - 1])
+}
+
+pub const ORG_PATH: &str = "/dtc/base/inventoryOrg";
+pub const PRODUCT_PATH: &str = "/dtc/base/product";
+pub const CONSIGNEE_PATH: &str = "/dtc/base/consignee";
+pub const DIMENSION_PATH: &str = "/dtc/base/productDimension";
+
+pub fn org_request(inventory: &str, owner: &str) -> String {
+    serde_json::json!({
+        "inventoryCode": inventory, "inventoryName": "上海浦东仓",
+        "subbaseCode": owner, "subbaseName": "测试货主",
+        "contact": "张三", "phone": "13800138000", "address": "张杨路500号"
+    })
+    .to_string()
+}

@@ -1,0 +1,7 @@
+//! Black-box API tests: the real router over a real socket against a fresh Postgres
+//! database per test (`#[sqlx::test]` creates and drops it).
+
+mod base_data;
+mod envelope;
+mod helpers;
+mod vectors;

@@ -1,0 +1,312 @@
+//! The real binary as operators and the README use it: the demo flow, `serve` on port 0,
+//! the signing tool, identity administration, graceful shutdown on SIGTERM.
+
+use serde_json::Value;
+use sqlx::PgPool;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hongxun-gateway");
+const KEY: &str = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
+const VECTORS: &str = include_str!("fixtures/signature-vectors.json");
+
+/// The URL of the fresh database `#[sqlx::test]` made for this test.
+fn db_url(pool: &PgPool) -> String {
+    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+    url.set_path(pool.connect_options().get_database().unwrap());
+    url.to_string()
+}
+
+fn gateway(db: &str) -> Command {
+    let mut c = Command::new(BIN);
+    c.env("DATABASE_URL", db)
+        .env("HXGW_MASTER_KEY", KEY)
+        .env_remove("HXGW_CONFIG")
+        .env_remove("RUST_LOG")
+        .kill_on_drop(true);
+    c
+}
+
+/// Runs a command to completion: (success, stdout, stderr).
+async fn run(c: &mut Command) -> (bool, String, String) {
+    let out = c.output().await.unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+async fn json_of(c: &mut Command) -> Value {
+    let (ok, out, err) = run(c).await;
+    assert!(ok, "command failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("hxgw-{}-{name}", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[sqlx::test]
+async fn the_readme_demo_flow_works_end_to_end(pool: PgPool) {
+    let db = db_url(&pool);
+    let demo = json_of(gateway(&db).arg("demo")).await;
+    let customer = &demo["clients"][0];
+    assert_eq!(customer["kind"], "customer");
+    let secret = customer["secret"].as_str().unwrap().to_string();
+    assert!(demo["opsToken"]["token"]
+        .as_str()
+        .unwrap()
+        .starts_with("hxops_"));
+    // Running it again keeps the identities and their secrets.
+    let again = json_of(gateway(&db).arg("demo")).await;
+    assert_eq!(again["clients"][0]["secret"], customer["secret"]);
+
+    let mut server = gateway(&db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("HXGW__LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("server printed its first line in time")
+        .unwrap()
+        .unwrap();
+    let first: Value = serde_json::from_str(&first).unwrap();
+    let message = first["message"].as_str().unwrap();
+    let addr = message
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first log line: {message}"));
+    let log = tokio::spawn(async move {
+        let mut all = String::new();
+        while let Ok(Some(l)) = lines.next_line().await {
+            all.push_str(&l);
+            all.push('\n');
+        }
+        all
+    });
+
+    // The README's request, signed by the `sign` tool.
+    let body = temp_file(
+        "org.json",
+        r#"{"createBy":"DEMO","dataSource":"DEMO-ERP","request":{"inventoryCode":"WH01","inventoryName":"上海仓","subbaseCode":"OW01","subbaseName":"示例货主","contact":"张三","phone":"13800138000"}}"#,
+    );
+    let (ok, signed, err) = run(Command::new(BIN).args([
+        "sign",
+        "--secret",
+        &secret,
+        "--body",
+        body.to_str().unwrap(),
+        "--now",
+        "--print-body",
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let http = reqwest::Client::new();
+    let reply: Value = http
+        .post(format!("http://{addr}/dtc/base/inventoryOrg"))
+        .header("content-type", "application/json")
+        .body(signed.trim().to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["code"], 200, "{reply}");
+    let sign = serde_json::from_str::<Value>(&signed).unwrap()["sign"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // SIGTERM: a graceful stop with exit status 0.
+    let pid = server.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = tokio::time::timeout(Duration::from_secs(15), server.wait())
+        .await
+        .expect("stopped in time")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let log = log.await.unwrap();
+    assert!(log.contains("\"duration_ms\""), "{log}");
+    assert!(log.contains("\"client\":\"DEMO/DEMO-ERP\""), "{log}");
+    assert!(!log.contains(&secret), "the secret leaked into the log");
+    assert!(!log.contains(&sign), "the signature leaked into the log");
+    assert!(!log.contains(KEY), "the master key leaked into the log");
+}
+
+#[sqlx::test]
+async fn client_and_token_commands_manage_identities(pool: PgPool) {
+    let db = db_url(&pool);
+    let added = json_of(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "C100",
+        "--data-source",
+        "SAP",
+        "--callback-url",
+        "https://erp.example.com/hx",
+        "--name",
+        "客户100",
+    ]))
+    .await;
+    let secret = added["secret"].as_str().unwrap().to_string();
+    assert_eq!(secret.len(), 40);
+
+    // The same identity twice is refused with a clear message.
+    let (ok, _, err) = run(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "C100",
+        "--data-source",
+        "SAP",
+    ]))
+    .await;
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = run(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "robot",
+        "--create-by",
+        "X",
+        "--data-source",
+        "Y",
+    ]))
+    .await;
+    assert!(!ok && err.contains("robot"), "{err}");
+
+    let list = json_of(gateway(&db).args(["client", "list"])).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(list[0].get("secret").is_none(), "list never shows secrets");
+
+    let rotated = json_of(gateway(&db).args([
+        "client",
+        "rotate-secret",
+        "--create-by",
+        "C100",
+        "--data-source",
+        "SAP",
+    ]))
+    .await;
+    assert_ne!(rotated["secret"].as_str().unwrap(), secret);
+
+    let disabled = json_of(gateway(&db).args([
+        "client",
+        "disable",
+        "--create-by",
+        "C100",
+        "--data-source",
+        "SAP",
+    ]))
+    .await;
+    assert_eq!(disabled["status"], "disabled");
+    let cb = json_of(gateway(&db).args([
+        "client",
+        "set-callback",
+        "--create-by",
+        "C100",
+        "--data-source",
+        "SAP",
+        "--clear",
+    ]))
+    .await;
+    assert!(cb["callbackUrl"].is_null());
+    let (ok, _, err) = run(gateway(&db).args([
+        "client",
+        "set-callback",
+        "--create-by",
+        "C100",
+        "--data-source",
+        "SAP",
+        "--url",
+        "ftp://x",
+    ]))
+    .await;
+    assert!(!ok && err.contains("http"), "{err}");
+    let rl = json_of(gateway(&db).args([
+        "client",
+        "set-rate-limit",
+        "--create-by",
+        "C100",
+        "--data-source",
+        "SAP",
+        "--per-hour",
+        "50",
+    ]))
+    .await;
+    assert_eq!(rl["rateLimitPerHour"], 50);
+    let (ok, _, err) = run(gateway(&db).args([
+        "client",
+        "disable",
+        "--create-by",
+        "NOPE",
+        "--data-source",
+        "SAP",
+    ]))
+    .await;
+    assert!(!ok && err.contains("no identity"), "{err}");
+
+    let token = json_of(gateway(&db).args(["token", "add", "--name", "wms-floor"])).await;
+    assert!(token["token"].as_str().unwrap().starts_with("hxops_"));
+    let (ok, _, err) = run(gateway(&db).args(["token", "add", "--name", "wms-floor"])).await;
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, _) = run(gateway(&db).args(["token", "disable", "--name", "wms-floor"])).await;
+    assert!(ok);
+    let tokens = json_of(gateway(&db).args(["token", "list"])).await;
+    assert_eq!(tokens[0]["status"], "disabled");
+    assert!(tokens[0].get("token").is_none());
+}
+
+#[tokio::test]
+async fn the_sign_tool_reproduces_every_valid_vector() {
+    let doc: Value = serde_json::from_str(VECTORS).unwrap();
+    for (i, v) in doc["vectors"].as_array().unwrap().iter().enumerate() {
+        if !v["valid"].as_bool().unwrap() {
+            continue;
+        }
+        let body = temp_file(&format!("vector-{i}.json"), v["body"].as_str().unwrap());
+        let (ok, out, err) = run(Command::new(BIN).args([
+            "sign",
+            "--secret",
+            v["secret"].as_str().unwrap(),
+            "--body",
+            body.to_str().unwrap(),
+        ]))
+        .await;
+        assert!(ok, "{err}");
+        assert_eq!(
+            out.trim(),
+            v["sign"].as_str().unwrap().to_uppercase(),
+            "{}",
+            v["name"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn commands_that_need_a_database_say_so_without_one() {
+    let (ok, _, err) = run(Command::new(BIN)
+        .arg("migrate")
+        .env_remove("DATABASE_URL")
+        .env_remove("HXGW__DATABASE__URL"))
+    .await;
+    assert!(!ok);
+    assert!(err.contains("DATABASE_URL is not set"), "{err}");
+}
