@@ -59,7 +59,16 @@ hxgw_local_postgres() {
     echo "Creating a private PostgreSQL cluster in $dir ..." >&2
     hxgw_as_owner "$bindir/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null || return 1
   fi
-  if ! hxgw_as_owner "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+  if hxgw_as_owner "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    # Already running: use the port it was started on (line 4 of postmaster.pid).
+    port="$(sed -n 4p "$dir/postmaster.pid")"
+  else
+    # Another cluster (another checkout's, say) may hold the port: take the next free one.
+    local tries=0
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      port=$((port + 1)); tries=$((tries + 1))
+      [ "$tries" -lt 50 ] || { echo "error: no free port near ${HXGW_PG_PORT:-15432}" >&2; return 1; }
+    done
     echo "Starting PostgreSQL on 127.0.0.1:$port ..." >&2
     hxgw_as_owner "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start \
       -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=300 -c fsync=${HXGW_PG_FSYNC:-on}" >/dev/null || {
