@@ -158,10 +158,31 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(errors) => errors.into(),
-            ServiceError::MissingReference { what, ref codes } => {
+            ServiceError::MissingReference(ref missing) => {
+                let map: serde_json::Map<String, Value> = missing
+                    .iter()
+                    .map(|(what, codes)| (what.to_string(), json!(codes)))
+                    .collect();
                 Self::new(Code::MissingReference, e.to_string())
-                    .with_value(json!({ "missing": { what: codes } }))
+                    .with_value(json!({ "missing": map }))
             }
+            ServiceError::InsufficientStock(shortages) => {
+                let detail: Vec<String> = shortages
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "line {} item {}: requested {}, available {}",
+                            s.line_no, s.item_code, s.requested, s.available
+                        )
+                    })
+                    .collect();
+                Self::new(
+                    Code::InsufficientStock,
+                    format!("insufficient available stock: {}", detail.join("; ")),
+                )
+                .with_value(json!({ "shortages": shortages }))
+            }
+            ServiceError::WrongStatus(m) => Self::new(Code::WrongStatus, m),
             ServiceError::NotFound(m) => Self::new(Code::NotFound, m),
             ServiceError::Conflict(m) => Self::new(Code::OrderConflict, m),
             ServiceError::Unavailable(ref cause) => {

@@ -7,6 +7,10 @@ pub mod error;
 pub mod health;
 pub mod observe;
 pub mod openapi;
+pub mod order_dto;
+pub mod order_extras;
+pub mod orders;
+pub mod queries;
 pub mod signed;
 
 use crate::audit::AuditSink;
@@ -76,6 +80,9 @@ fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(base_data::router())
+        .merge(orders::router())
+        .merge(order_extras::router())
+        .merge(queries::router())
         .merge(health::router())
         .merge(openapi::router())
         .fallback(no_such_endpoint)

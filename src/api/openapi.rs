@@ -23,6 +23,17 @@ use utoipa_swagger_ui::SwaggerUi;
         super::base_data::product,
         super::base_data::consignee,
         super::base_data::product_dimension,
+        super::orders::in_order,
+        super::orders::out_order,
+        super::orders::property_order,
+        super::orders::transport_order,
+        super::orders::cancel_order,
+        super::order_extras::lpn,
+        super::order_extras::serial_codes,
+        super::queries::inventory_query,
+        super::queries::in_order_result,
+        super::queries::out_order_result,
+        super::queries::vehicle_inventory_query,
         super::health::healthz,
         super::health::readyz,
     ),
@@ -38,6 +49,8 @@ use utoipa_swagger_ui::SwaggerUi;
     )),
     tags(
         (name = "base data", description = "§5.1 客户基础信息接口 (customers)"),
+        (name = "orders", description = "§5.2 客户订单接口: creation, cancellation, LPN, serial numbers"),
+        (name = "queries", description = "§5.2 queries: inventory, order results, vehicle inventory"),
         (name = "operations", description = "probes"),
     )
 )]

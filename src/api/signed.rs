@@ -27,10 +27,29 @@ pub trait Endpoint: DeserializeOwned + Send {
     }
 }
 
-/// A verified call: who made it, and its payload.
+/// A verified call: who made it, its payload, and the exact request text.
 pub struct Signed<T> {
     pub call: Call,
     pub body: T,
+    pub raw: RawRequest,
+}
+
+/// The exact text of `request` as the client sent and signed it (no copy of the body).
+pub struct RawRequest {
+    bytes: Bytes,
+    at: std::ops::Range<usize>,
+}
+
+impl RawRequest {
+    pub fn text(&self) -> &str {
+        // Checked when the envelope was parsed: valid UTF-8, a range inside the body.
+        std::str::from_utf8(&self.bytes[self.at.clone()]).unwrap_or("{}")
+    }
+
+    /// As a JSON value (unknown fields included), for storing the request as received.
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.text()).unwrap_or_default()
+    }
 }
 
 /// Who made a verified call, and what identifies it for replays.
@@ -138,6 +157,9 @@ impl<T: Endpoint> FromRequest<AppState> for Signed<T> {
         if let Some(k) = body.business_key() {
             context::set_business_key(k);
         }
+        // `request` borrows from `bytes`, so its offset in the body is a pointer difference.
+        let start = env.request.get().as_ptr() as usize - bytes.as_ptr() as usize;
+        let request_at = start..start + env.request.get().len();
         Ok(Self {
             call: Call {
                 client,
@@ -146,6 +168,10 @@ impl<T: Endpoint> FromRequest<AppState> for Signed<T> {
                 changes_state: T::CHANGES_STATE,
             },
             body,
+            raw: RawRequest {
+                bytes,
+                at: request_at,
+            },
         })
     }
 }

@@ -2,5 +2,8 @@
 
 pub mod base_data;
 pub mod client;
+pub mod inventory;
+pub mod lpn;
+pub mod order;
 pub mod rules;
 pub mod validation;

@@ -1,6 +1,6 @@
 //! Base-data sync use cases: all-or-nothing upserts per request.
 
-use super::{transaction, Outcome, ReplayKey, ServiceError};
+use super::{transaction, MissingRefs, Outcome, ReplayKey, ServiceError};
 use crate::domain::base_data::{Consignee, DimensionUpdate, InventoryOrg, Product, UpsertCounts};
 use crate::domain::client::Tenant;
 use crate::store::{self, PgPool};
@@ -50,13 +50,12 @@ pub async fn sync_dimensions(
 ) -> Result<Outcome<UpsertCounts>, ServiceError> {
     transaction(pool, replay, async |tx| {
         let codes: Vec<String> = updates.iter().map(|u| u.item_code.clone()).collect();
-        let missing = store::base_data::missing_products(tx, tenant, &codes).await?;
-        if !missing.is_empty() {
-            return Err(ServiceError::MissingReference {
-                what: "products",
-                codes: missing,
-            });
-        }
+        let mut missing = MissingRefs::default();
+        missing.add(
+            "products",
+            store::base_data::missing_products(tx, tenant, &codes).await?,
+        );
+        missing.into_result()?;
         let updated = store::base_data::update_dimensions(tx, tenant, updates).await? as u32;
         Ok(UpsertCounts {
             created: 0,

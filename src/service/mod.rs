@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod base_data;
+pub mod inventory;
+pub mod orders;
 
 use crate::domain::validation::FieldErrors;
 use crate::store::{self, PgConnection, PgPool};
@@ -13,17 +15,22 @@ use serde::{de::DeserializeOwned, Serialize};
 pub enum ServiceError {
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
-    /// Base data the request refers to was never synced.
-    #[error("{what} never synced: {}", codes.join(", "))]
-    MissingReference {
-        what: &'static str,
-        codes: Vec<String>,
-    },
-    /// The database cannot be reached or is overloaded: safe to retry.
+    /// Base data the request refers to was never synced: (what, codes) per kind of reference.
+    #[error("{}", missing_message(.0))]
+    MissingReference(Vec<(&'static str, Vec<String>)>),
+    /// Not enough available stock for these lines.
+    #[error("insufficient available stock")]
+    InsufficientStock(Vec<crate::domain::inventory::Shortage>),
+    /// Not allowed in the order's current status.
+    #[error("{0}")]
+    WrongStatus(String),
+    /// The order (or waybill, vehicle) does not exist for this tenant.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The order code is used with different content (or an identity exists already).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database cannot be reached or is overloaded: safe to retry.
     #[error("storage unavailable")]
     Unavailable(#[source] sqlx::Error),
     #[error("database error")]
@@ -47,6 +54,34 @@ impl From<sqlx::Error> for ServiceError {
                 Self::Unavailable(e)
             }
             _ => Self::Database(e),
+        }
+    }
+}
+
+fn missing_message(missing: &[(&'static str, Vec<String>)]) -> String {
+    missing
+        .iter()
+        .map(|(what, codes)| format!("{what} never synced: {}", codes.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Collects missing references of several kinds; `Err` when any is missing.
+#[derive(Default)]
+pub struct MissingRefs(Vec<(&'static str, Vec<String>)>);
+
+impl MissingRefs {
+    pub fn add(&mut self, what: &'static str, codes: Vec<String>) {
+        if !codes.is_empty() {
+            self.0.push((what, codes));
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), ServiceError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::MissingReference(self.0))
         }
     }
 }

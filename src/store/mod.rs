@@ -6,6 +6,8 @@ pub mod audit;
 pub mod base_data;
 pub mod clients;
 pub mod guard;
+pub mod inventory;
+pub mod orders;
 pub mod tokens;
 
 pub use sqlx::{PgConnection, PgPool};

@@ -4,4 +4,6 @@
 mod base_data;
 mod envelope;
 mod helpers;
+mod orders;
+mod queries;
 mod vectors;

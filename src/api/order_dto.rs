@@ -1,0 +1,231 @@
+//! Shared pieces of the §5.2 order DTOs: the line, addresses, pages, and their checks.
+
+use crate::auth::timestamp;
+use crate::domain::order::{OrderLine, INVENTORY_TYPES};
+use crate::domain::rules;
+use crate::domain::validation::FieldErrors;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+pub const MAX_LINES: usize = 500;
+
+/// A line number as ERPs send it: a string or a whole number.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum LineNo {
+    Text(String),
+    Number(u64),
+}
+
+impl LineNo {
+    pub fn into_string(self) -> String {
+        match self {
+            LineNo::Text(s) => s,
+            LineNo::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// One order line.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLineDto {
+    /// Unique within the order.
+    #[schema(value_type = String, example = "1")]
+    pub line_no: Option<LineNo>,
+    #[schema(example = "SKU-001")]
+    pub item_code: Option<String>,
+    /// Pieces, > 0.
+    #[schema(example = 5)]
+    pub plan_qty: Option<i64>,
+    /// ZP (正品, default) or CC (残次).
+    pub inventory_type: Option<String>,
+    /// Pins stock of this batch (outbound/property); the received batch (inbound).
+    pub batch_code: Option<String>,
+    /// yyyy-MM-dd
+    pub product_date: Option<String>,
+    /// yyyy-MM-dd
+    pub expire_date: Option<String>,
+    pub produce_code: Option<String>,
+    pub price: Option<f64>,
+    pub remark: Option<String>,
+}
+
+/// A contract date, `yyyy-MM-dd`.
+pub fn date(s: String) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date yyyy-MM-dd"))
+}
+
+/// A contract time, `yyyy-MM-dd HH:mm:ss` (UTC+08:00); kept as written.
+pub fn time(s: String) -> Result<String, String> {
+    timestamp::parse(&s).map(|_| s)
+}
+
+/// A quantity: a whole number of pieces, > 0.
+pub fn qty(n: i64) -> Result<i64, String> {
+    if n <= 0 {
+        Err(format!("must be a positive integer (got {n})"))
+    } else if n > 1_000_000_000 {
+        Err("must be at most 1000000000".into())
+    } else {
+        Ok(n)
+    }
+}
+
+/// Checks a list's presence and size; records the error at `path`.
+pub fn list<T>(
+    e: &mut FieldErrors,
+    path: &str,
+    v: Option<Vec<T>>,
+    min: usize,
+    max: usize,
+) -> Vec<T> {
+    match v {
+        None => {
+            e.missing(path);
+            Vec::new()
+        }
+        Some(v) => {
+            if let Err(r) = rules::count(&v, min, max) {
+                e.invalid(path, r);
+            }
+            v
+        }
+    }
+}
+
+/// Validates the lines of a warehouse order at `request.items`.
+pub fn lines(e: &mut FieldErrors, items: Option<Vec<OrderLineDto>>) -> Vec<OrderLine> {
+    let items = list(e, "request.items", items, 1, MAX_LINES);
+    let mut out = Vec::with_capacity(items.len());
+    let mut seen = std::collections::HashMap::new();
+    for (i, l) in items.into_iter().enumerate() {
+        let at = format!("request.items[{i}]");
+        let p = |f: &str| format!("{at}.{f}");
+        let line_no = e.required(p("lineNo"), l.line_no.map(LineNo::into_string), rules::code);
+        if let Some(n) = &line_no {
+            if let Some(first) = seen.insert(n.clone(), i) {
+                e.invalid(
+                    p("lineNo"),
+                    format!("duplicates request.items[{first}].lineNo"),
+                );
+            }
+        }
+        let item_code = e.required(p("itemCode"), l.item_code, rules::code);
+        let plan_qty = e.required(p("planQty"), l.plan_qty, qty);
+        let inventory_type = e
+            .optional(
+                p("inventoryType"),
+                l.inventory_type,
+                rules::one_of(INVENTORY_TYPES),
+            )
+            .unwrap_or_else(|| "ZP".into());
+        let batch_code = e.optional(p("batchCode"), l.batch_code, rules::code);
+        let product_date = e.optional(p("productDate"), l.product_date, date);
+        let expire_date = e.optional(p("expireDate"), l.expire_date, date);
+        if let (Some(pd), Some(ed)) = (product_date, expire_date) {
+            if ed < pd {
+                e.invalid(p("expireDate"), "must not be before productDate");
+            }
+        }
+        let produce_code = e.optional(p("produceCode"), l.produce_code, rules::code);
+        let price = e.optional(p("price"), l.price, rules::money);
+        let remark = e.optional(p("remark"), l.remark, rules::remark);
+        if let (Some(line_no), Some(item_code), Some(plan_qty)) = (line_no, item_code, plan_qty) {
+            out.push(OrderLine {
+                line_no,
+                item_code,
+                plan_qty,
+                inventory_type,
+                batch_code,
+                product_date,
+                expire_date,
+                produce_code,
+                price,
+                remark,
+            });
+        }
+    }
+    out
+}
+
+/// A postal address with a contact: receivers, consigners, consignees of transport orders.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressDto {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub country_name: Option<String>,
+    pub province_name: Option<String>,
+    pub city_name: Option<String>,
+    pub area_name: Option<String>,
+    pub street_name: Option<String>,
+    pub address: Option<String>,
+    pub post_code: Option<String>,
+    /// Longitude, −180…180.
+    pub lng: Option<f64>,
+    /// Latitude, −90…90.
+    pub lat: Option<f64>,
+}
+
+fn coordinate(limit: f64) -> impl Fn(f64) -> Result<f64, String> {
+    move |x| {
+        if x.is_finite() && x.abs() <= limit {
+            Ok(x)
+        } else {
+            Err(format!("must be between -{limit} and {limit}"))
+        }
+    }
+}
+
+impl AddressDto {
+    /// Checks the address at `at`: name, phone, province, city and address required.
+    pub fn check(self, e: &mut FieldErrors, at: &str) {
+        let p = |f: &str| format!("{at}.{f}");
+        e.required(p("name"), self.name, rules::name);
+        e.required(p("phone"), self.phone, rules::phone);
+        e.required(p("provinceName"), self.province_name, rules::name);
+        e.required(p("cityName"), self.city_name, rules::name);
+        e.required(p("address"), self.address, rules::name);
+        e.optional(p("countryName"), self.country_name, rules::opt_name);
+        e.optional(p("areaName"), self.area_name, rules::opt_name);
+        e.optional(p("streetName"), self.street_name, rules::opt_name);
+        e.optional(p("postCode"), self.post_code, rules::code);
+        e.optional(p("lng"), self.lng, coordinate(180.0));
+        e.optional(p("lat"), self.lat, coordinate(90.0));
+    }
+}
+
+/// A text rule of [`crate::domain::rules`].
+pub type TextRule = fn(String) -> Result<String, String>;
+
+/// Checks optional free-text header fields in one go: (name, value, rule).
+pub fn texts(e: &mut FieldErrors, fields: Vec<(&str, Option<String>, TextRule)>) {
+    for (name, value, rule) in fields {
+        e.optional(format!("request.{name}"), value, rule);
+    }
+}
+
+/// Page number and size: pageNo ≥ 1 (default 1), pageSize 1–100 (default 50).
+pub fn page(e: &mut FieldErrors, page_no: Option<i64>, page_size: Option<i64>) -> (i64, i64) {
+    let no = e
+        .optional("request.pageNo", page_no, |n| {
+            if (1..=1_000_000).contains(&n) {
+                Ok(n)
+            } else {
+                Err(format!("must be between 1 and 1000000 (got {n})"))
+            }
+        })
+        .unwrap_or(1);
+    let size = e
+        .optional("request.pageSize", page_size, |n| {
+            if (1..=100).contains(&n) {
+                Ok(n)
+            } else {
+                Err(format!("must be between 1 and 100 (got {n})"))
+            }
+        })
+        .unwrap_or(50);
+    (no, size)
+}

@@ -1,0 +1,371 @@
+//! Orders: kinds, Appendix 2 order types, statuses and the cancellation rule.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// The four kinds of customer order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderKind {
+    /// 入库单
+    In,
+    /// 出库单
+    Out,
+    /// 物权单 (ownership transfer between owners, no physical move)
+    Property,
+    /// 运输单
+    Transport,
+}
+
+impl OrderKind {
+    pub const ALL: [OrderKind; 4] = [Self::In, Self::Out, Self::Property, Self::Transport];
+
+    /// The name used in `orderKind` and stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::In => "IN",
+            Self::Out => "OUT",
+            Self::Property => "PROPERTY",
+            Self::Transport => "TRANSPORT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Appendix 2: the order types of this kind.
+    pub fn order_types(self) -> &'static [&'static str] {
+        match self {
+            Self::In => &["CGRK", "DBRK", "THRK", "SCRK", "B2BRK", "QTRK"],
+            Self::Out => &["JYCK", "B2BCK", "DBCK", "CGTH", "PTCK", "QTCK"],
+            Self::Property => &["WQZY"],
+            Self::Transport => &["ZCYS", "LDYS", "KDYS", "SPCYS"],
+        }
+    }
+
+    /// The letter in `hxOrderNo` (HX + letter + yyMMdd + sequence).
+    pub fn letter(self) -> &'static str {
+        match self {
+            Self::In => "I",
+            Self::Out => "O",
+            Self::Property => "P",
+            Self::Transport => "T",
+        }
+    }
+
+    /// Whether creating such an order reserves stock.
+    pub fn reserves_stock(self) -> bool {
+        matches!(self, Self::Out | Self::Property)
+    }
+}
+
+/// Checks `orderType` against Appendix 2 for the endpoint's kind.
+pub fn check_order_type(kind: OrderKind) -> impl Fn(String) -> Result<String, String> {
+    move |t| {
+        if kind.order_types().contains(&t.as_str()) {
+            Ok(t)
+        } else {
+            let other = OrderKind::ALL
+                .into_iter()
+                .find(|k| k.order_types().contains(&t.as_str()));
+            Err(match other {
+                Some(o) => format!(
+                    "{t} is a {} order type; this endpoint takes {}",
+                    o.as_str(),
+                    kind.order_types().join(", ")
+                ),
+                None => format!(
+                    "must be one of {} (got {t:?})",
+                    kind.order_types().join(", ")
+                ),
+            })
+        }
+    }
+}
+
+/// Order statuses of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    Created,
+    Backordered,
+    Processing,
+    CancelPending,
+    PartiallyReceived,
+    Received,
+    PartiallyShipped,
+    Shipped,
+    Signed,
+    Confirmed,
+    Rejected,
+    InTransit,
+    Closed,
+    Cancelled,
+}
+
+impl OrderStatus {
+    const ALL: [OrderStatus; 14] = [
+        Self::Created,
+        Self::Backordered,
+        Self::Processing,
+        Self::CancelPending,
+        Self::PartiallyReceived,
+        Self::Received,
+        Self::PartiallyShipped,
+        Self::Shipped,
+        Self::Signed,
+        Self::Confirmed,
+        Self::Rejected,
+        Self::InTransit,
+        Self::Closed,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "CREATED",
+            Self::Backordered => "BACKORDERED",
+            Self::Processing => "PROCESSING",
+            Self::CancelPending => "CANCEL_PENDING",
+            Self::PartiallyReceived => "PARTIALLY_RECEIVED",
+            Self::Received => "RECEIVED",
+            Self::PartiallyShipped => "PARTIALLY_SHIPPED",
+            Self::Shipped => "SHIPPED",
+            Self::Signed => "SIGNED",
+            Self::Confirmed => "CONFIRMED",
+            Self::Rejected => "REJECTED",
+            Self::InTransit => "IN_TRANSIT",
+            Self::Closed => "CLOSED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether the order is still open: not finished, not cancelled.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Self::Received
+                | Self::Shipped
+                | Self::Signed
+                | Self::Rejected
+                | Self::Closed
+                | Self::Cancelled
+        )
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a cancel request does to an order in a given status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelDecision {
+    /// Nothing physical happened: cancel now and release reservations.
+    CancelNow,
+    /// Work has started: the warehouse (or dispatch) decides; status `CANCEL_PENDING`.
+    Pending,
+    /// Already waiting for that decision: answer `PENDING` again.
+    AlreadyPending,
+    /// Already cancelled: answer `CANCELLED` again (idempotent).
+    AlreadyCancelled,
+    /// Too late: goods moved or the order is finished.
+    TooLate,
+}
+
+pub fn cancel_decision(kind: OrderKind, status: OrderStatus) -> CancelDecision {
+    use OrderStatus::*;
+    match status {
+        Created | Backordered => CancelDecision::CancelNow,
+        Processing => CancelDecision::Pending,
+        // A transport order accepted by the carrier but not yet picked up can still be called off.
+        Confirmed if kind == OrderKind::Transport => CancelDecision::Pending,
+        CancelPending => CancelDecision::AlreadyPending,
+        Cancelled => CancelDecision::AlreadyCancelled,
+        _ => CancelDecision::TooLate,
+    }
+}
+
+/// 正品 / 残次.
+pub const INVENTORY_TYPES: &[&str] = &["ZP", "CC"];
+
+/// One validated line of a warehouse order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderLine {
+    pub line_no: String,
+    pub item_code: String,
+    pub plan_qty: i64,
+    pub inventory_type: String,
+    pub batch_code: Option<String>,
+    pub product_date: Option<NaiveDate>,
+    pub expire_date: Option<NaiveDate>,
+    pub produce_code: Option<String>,
+    pub price: Option<Decimal>,
+    pub remark: Option<String>,
+}
+
+/// A validated inbound, outbound or property order: what the rules need of it.
+/// The full request (receiver, times, extendProps, unknown fields) is stored as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarehouseOrder {
+    pub kind: OrderKind,
+    pub order_code: String,
+    pub order_type: String,
+    pub inventory_code: String,
+    pub subbase_code: String,
+    /// Property orders: the receiving owner.
+    pub to_subbase_code: Option<String>,
+    /// Outbound orders: a synced consignee, when given instead of a receiver.
+    pub consignee_code: Option<String>,
+    pub allow_backorder: bool,
+    pub lines: Vec<OrderLine>,
+}
+
+/// A vehicle named on a finished-vehicle transport order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vehicle {
+    pub vin: String,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub color: Option<String>,
+}
+
+/// A validated transport order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportOrder {
+    pub order_code: String,
+    pub order_type: String,
+    pub related_order_code: Option<String>,
+    pub vehicles: Vec<Vehicle>,
+}
+
+/// A VIN: 17 characters of digits and capital letters other than I, O and Q (ISO 3779).
+pub fn vin(s: String) -> Result<String, String> {
+    if s.len() != 17
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    {
+        return Err("must be 17 digits or capital letters".into());
+    }
+    if s.bytes().any(|b| matches!(b, b'I' | b'O' | b'Q')) {
+        return Err("must not contain I, O or Q".into());
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_types_belong_to_their_kind() {
+        assert!(check_order_type(OrderKind::In)("CGRK".into()).is_ok());
+        let e = check_order_type(OrderKind::In)("JYCK".into()).unwrap_err();
+        assert!(e.contains("OUT order type"), "{e}");
+        assert!(check_order_type(OrderKind::Out)("XXXX".into()).is_err());
+        assert!(check_order_type(OrderKind::Transport)("SPCYS".into()).is_ok());
+    }
+
+    #[test]
+    fn cancellation_depends_on_status_and_kind() {
+        use CancelDecision::*;
+        use OrderStatus as S;
+        let k = OrderKind::Out;
+        assert_eq!(cancel_decision(k, S::Created), CancelNow);
+        assert_eq!(cancel_decision(k, S::Backordered), CancelNow);
+        assert_eq!(cancel_decision(k, S::Processing), Pending);
+        assert_eq!(cancel_decision(k, S::CancelPending), AlreadyPending);
+        assert_eq!(cancel_decision(k, S::Cancelled), AlreadyCancelled);
+        assert_eq!(cancel_decision(k, S::PartiallyShipped), TooLate);
+        assert_eq!(cancel_decision(k, S::Shipped), TooLate);
+        assert_eq!(cancel_decision(OrderKind::Property, S::Confirmed), TooLate);
+        assert_eq!(cancel_decision(OrderKind::Transport, S::Confirmed), Pending);
+        assert_eq!(cancel_decision(OrderKind::Transport, S::InTransit), TooLate);
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+        }
+        assert!(OrderStatus::Processing.is_open());
+        assert!(!OrderStatus::Cancelled.is_open());
+    }
+
+    #[test]
+    fn vins_follow_iso_3779() {
+        assert!(vin("LSVAU2180N2183294".into()).is_ok());
+        assert!(vin("LSVAU2180N218329".into()).is_err());
+        assert!(vin("LSVAU2180N218329O".into()).is_err());
+        assert!(vin("lsvau2180n2183294".into()).is_err());
+    }
+}
+
+/// The "same content" test of §3: SHA-256 of the request's canonical JSON (object keys
+/// sorted at every level, no insignificant white space), so re-serialising the same
+/// order differently still counts as the same content.
+pub fn content_fingerprint(request: &serde_json::Value) -> String {
+    use sha2::{Digest, Sha256};
+    fn write(v: &serde_json::Value, out: &mut String) {
+        match v {
+            serde_json::Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                    out.push(':');
+                    write(&m[k], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(a) => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(x, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut s = String::new();
+    write(request, &mut s);
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::content_fingerprint;
+    use serde_json::json;
+
+    #[test]
+    fn key_order_and_spacing_do_not_change_the_content() {
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"a":1,"b":{"x":[1,2],"y":"z"}}"#).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str("{ \"b\" : {\"y\":\"z\", \"x\":[1, 2]}, \"a\": 1 }").unwrap();
+        assert_eq!(content_fingerprint(&a), content_fingerprint(&b));
+        assert_ne!(
+            content_fingerprint(&a),
+            content_fingerprint(&json!({"a": 2}))
+        );
+        assert_ne!(
+            content_fingerprint(&json!({"x": [1, 2]})),
+            content_fingerprint(&json!({"x": [2, 1]}))
+        );
+    }
+}

@@ -1,0 +1,525 @@
+//! Order use cases: create (idempotent by order code, reserving stock), cancel, LPN,
+//! serial numbers, result queries. One transaction each.
+
+use super::{transaction, MissingRefs, Outcome, ReplayKey, ServiceError};
+use crate::domain::client::Tenant;
+use crate::domain::inventory::{self, Demand};
+use crate::domain::lpn::{self, Lpn, LpnProblem};
+use crate::domain::order::{
+    cancel_decision, CancelDecision, OrderKind, OrderStatus, TransportOrder, WarehouseOrder,
+};
+use crate::domain::validation::FieldErrors;
+use crate::store::{self, orders::NewOrder, PgConnection, PgPool};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// What a create call answers: the order and whether it existed already.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Created {
+    pub order_code: String,
+    pub hx_order_no: String,
+    pub status: String,
+    pub existed: bool,
+}
+
+/// Who creates an order and what exactly they sent.
+pub struct Origin<'a> {
+    pub tenant: &'a Tenant,
+    pub client_id: i64,
+    /// SHA-256 of the canonical request: equal for the same content.
+    pub fingerprint: &'a str,
+    pub request: &'a serde_json::Value,
+}
+
+/// Inserts the order head, or decides what an earlier use of the code means (§3):
+/// same content → the existing order; different content → conflict.
+async fn claim_order(
+    tx: &mut PgConnection,
+    o: &NewOrder<'_>,
+) -> Result<Result<store::orders::OrderHead, Created>, ServiceError> {
+    if let Some(head) = store::orders::insert(tx, o).await? {
+        return Ok(Ok(head));
+    }
+    let existing = store::orders::find_for_update(tx, o.tenant, o.kind, o.order_code)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("order vanished after a conflict".into()))?;
+    if existing.fingerprint != o.fingerprint {
+        return Err(ServiceError::Conflict(format!(
+            "orderCode {} is already used by order {} with different content",
+            o.order_code, existing.hx_order_no
+        )));
+    }
+    Ok(Err(Created {
+        order_code: existing.order_code,
+        hx_order_no: existing.hx_order_no,
+        status: existing.status,
+        existed: true,
+    }))
+}
+
+/// Creates an inbound, outbound or property order.
+pub async fn create_warehouse_order(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    origin: &Origin<'_>,
+    order: &WarehouseOrder,
+) -> Result<Outcome<Created>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        let new = NewOrder {
+            tenant: origin.tenant,
+            kind: order.kind.as_str(),
+            kind_letter: order.kind.letter(),
+            order_code: &order.order_code,
+            order_type: &order.order_type,
+            inventory_code: Some(&order.inventory_code),
+            subbase_code: Some(&order.subbase_code),
+            to_subbase_code: order.to_subbase_code.as_deref(),
+            status: OrderStatus::Created.as_str(),
+            fingerprint: origin.fingerprint,
+            request: origin.request,
+            client_id: origin.client_id,
+        };
+        let head = match claim_order(tx, &new).await? {
+            Ok(head) => head,
+            Err(existing) => return Ok(existing),
+        };
+        check_references(tx, origin.tenant, order).await?;
+        let line_ids = store::orders::insert_lines(tx, head.id, &order.lines).await?;
+        let mut status = OrderStatus::Created;
+        if order.kind.reserves_stock() {
+            let short = reserve(tx, origin.tenant, head.id, order, &line_ids).await?;
+            if !short.is_empty() {
+                if !order.allow_backorder {
+                    return Err(ServiceError::InsufficientStock(short));
+                }
+                status = OrderStatus::Backordered;
+            }
+        }
+        store::orders::set_status(tx, head.id, status.as_str(), None, None).await?;
+        Ok(Created {
+            order_code: head.order_code,
+            hx_order_no: head.hx_order_no,
+            status: status.as_str().into(),
+            existed: false,
+        })
+    })
+    .await
+}
+
+/// 3004 for every warehouse/owner pair, item and consignee that was never synced.
+async fn check_references(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    order: &WarehouseOrder,
+) -> Result<(), ServiceError> {
+    let mut pairs = vec![(order.inventory_code.clone(), order.subbase_code.clone())];
+    if let Some(to) = &order.to_subbase_code {
+        pairs.push((order.inventory_code.clone(), to.clone()));
+    }
+    let mut items: Vec<String> = order.lines.iter().map(|l| l.item_code.clone()).collect();
+    items.sort();
+    items.dedup();
+    let mut missing = MissingRefs::default();
+    missing.add(
+        "inventoryOrgs",
+        store::orders::missing_inventory_orgs(tx, tenant, &pairs).await?,
+    );
+    missing.add(
+        "products",
+        store::base_data::missing_products(tx, tenant, &items).await?,
+    );
+    if let Some(c) = &order.consignee_code {
+        missing.add(
+            "consignees",
+            store::orders::missing_consignees(tx, tenant, std::slice::from_ref(c)).await?,
+        );
+    }
+    missing.into_result()
+}
+
+/// Reserves what is available for the order's lines; returns the lines left short.
+async fn reserve(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    order_id: i64,
+    order: &WarehouseOrder,
+    line_ids: &[i64],
+) -> Result<Vec<inventory::Shortage>, ServiceError> {
+    let items: Vec<String> = order.lines.iter().map(|l| l.item_code.clone()).collect();
+    let slots = store::inventory::lock_slots(
+        tx,
+        tenant,
+        &order.inventory_code,
+        &order.subbase_code,
+        &items,
+    )
+    .await?;
+    let demands: Vec<Demand> = order
+        .lines
+        .iter()
+        .map(|l| Demand {
+            line_no: l.line_no.clone(),
+            item_code: l.item_code.clone(),
+            inventory_type: l.inventory_type.clone(),
+            batch_code: l.batch_code.clone(),
+            qty: l.plan_qty,
+        })
+        .collect();
+    let (allocations, shortages) = inventory::allocate(&demands, &slots);
+    let parts: Vec<(i64, i64, i64)> = allocations
+        .iter()
+        .map(|a| (line_ids[a.line], a.balance_id, a.qty))
+        .collect();
+    if !parts.is_empty() && (shortages.is_empty() || order.allow_backorder) {
+        store::inventory::reserve(tx, order_id, &parts).await?;
+    }
+    Ok(shortages)
+}
+
+/// Creates a transport order.
+pub async fn create_transport_order(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    origin: &Origin<'_>,
+    order: &TransportOrder,
+) -> Result<Outcome<Created>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        let new = NewOrder {
+            tenant: origin.tenant,
+            kind: OrderKind::Transport.as_str(),
+            kind_letter: OrderKind::Transport.letter(),
+            order_code: &order.order_code,
+            order_type: &order.order_type,
+            inventory_code: None,
+            subbase_code: None,
+            to_subbase_code: None,
+            status: OrderStatus::Created.as_str(),
+            fingerprint: origin.fingerprint,
+            request: origin.request,
+            client_id: origin.client_id,
+        };
+        let head = match claim_order(tx, &new).await? {
+            Ok(head) => head,
+            Err(existing) => return Ok(existing),
+        };
+        if let Some(related) = &order.related_order_code {
+            if store::orders::find_for_update(tx, origin.tenant, OrderKind::Out.as_str(), related)
+                .await?
+                .is_none()
+            {
+                return Err(ServiceError::NotFound(format!(
+                    "relatedOrderCode {related}: no outbound order with this code"
+                )));
+            }
+        }
+        store::orders::insert_vehicles(tx, head.id, &order.vehicles).await?;
+        store::orders::insert_event(tx, head.id, OrderStatus::Created.as_str(), None).await?;
+        Ok(Created {
+            order_code: head.order_code,
+            hx_order_no: head.hx_order_no,
+            status: head.status,
+            existed: false,
+        })
+    })
+    .await
+}
+
+/// The answer to a cancel request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cancelled {
+    pub order_code: String,
+    pub hx_order_no: String,
+    /// `CANCELLED` or `PENDING`.
+    pub cancel_status: String,
+}
+
+pub async fn cancel(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    tenant: &Tenant,
+    kind: OrderKind,
+    order_code: &str,
+    reason: Option<&str>,
+) -> Result<Outcome<Cancelled>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        let head = store::orders::find_for_update(tx, tenant, kind.as_str(), order_code)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("no {} order {order_code}", kind.as_str()))
+            })?;
+        let status = OrderStatus::parse(&head.status)
+            .ok_or_else(|| ServiceError::Internal(format!("unknown status {}", head.status)))?;
+        let answer = |s: &str| Cancelled {
+            order_code: head.order_code.clone(),
+            hx_order_no: head.hx_order_no.clone(),
+            cancel_status: s.into(),
+        };
+        match cancel_decision(kind, status) {
+            CancelDecision::CancelNow => {
+                if kind.reserves_stock() {
+                    store::inventory::release_order(tx, head.id).await?;
+                }
+                store::orders::close_serials(tx, head.id).await?;
+                store::orders::set_status(
+                    tx,
+                    head.id,
+                    OrderStatus::Cancelled.as_str(),
+                    None,
+                    reason,
+                )
+                .await?;
+                Ok(answer("CANCELLED"))
+            }
+            CancelDecision::Pending => {
+                store::orders::set_status(
+                    tx,
+                    head.id,
+                    OrderStatus::CancelPending.as_str(),
+                    Some(status.as_str()),
+                    reason,
+                )
+                .await?;
+                Ok(answer("PENDING"))
+            }
+            CancelDecision::AlreadyPending => Ok(answer("PENDING")),
+            CancelDecision::AlreadyCancelled => Ok(answer("CANCELLED")),
+            CancelDecision::TooLate => Err(ServiceError::WrongStatus(format!(
+                "order {order_code} is {status}: too late to cancel"
+            ))),
+        }
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LpnsAccepted {
+    pub order_code: String,
+    pub lpn_codes: Vec<String>,
+}
+
+/// Adds or replaces LPNs of an inbound order that is still receiving.
+pub async fn put_lpns(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    tenant: &Tenant,
+    order_code: &str,
+    lpns: &[Lpn],
+) -> Result<Outcome<LpnsAccepted>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        let head = store::orders::find_for_update(tx, tenant, OrderKind::In.as_str(), order_code)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no IN order {order_code}")))?;
+        if !matches!(
+            OrderStatus::parse(&head.status),
+            Some(OrderStatus::Created | OrderStatus::Processing | OrderStatus::PartiallyReceived)
+        ) {
+            return Err(ServiceError::WrongStatus(format!(
+                "order {order_code} is {}: LPNs are taken while it is CREATED, PROCESSING or PARTIALLY_RECEIVED",
+                head.status
+            )));
+        }
+        let mut planned: HashMap<String, i64> = HashMap::new();
+        for l in store::orders::lines_of(tx, &[head.id]).await? {
+            *planned.entry(l.item_code).or_default() += l.plan_qty;
+        }
+        let replaced: Vec<String> = lpns.iter().map(|l| l.lpn_code.clone()).collect();
+        let already: HashMap<String, i64> = store::orders::lpn_totals_except(tx, head.id, &replaced)
+            .await?
+            .into_iter()
+            .collect();
+        let problems = lpn::check(&planned, &already, lpns);
+        if !problems.is_empty() {
+            // Paths are those of the LPN request, so the client sees where each problem is.
+            let mut e = FieldErrors::default();
+            for p in problems {
+                match p {
+                    LpnProblem::ItemNotOnOrder { lpn, item, item_code } => e.invalid(
+                        format!("request.lpns[{lpn}].items[{item}].itemCode"),
+                        format!("{item_code} is not on order {order_code}"),
+                    ),
+                    LpnProblem::OverPlan { item_code, planned, announced } => e.invalid(
+                        "request.lpns",
+                        format!("item {item_code}: {announced} announced over all LPNs, {planned} planned"),
+                    ),
+                }
+            }
+            return Err(ServiceError::Invalid(e));
+        }
+        for l in lpns {
+            store::orders::replace_lpn(tx, head.id, &l.lpn_code, &l.items).await?;
+        }
+        Ok(LpnsAccepted {
+            order_code: head.order_code,
+            lpn_codes: replaced,
+        })
+    })
+    .await
+}
+
+/// Serial numbers for one line of an outbound order.
+#[derive(Debug, Clone)]
+pub struct SerialLine {
+    pub line_no: String,
+    pub sn_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SerialsBound {
+    pub order_code: String,
+    pub bound: u32,
+    pub already_bound: u32,
+}
+
+/// Binds serial numbers to lines of an open outbound order.
+pub async fn bind_serials(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    tenant: &Tenant,
+    order_code: &str,
+    lines: &[SerialLine],
+) -> Result<Outcome<SerialsBound>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        let head = store::orders::find_for_update(tx, tenant, OrderKind::Out.as_str(), order_code)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no OUT order {order_code}")))?;
+        if !matches!(
+            OrderStatus::parse(&head.status),
+            Some(OrderStatus::Created | OrderStatus::Backordered | OrderStatus::Processing)
+        ) {
+            return Err(ServiceError::WrongStatus(format!(
+                "order {order_code} is {}: serial numbers are taken before shipping starts",
+                head.status
+            )));
+        }
+        let order_lines = store::orders::lines_of(tx, &[head.id]).await?;
+        let by_no: HashMap<&str, &store::orders::LineRow> = order_lines
+            .iter()
+            .map(|l| (l.line_no.as_str(), l))
+            .collect();
+        let counts: HashMap<i64, i64> = store::orders::serial_counts(tx, head.id)
+            .await?
+            .into_iter()
+            .collect();
+        let all_sn: Vec<String> = lines.iter().flat_map(|l| l.sn_codes.clone()).collect();
+        let bound: HashMap<String, (String, i64)> =
+            store::orders::open_serials(tx, tenant, &all_sn)
+                .await?
+                .into_iter()
+                .map(|(sn, code, line)| (sn, (code, line)))
+                .collect();
+        let mut e = FieldErrors::default();
+        let mut new = Vec::new();
+        let mut already = 0;
+        let mut items = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let at = format!("request.items[{i}]");
+            let Some(line) = by_no.get(l.line_no.as_str()) else {
+                e.invalid(
+                    format!("{at}.lineNo"),
+                    format!("order {order_code} has no line {}", l.line_no),
+                );
+                continue;
+            };
+            items.push(line.item_code.clone());
+            let mut fresh = 0;
+            for (j, sn) in l.sn_codes.iter().enumerate() {
+                match bound.get(sn) {
+                    Some((_, other_line)) if *other_line == line.id => already += 1,
+                    Some((other_code, _)) => e.invalid(
+                        format!("{at}.snCodes[{j}]"),
+                        format!("SN {sn} is already bound to open order {other_code}"),
+                    ),
+                    None => {
+                        fresh += 1;
+                        new.push((line.id, sn.clone()));
+                    }
+                }
+            }
+            let total = counts.get(&line.id).copied().unwrap_or(0) + fresh;
+            if total > line.plan_qty {
+                e.invalid(
+                    format!("{at}.snCodes"),
+                    format!(
+                        "line {} would hold {total} SNs; it plans {}",
+                        l.line_no, line.plan_qty
+                    ),
+                );
+            }
+        }
+        items.sort();
+        items.dedup();
+        for code in store::orders::not_serial_managed(tx, tenant, &items).await? {
+            e.invalid(
+                "request.items",
+                format!("item {code} is not serial-managed (product sync: serialManaged)"),
+            );
+        }
+        if !e.is_empty() {
+            return Err(ServiceError::Invalid(e));
+        }
+        store::orders::bind_serials(tx, tenant, head.id, &new)
+            .await
+            .map_err(|err| {
+                if store::is_unique_violation(&err, "serial_codes_open_key") {
+                    let mut e = FieldErrors::default();
+                    e.invalid(
+                        "request.items",
+                        "an SN was bound to another open order at the same time; retry",
+                    );
+                    ServiceError::Invalid(e)
+                } else {
+                    err.into()
+                }
+            })?;
+        Ok(SerialsBound {
+            order_code: head.order_code,
+            bound: new.len() as u32,
+            already_bound: already,
+        })
+    })
+    .await
+}
+
+/// One order as the result queries show it.
+#[derive(Debug, Clone)]
+pub struct OrderResult {
+    pub order: store::orders::OrderRow,
+    pub lines: Vec<store::orders::LineRow>,
+    pub history: Vec<store::orders::EventRow>,
+}
+
+/// Orders of this tenant and kind by code, in the order asked; codes not found listed apart.
+pub async fn results(
+    pool: &PgPool,
+    tenant: &Tenant,
+    kind: OrderKind,
+    codes: &[String],
+) -> Result<(Vec<OrderResult>, Vec<String>), ServiceError> {
+    let mut conn = pool.acquire().await?;
+    let orders = store::orders::find_by_codes(&mut conn, tenant, kind.as_str(), codes).await?;
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let mut lines: HashMap<i64, Vec<_>> = HashMap::new();
+    for l in store::orders::lines_of(&mut conn, &ids).await? {
+        lines.entry(l.order_id).or_default().push(l);
+    }
+    let mut events: HashMap<i64, Vec<_>> = HashMap::new();
+    for ev in store::orders::events_of(&mut conn, &ids).await? {
+        events.entry(ev.order_id).or_default().push(ev);
+    }
+    let found: std::collections::HashSet<&str> =
+        orders.iter().map(|o| o.order_code.as_str()).collect();
+    let not_found = codes
+        .iter()
+        .filter(|c| !found.contains(c.as_str()))
+        .cloned()
+        .collect();
+    let results = orders
+        .into_iter()
+        .map(|o| OrderResult {
+            lines: lines.remove(&o.id).unwrap_or_default(),
+            history: events.remove(&o.id).unwrap_or_default(),
+            order: o,
+        })
+        .collect();
+    Ok((results, not_found))
+}

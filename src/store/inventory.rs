@@ -1,0 +1,343 @@
+//! Inventory balances, the movement ledger and reservations.
+//! Balance rows are always locked in id order, so concurrent transactions never deadlock.
+
+use super::PgConnection;
+use crate::domain::client::Tenant;
+use crate::domain::inventory::StockSlot;
+use chrono::NaiveDate;
+
+/// Locks and returns the balances of `items` in one warehouse and owner.
+pub async fn lock_slots(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    inventory_code: &str,
+    subbase_code: &str,
+    items: &[String],
+) -> sqlx::Result<Vec<StockSlot>> {
+    sqlx::query_as!(
+        StockSlot,
+        r#"SELECT id AS balance_id, item_code, inventory_type, batch_code, product_date, expire_date,
+                  on_hand - reserved AS "available!"
+             FROM inventory_balances
+            WHERE tenant = $1 AND inventory_code = $2 AND subbase_code = $3 AND item_code = ANY($4)
+            ORDER BY id
+              FOR UPDATE"#,
+        tenant.as_str(),
+        inventory_code,
+        subbase_code,
+        items
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Reserves quantities of balances for order lines: `(line id, balance id, qty)`.
+pub async fn reserve(
+    conn: &mut PgConnection,
+    order_id: i64,
+    parts: &[(i64, i64, i64)],
+) -> sqlx::Result<()> {
+    let line: Vec<i64> = parts.iter().map(|p| p.0).collect();
+    let balance: Vec<i64> = parts.iter().map(|p| p.1).collect();
+    let qty: Vec<i64> = parts.iter().map(|p| p.2).collect();
+    sqlx::query!(
+        r#"WITH u AS (SELECT * FROM UNNEST($2::int8[], $3::int8[], $4::int8[]) AS u(line, balance, qty)),
+                b AS (UPDATE inventory_balances b SET reserved = b.reserved + s.qty
+                        FROM (SELECT balance, SUM(qty) AS qty FROM u GROUP BY balance) s
+                       WHERE b.id = s.balance),
+                m AS (INSERT INTO inventory_movements (balance_id, reason, reserved_delta, order_id, order_line_id)
+                      SELECT balance, 'RESERVE', qty, $1, line FROM u)
+           INSERT INTO reservations (order_line_id, balance_id, qty)
+           SELECT line, balance, qty FROM u
+           ON CONFLICT (order_line_id, balance_id) DO UPDATE SET qty = reservations.qty + EXCLUDED.qty"#,
+        order_id,
+        &line,
+        &balance,
+        &qty
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Releases everything an order still holds reserved; returns the quantity released.
+pub async fn release_order(conn: &mut PgConnection, order_id: i64) -> sqlx::Result<i64> {
+    // Lock the balances first, in id order, like every other writer.
+    sqlx::query!(
+        r#"SELECT b.id FROM inventory_balances b
+            WHERE b.id IN (SELECT r.balance_id FROM reservations r JOIN order_lines l ON l.id = r.order_line_id
+                            WHERE l.order_id = $1 AND r.qty > 0)
+            ORDER BY b.id FOR UPDATE"#,
+        order_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let released = sqlx::query_scalar!(
+        r#"WITH r AS (SELECT r.order_line_id, r.balance_id, r.qty FROM reservations r
+                        JOIN order_lines l ON l.id = r.order_line_id
+                       WHERE l.order_id = $1 AND r.qty > 0),
+                b AS (UPDATE inventory_balances b SET reserved = b.reserved - s.qty
+                        FROM (SELECT balance_id, SUM(qty) AS qty FROM r GROUP BY balance_id) s
+                       WHERE b.id = s.balance_id),
+                m AS (INSERT INTO inventory_movements (balance_id, reason, reserved_delta, order_id, order_line_id)
+                      SELECT balance_id, 'RELEASE', -qty, $1, order_line_id FROM r),
+                z AS (UPDATE reservations x SET qty = 0 FROM r
+                       WHERE x.order_line_id = r.order_line_id AND x.balance_id = r.balance_id)
+           SELECT COALESCE(SUM(qty), 0)::int8 AS "released!" FROM r"#,
+        order_id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(released)
+}
+
+/// The key of a balance.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BalanceKey {
+    pub inventory_code: String,
+    pub subbase_code: String,
+    pub item_code: String,
+    pub inventory_type: String,
+    /// `""` for stock without a batch.
+    pub batch_code: String,
+}
+
+/// A change of on-hand stock and its cause.
+#[derive(Debug, Clone)]
+pub struct StockChange<'a> {
+    pub key: BalanceKey,
+    pub product_date: Option<NaiveDate>,
+    pub expire_date: Option<NaiveDate>,
+    pub delta: i64,
+    /// A ledger reason: RECEIPT, SHIPMENT, TRANSFER_OUT, TRANSFER_IN, ADJUSTMENT.
+    pub reason: &'a str,
+    pub order_id: Option<i64>,
+    pub reference: Option<&'a str>,
+}
+
+/// Changes the on-hand quantity of a balance (creating it when new) and records why.
+/// Fails on the balance's check constraint rather than going below zero or below reserved.
+pub async fn change_on_hand(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    c: &StockChange<'_>,
+) -> sqlx::Result<i64> {
+    let key = &c.key;
+    // CHECK constraints are evaluated on the row an INSERT proposes, before ON CONFLICT
+    // applies, so a decrease must be a plain UPDATE (RowNotFound when there is no such stock).
+    let balance_id = if c.delta < 0 {
+        sqlx::query_scalar!(
+            r#"UPDATE inventory_balances SET on_hand = on_hand + $7
+                WHERE tenant = $1 AND inventory_code = $2 AND subbase_code = $3 AND item_code = $4
+                  AND inventory_type = $5 AND batch_code = $6
+               RETURNING id"#,
+            tenant.as_str(),
+            key.inventory_code,
+            key.subbase_code,
+            key.item_code,
+            key.inventory_type,
+            key.batch_code,
+            c.delta
+        )
+        .fetch_one(&mut *conn)
+        .await?
+    } else {
+        sqlx::query_scalar!(
+            r#"INSERT INTO inventory_balances (tenant, inventory_code, subbase_code, item_code, inventory_type,
+                   batch_code, product_date, expire_date, on_hand)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+               ON CONFLICT ON CONSTRAINT inventory_balances_key DO UPDATE
+                  SET on_hand = inventory_balances.on_hand + EXCLUDED.on_hand,
+                      product_date = COALESCE(inventory_balances.product_date, EXCLUDED.product_date),
+                      expire_date = COALESCE(inventory_balances.expire_date, EXCLUDED.expire_date)
+               RETURNING id"#,
+            tenant.as_str(),
+            key.inventory_code,
+            key.subbase_code,
+            key.item_code,
+            key.inventory_type,
+            key.batch_code,
+            c.product_date,
+            c.expire_date,
+            c.delta
+        )
+        .fetch_one(&mut *conn)
+        .await?
+    };
+    sqlx::query!(
+        r#"INSERT INTO inventory_movements (balance_id, reason, on_hand_delta, order_id, reference)
+           VALUES ($1, $2, $3, $4, $5)"#,
+        balance_id,
+        c.reason,
+        c.delta,
+        c.order_id,
+        c.reference
+    )
+    .execute(conn)
+    .await?;
+    Ok(balance_id)
+}
+
+/// Filters of the inventory query.
+pub struct InventoryFilter<'a> {
+    pub inventory_code: &'a str,
+    pub subbase_code: Option<&'a str>,
+    pub item_codes: Option<&'a [String]>,
+    pub inventory_type: Option<&'a str>,
+    pub batch_code: Option<&'a str>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct BalanceRow {
+    pub inventory_code: String,
+    pub subbase_code: String,
+    pub item_code: String,
+    pub item_name: Option<String>,
+    pub inventory_type: String,
+    pub batch_code: String,
+    pub product_date: Option<NaiveDate>,
+    pub expire_date: Option<NaiveDate>,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+/// One page of balances, ordered by item code then batch, and the total count.
+pub async fn query(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    f: &InventoryFilter<'_>,
+) -> sqlx::Result<(i64, Vec<BalanceRow>)> {
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM inventory_balances b
+            WHERE b.tenant = $1 AND b.inventory_code = $2
+              AND ($3::text IS NULL OR b.subbase_code = $3)
+              AND ($4::text[] IS NULL OR b.item_code = ANY($4))
+              AND ($5::text IS NULL OR b.inventory_type = $5)
+              AND ($6::text IS NULL OR b.batch_code = $6)"#,
+        tenant.as_str(),
+        f.inventory_code,
+        f.subbase_code,
+        f.item_codes,
+        f.inventory_type,
+        f.batch_code
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query_as!(
+        BalanceRow,
+        r#"SELECT b.inventory_code, b.subbase_code, b.item_code, p.item_name AS "item_name?", b.inventory_type,
+                  b.batch_code, b.product_date, b.expire_date, b.on_hand, b.reserved
+             FROM inventory_balances b
+             LEFT JOIN products p ON p.tenant = b.tenant AND p.item_code = b.item_code
+            WHERE b.tenant = $1 AND b.inventory_code = $2
+              AND ($3::text IS NULL OR b.subbase_code = $3)
+              AND ($4::text[] IS NULL OR b.item_code = ANY($4))
+              AND ($5::text IS NULL OR b.inventory_type = $5)
+              AND ($6::text IS NULL OR b.batch_code = $6)
+            ORDER BY b.item_code, b.batch_code, b.subbase_code, b.inventory_type
+            OFFSET $7 LIMIT $8"#,
+        tenant.as_str(),
+        f.inventory_code,
+        f.subbase_code,
+        f.item_codes,
+        f.inventory_type,
+        f.batch_code,
+        f.offset,
+        f.limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok((total, rows))
+}
+
+/// Vehicles in a tenant's yard, filtered and paged.
+#[derive(Debug, Clone)]
+pub struct VehicleRow {
+    pub vin: String,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub color: Option<String>,
+    pub status: String,
+    pub inventory_code: String,
+    pub in_time: chrono::DateTime<chrono::Utc>,
+    pub last_inspection_result: Option<String>,
+    pub last_inspection_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn vehicles(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    inventory_code: &str,
+    vin: Option<&str>,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(i64, Vec<VehicleRow>)> {
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM vehicles
+            WHERE tenant = $1 AND inventory_code = $2 AND ($3::text IS NULL OR vin = $3)
+              AND ($4::text IS NULL OR status = $4)"#,
+        tenant.as_str(),
+        inventory_code,
+        vin,
+        status
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query_as!(
+        VehicleRow,
+        r#"SELECT vin, brand, model, color, status, inventory_code, in_time, last_inspection_result,
+                  last_inspection_time
+             FROM vehicles
+            WHERE tenant = $1 AND inventory_code = $2 AND ($3::text IS NULL OR vin = $3)
+              AND ($4::text IS NULL OR status = $4)
+            ORDER BY vin OFFSET $5 LIMIT $6"#,
+        tenant.as_str(),
+        inventory_code,
+        vin,
+        status,
+        offset,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok((total, rows))
+}
+
+/// A vehicle as yard intake records it.
+pub struct YardVehicle<'a> {
+    pub vin: &'a str,
+    pub inventory_code: &'a str,
+    pub brand: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub color: Option<&'a str>,
+    pub status: &'a str,
+}
+
+/// Puts a vehicle into a tenant's yard (or updates it): the yard-intake write of the ops API.
+pub async fn upsert_vehicle(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    v: &YardVehicle<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO vehicles (tenant, vin, inventory_code, brand, model, color, status)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT ON CONSTRAINT vehicles_key DO UPDATE
+              SET inventory_code = EXCLUDED.inventory_code, brand = COALESCE(EXCLUDED.brand, vehicles.brand),
+                  model = COALESCE(EXCLUDED.model, vehicles.model), color = COALESCE(EXCLUDED.color, vehicles.color),
+                  status = EXCLUDED.status"#,
+        tenant.as_str(),
+        v.vin,
+        v.inventory_code,
+        v.brand,
+        v.model,
+        v.color,
+        v.status
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
