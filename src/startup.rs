@@ -26,6 +26,9 @@ pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
     Ok(PgPoolOptions::new()
         .max_connections(settings.database.max_connections)
         .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
+        // No ping before every checkout: a broken connection fails its query and the pool
+        // replaces it; the ping would add a round trip to each of a request's checkouts.
+        .test_before_acquire(false)
         .connect_lazy_with(opts))
 }
 

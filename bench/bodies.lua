@@ -1,0 +1,54 @@
+-- wrk script: each thread posts its own share of pre-signed bodies (one per line of the file
+-- given after --), counts replies other than HTTP 200, and the run prints one BENCH line.
+-- usage: wrk -t T -c C -d D -s bench/bodies.lua URL -- BODIES_FILE T
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local step = tonumber(args[2])
+  bodies = {}
+  local n = 0
+  for line in io.lines(args[1]) do
+    if n % step == id then bodies[#bodies + 1] = line end
+    n = n + 1
+  end
+  idx = 0
+  non200 = 0
+  exhausted = 0
+end
+
+function request()
+  idx = idx + 1
+  if idx > #bodies then
+    exhausted = exhausted + 1
+    idx = 1
+  end
+  return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, bodies[idx])
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    non200 = non200 + 1
+    if non200 <= 3 then io.stderr:write("non-200: " .. status .. " " .. body .. "\n") end
+  end
+end
+
+function done(summary, latency, requests)
+  local bad, ex = 0, 0
+  for _, t in ipairs(threads) do
+    bad = bad + t:get("non200")
+    ex = ex + t:get("exhausted")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f non200=%d socket_errors=%d bodies_reused=%d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    bad, e.connect + e.read + e.write + e.timeout, ex))
+end

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Writes pre-signed request bodies, one per line, for the load generator.
+
+usage: gen_bodies.py KIND SECRET CREATE_BY DATA_SOURCE COUNT PREFIX OUT
+KIND: out5 (outbound order, 5 lines of 5 distinct SKUs out of 200).
+Signing follows Appendix 1 (md5) over the exact request text written to the file.
+"""
+import datetime, hashlib, json, random, sys
+
+kind, secret, create_by, data_source, count, prefix, out = sys.argv[1:8]
+count = int(count)
+ts = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+rnd = random.Random(42)
+
+def request(i):
+    if kind == "out5":
+        # SKU k of line j is drawn from its own block of 40, so the 5 lines name 5 distinct items.
+        items = [{"lineNo": str(j + 1), "itemCode": "SKU-%03d" % (j * 40 + rnd.randint(1, 40)), "planQty": 1}
+                 for j in range(5)]
+        return {"orderCode": "%s-%07d" % (prefix, i), "orderType": "JYCK", "inventoryCode": "WH01",
+                "subbaseCode": "OW01",
+                "receiver": {"name": "王五", "phone": "13900000000", "provinceName": "上海", "cityName": "上海",
+                             "address": "世纪大道1号"},
+                "items": items}
+    raise SystemExit("unknown kind " + kind)
+
+with open(out, "w", encoding="utf-8") as f:
+    for i in range(count):
+        req = json.dumps(request(i), ensure_ascii=False, separators=(",", ":"))
+        s = "createBy%sdataSource%srequest%stimestamp%s" % (create_by, data_source, req, ts)
+        sign = hashlib.md5((secret + s + secret).encode("utf-8")).hexdigest().upper()
+        head = json.dumps({"createBy": create_by, "dataSource": data_source, "timestamp": ts, "sign": sign},
+                          ensure_ascii=False)
+        f.write(head[:-1] + ',"request":' + req + "}\n")
