@@ -17,6 +17,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub audit: AuditSettings,
+    pub push: PushSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +54,17 @@ pub enum LogFormat {
 pub struct LogSettings {
     pub format: LogFormat,
     pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PushSettings {
+    pub enabled: bool,
+    pub retry_schedule: String,
+    pub timeout_ms: u64,
+    pub allow_networks: String,
+    pub concurrency: usize,
+    pub lease_secs: u64,
+    pub poll_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -120,6 +132,20 @@ impl Settings {
         if self.audit.queue_capacity == 0 || self.audit.batch_size == 0 {
             problems.push("audit.queue_capacity and audit.batch_size must be > 0");
         }
+        let mut owned = Vec::new();
+        if let Err(e) = crate::domain::push::RetrySchedule::parse(&self.push.retry_schedule) {
+            owned.push(format!("push.retry_schedule: {e}"));
+        }
+        if let Err(e) = crate::push::ssrf::parse_networks(&self.push.allow_networks) {
+            owned.push(format!("push.allow_networks: {e}"));
+        }
+        if self.push.concurrency == 0 || self.push.timeout_ms == 0 || self.push.lease_secs == 0 {
+            owned.push("push.concurrency, push.timeout_ms and push.lease_secs must be > 0".into());
+        }
+        if self.push.lease_secs * 1000 <= self.push.timeout_ms {
+            owned.push("push.lease_secs must be longer than push.timeout_ms".into());
+        }
+        problems.extend(owned.iter().map(String::as_str));
         if problems.is_empty() {
             Ok(())
         } else {

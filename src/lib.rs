@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod push;
 pub mod service;
 pub mod startup;
 pub mod store;

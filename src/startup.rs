@@ -96,6 +96,12 @@ impl Application {
         tracing::info!("listening on {addr}");
         after_listening();
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        let pusher = self
+            .state
+            .settings
+            .push
+            .enabled
+            .then(|| tokio::spawn(crate::push::run(self.state.clone(), shutdown.clone())));
         let router = api::router(self.state.clone());
         let token = shutdown.clone();
         axum::serve(self.listener, router)
@@ -103,6 +109,9 @@ impl Application {
             .await?;
         shutdown.cancel();
         let _ = housekeeping.await;
+        if let Some(p) = pusher {
+            let _ = p.await;
+        }
         drop(self.state);
         let _ = self.audit_writer.await;
         tracing::info!("stopped");

@@ -1,6 +1,10 @@
 //! The real binary as operators and the README use it: the demo flow, `serve` on port 0,
 //! the signing tool, identity administration, graceful shutdown on SIGTERM.
 
+#[path = "api/receiver.rs"]
+#[allow(dead_code)]
+mod receiver;
+
 use serde_json::Value;
 use sqlx::PgPool;
 use std::process::Stdio;
@@ -309,4 +313,146 @@ async fn commands_that_need_a_database_say_so_without_one() {
     .await;
     assert!(!ok);
     assert!(err.contains("DATABASE_URL is not set"), "{err}");
+}
+
+/// Starts `serve` on a free port with loopback pushes allowed and a short lease; returns the child.
+fn serve_with_pushes(db: &str) -> tokio::process::Child {
+    gateway(db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("HXGW__PUSH__ALLOW_NETWORKS", "127.0.0.0/8")
+        .env("HXGW__PUSH__LEASE_SECS", "2")
+        .env("HXGW__PUSH__TIMEOUT_MS", "1500")
+        .env("HXGW__PUSH__POLL_INTERVAL_MS", "100")
+        .env("HXGW__PUSH__RETRY_SCHEDULE", "200ms,200ms,200ms")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn a_push_in_flight_when_the_gateway_is_killed_is_delivered_after_restart(pool: PgPool) {
+    let db = db_url(&pool);
+    let receiver = receiver::Receiver::start("kill-secret").await;
+    receiver.set_delay_ms(10_000);
+    let added = json_of(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "K1",
+        "--data-source",
+        "ERP",
+        "--secret",
+        "kill-secret",
+        "--callback-url",
+        &receiver.url,
+    ]))
+    .await;
+    let client_id = added["id"].as_i64().unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let event_id = uuid::Uuid::now_v7();
+    hongxun_gateway::store::pushes::enqueue(
+        &mut conn,
+        &[client_id],
+        &hongxun_gateway::domain::client::Tenant("K1".into()),
+        "inOrderStatusConfirm",
+        Some("order:1"),
+        event_id,
+        &serde_json::json!({"orderCode": "IN-1", "status": "RECEIVED"}),
+    )
+    .await
+    .unwrap();
+
+    let mut first = serve_with_pushes(&db);
+    for _ in 0..200 {
+        if receiver.started() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(receiver.started(), 1, "the delivery is in flight");
+    let pid = first.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    first.wait().await.unwrap();
+    receiver.set_delay_ms(0);
+
+    let mut second = serve_with_pushes(&db);
+    let delivered = receiver.wait_for(1, 20).await;
+    assert_eq!(delivered[0]["eventId"], event_id.to_string());
+    let (status, attempts): (String, i32) =
+        sqlx::query_as("SELECT status, attempts FROM push_outbox WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "delivered");
+    assert!(attempts >= 2, "the killed attempt counted: {attempts}");
+    second.kill().await.unwrap();
+}
+
+#[sqlx::test]
+async fn sigterm_lets_a_delivery_in_flight_finish(pool: PgPool) {
+    let db = db_url(&pool);
+    let receiver = receiver::Receiver::start("term-secret").await;
+    receiver.set_delay_ms(800);
+    let added = json_of(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "T1",
+        "--data-source",
+        "ERP",
+        "--secret",
+        "term-secret",
+        "--callback-url",
+        &receiver.url,
+    ]))
+    .await;
+    let mut conn = pool.acquire().await.unwrap();
+    let event_id = uuid::Uuid::now_v7();
+    hongxun_gateway::store::pushes::enqueue(
+        &mut conn,
+        &[added["id"].as_i64().unwrap()],
+        &hongxun_gateway::domain::client::Tenant("T1".into()),
+        "cancelResult",
+        None,
+        event_id,
+        &serde_json::json!({"orderCode": "OUT-1", "cancelStatus": "CANCELLED"}),
+    )
+    .await
+    .unwrap();
+    let mut server = serve_with_pushes(&db);
+    for _ in 0..200 {
+        if receiver.started() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let pid = server.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), server.wait())
+        .await
+        .expect("stopped in time")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        receiver.delivered().len(),
+        1,
+        "the delivery finished before exit"
+    );
+    let state: String = sqlx::query_scalar("SELECT status FROM push_outbox WHERE event_id = $1")
+        .bind(event_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "delivered");
 }

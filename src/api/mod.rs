@@ -7,6 +7,7 @@ pub mod error;
 pub mod health;
 pub mod observe;
 pub mod openapi;
+pub mod ops;
 pub mod order_dto;
 pub mod order_extras;
 pub mod orders;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::router())
         .merge(order_extras::router())
         .merge(queries::router())
+        .merge(ops::router())
         .merge(health::router())
         .merge(openapi::router())
         .fallback(no_such_endpoint)

@@ -82,7 +82,8 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     if endpoint.starts_with("/dtc/") || endpoint.starts_with("/ops/") {
         app.audit.record(AuditRow {
             request_id,
-            client_id: client.map(|c| c.id),
+            // Ops callers are labelled but have no client row.
+            client_id: client.map(|c| c.id).filter(|id| *id > 0),
             method,
             endpoint,
             business_key: ctx.business_key().map(str::to_string),

@@ -166,17 +166,33 @@ fn order_json(r: OrderResult, kind: OrderKind) -> Value {
         .into_iter()
         .map(|h| json!({"status": h.status, "time": contract_time(h.created_at)}))
         .collect();
+    let mut packages = Vec::new();
+    let confirmations: Vec<Value> = r
+        .confirmations
+        .into_iter()
+        .map(|c| {
+            if let Some(p) = c.lines.get("packages").and_then(Value::as_array) {
+                packages.extend(p.iter().cloned());
+            }
+            let mut b = json!({"confirmSeq": c.confirm_seq, "confirmType": c.confirm_type,
+                               "confirmTime": contract_time(c.confirm_time)});
+            if let (Some(obj), Value::Object(extra)) = (b.as_object_mut(), c.lines) {
+                obj.extend(extra);
+            }
+            b
+        })
+        .collect();
     let mut v = json!({
         "orderCode": o.order_code, "hxOrderNo": o.hx_order_no, "orderType": o.order_type,
         "inventoryCode": o.inventory_code, "subbaseCode": o.subbase_code, "status": o.status,
         "createTime": contract_time(o.created_at), "updateTime": contract_time(o.updated_at),
         "remark": o.request.get("remark"), "extendProps": o.request.get("extendProps"),
         "history": history, "lines": lines,
-        // Receipt and shipment batches are confirmed by the warehouse (ops API).
-        "confirmations": [],
+        // Receipt and shipment batches as the warehouse confirmed them (ops API).
+        "confirmations": confirmations,
     });
     if kind == OrderKind::Out {
-        v["packages"] = json!([]);
+        v["packages"] = Value::Array(packages);
     }
     v
 }

@@ -104,6 +104,79 @@ pub fn allocate(demands: &[Demand], slots: &[StockSlot]) -> (Vec<Allocation>, Ve
     (allocations, shortages)
 }
 
+/// What an order line holds reserved of one balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub line_no: String,
+    pub balance_id: i64,
+    pub qty: i64,
+}
+
+/// A quantity taken out of a balance for a line: from its reservation or from free stock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Take {
+    pub line_no: String,
+    pub balance_id: i64,
+    pub qty: i64,
+    pub from_reserved: bool,
+}
+
+/// Takes each demand first from what its line holds reserved (in the order given), then from
+/// free stock like [`allocate`] (a backordered line, say). Returns the takes and the shortages;
+/// stock never goes below zero because nothing is taken that is not there.
+pub fn consume(
+    demands: &[Demand],
+    held: &[Held],
+    slots: &[StockSlot],
+) -> (Vec<Take>, Vec<Shortage>) {
+    let mut held_left: Vec<i64> = held.iter().map(|h| h.qty).collect();
+    let mut takes = Vec::new();
+    let mut rest = Vec::new();
+    for d in demands {
+        let mut need = d.qty;
+        for (i, h) in held.iter().enumerate() {
+            if need == 0 {
+                break;
+            }
+            if h.line_no != d.line_no || held_left[i] == 0 {
+                continue;
+            }
+            let t = need.min(held_left[i]);
+            held_left[i] -= t;
+            need -= t;
+            takes.push(Take {
+                line_no: d.line_no.clone(),
+                balance_id: h.balance_id,
+                qty: t,
+                from_reserved: true,
+            });
+        }
+        if need > 0 {
+            rest.push(Demand {
+                qty: need,
+                ..d.clone()
+            });
+        }
+    }
+    let (allocations, mut shortages) = allocate(&rest, slots);
+    for a in allocations {
+        takes.push(Take {
+            line_no: rest[a.line].line_no.clone(),
+            balance_id: a.balance_id,
+            qty: a.qty,
+            from_reserved: false,
+        });
+    }
+    // Report shortages against the whole demand of the line, not the remainder.
+    for s in &mut shortages {
+        if let Some(d) = demands.iter().find(|d| d.line_no == s.line_no) {
+            s.available += d.qty - s.requested;
+            s.requested = d.qty;
+        }
+    }
+    (takes, shortages)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +239,37 @@ mod tests {
         assert_eq!(a.iter().map(|x| x.qty).sum::<i64>(), 5);
         assert_eq!(s.len(), 1);
         assert_eq!((s[0].line_no.as_str(), s[0].available), ("2", 1));
+    }
+
+    #[test]
+    fn consumption_takes_the_reservation_first_then_free_stock() {
+        let held = [Held {
+            line_no: "1".into(),
+            balance_id: 1,
+            qty: 2,
+        }];
+        let slots = [slot(1, "", None, 0), slot(2, "X", None, 5)];
+        let (t, s) = consume(&[demand("1", None, 3)], &held, &slots);
+        assert!(s.is_empty());
+        assert_eq!(
+            t,
+            vec![
+                Take {
+                    line_no: "1".into(),
+                    balance_id: 1,
+                    qty: 2,
+                    from_reserved: true
+                },
+                Take {
+                    line_no: "1".into(),
+                    balance_id: 2,
+                    qty: 1,
+                    from_reserved: false
+                },
+            ]
+        );
+        let (_, s) = consume(&[demand("1", None, 9)], &held, &slots);
+        assert_eq!((s[0].requested, s[0].available), (9, 7));
     }
 
     #[test]

@@ -5,5 +5,6 @@ pub mod client;
 pub mod inventory;
 pub mod lpn;
 pub mod order;
+pub mod push;
 pub mod rules;
 pub mod validation;

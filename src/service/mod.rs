@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod base_data;
 pub mod inventory;
+pub mod ops;
 pub mod orders;
 
 use crate::domain::validation::FieldErrors;

@@ -486,6 +486,7 @@ pub struct OrderResult {
     pub order: store::orders::OrderRow,
     pub lines: Vec<store::orders::LineRow>,
     pub history: Vec<store::orders::EventRow>,
+    pub confirmations: Vec<store::orders::ConfirmationRow>,
 }
 
 /// Orders of this tenant and kind by code, in the order asked; codes not found listed apart.
@@ -506,6 +507,10 @@ pub async fn results(
     for ev in store::orders::events_of(&mut conn, &ids).await? {
         events.entry(ev.order_id).or_default().push(ev);
     }
+    let mut confirmations: HashMap<i64, Vec<_>> = HashMap::new();
+    for c in store::orders::confirmations_of(&mut conn, &ids).await? {
+        confirmations.entry(c.order_id).or_default().push(c);
+    }
     let found: std::collections::HashSet<&str> =
         orders.iter().map(|o| o.order_code.as_str()).collect();
     let not_found = codes
@@ -518,6 +523,7 @@ pub async fn results(
         .map(|o| OrderResult {
             lines: lines.remove(&o.id).unwrap_or_default(),
             history: events.remove(&o.id).unwrap_or_default(),
+            confirmations: confirmations.remove(&o.id).unwrap_or_default(),
             order: o,
         })
         .collect();

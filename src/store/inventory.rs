@@ -341,3 +341,93 @@ pub async fn upsert_vehicle(
     .await?;
     Ok(())
 }
+
+/// What the lines of an order hold reserved, first-expiring balance first:
+/// (line no, line id, balance id, qty).
+pub async fn held_of(
+    conn: &mut PgConnection,
+    order_id: i64,
+) -> sqlx::Result<Vec<(String, i64, i64, i64)>> {
+    let rows = sqlx::query!(
+        r#"SELECT l.line_no, l.id AS line_id, r.balance_id, r.qty
+             FROM reservations r JOIN order_lines l ON l.id = r.order_line_id
+             JOIN inventory_balances b ON b.id = r.balance_id
+            WHERE l.order_id = $1 AND r.qty > 0
+            ORDER BY l.id, b.expire_date NULLS LAST, b.product_date NULLS LAST, b.batch_code, b.id"#,
+        order_id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.line_no, r.line_id, r.balance_id, r.qty))
+        .collect())
+}
+
+/// Takes stock out of balances for order lines (shipment or transfer): on-hand always,
+/// reserved and the line's reservation where the take came from it. Balances are already
+/// locked by the caller ([`lock_slots`]).
+pub async fn consume(
+    conn: &mut PgConnection,
+    order_id: i64,
+    reason: &str,
+    takes: &[(i64, i64, i64, bool)],
+) -> sqlx::Result<()> {
+    let line: Vec<i64> = takes.iter().map(|t| t.0).collect();
+    let balance: Vec<i64> = takes.iter().map(|t| t.1).collect();
+    let qty: Vec<i64> = takes.iter().map(|t| t.2).collect();
+    let reserved: Vec<bool> = takes.iter().map(|t| t.3).collect();
+    sqlx::query!(
+        r#"WITH u AS (SELECT * FROM UNNEST($3::int8[], $4::int8[], $5::int8[], $6::bool[]) AS u(line, balance, qty, res)),
+                b AS (UPDATE inventory_balances b
+                         SET on_hand = b.on_hand - s.qty, reserved = b.reserved - s.res_qty
+                        FROM (SELECT balance, SUM(qty) AS qty, SUM(CASE WHEN res THEN qty ELSE 0 END) AS res_qty
+                                FROM u GROUP BY balance) s
+                       WHERE b.id = s.balance),
+                r AS (UPDATE reservations x SET qty = x.qty - s.qty
+                        FROM (SELECT line, balance, SUM(qty) AS qty FROM u WHERE res GROUP BY line, balance) s
+                       WHERE x.order_line_id = s.line AND x.balance_id = s.balance)
+           INSERT INTO inventory_movements (balance_id, reason, on_hand_delta, reserved_delta, order_id, order_line_id)
+           SELECT balance, $2, -qty, CASE WHEN res THEN -qty ELSE 0 END, $1, line FROM u"#,
+        order_id,
+        reason,
+        &line,
+        &balance,
+        &qty,
+        &reserved
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The key and dates of balances, for moving stock to another owner.
+pub async fn balances_by_id(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(i64, BalanceKey, Option<NaiveDate>, Option<NaiveDate>)>> {
+    let rows = sqlx::query!(
+        r#"SELECT id, inventory_code, subbase_code, item_code, inventory_type, batch_code, product_date, expire_date
+             FROM inventory_balances WHERE id = ANY($1)"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                BalanceKey {
+                    inventory_code: r.inventory_code,
+                    subbase_code: r.subbase_code,
+                    item_code: r.item_code,
+                    inventory_type: r.inventory_type,
+                    batch_code: r.batch_code,
+                },
+                r.product_date,
+                r.expire_date,
+            )
+        })
+        .collect())
+}

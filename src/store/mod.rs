@@ -8,6 +8,7 @@ pub mod clients;
 pub mod guard;
 pub mod inventory;
 pub mod orders;
+pub mod pushes;
 pub mod tokens;
 
 pub use sqlx::{PgConnection, PgPool};
@@ -22,4 +23,10 @@ pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
 pub async fn ping(pool: &PgPool) -> sqlx::Result<()> {
     sqlx::query!("SELECT 1 AS one").fetch_one(pool).await?;
     Ok(())
+}
+
+/// Whether a database error is a violation of the named check constraint.
+pub fn is_check_violation(err: &sqlx::Error, constraint: &str) -> bool {
+    matches!(err, sqlx::Error::Database(db)
+        if db.code().as_deref() == Some("23514") && db.constraint() == Some(constraint))
 }

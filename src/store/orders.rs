@@ -434,3 +434,147 @@ pub async fn close_serials(conn: &mut PgConnection, order_id: i64) -> sqlx::Resu
     .await?;
     Ok(())
 }
+
+/// An order as the warehouse side addresses it (by hxOrderNo, any tenant).
+#[derive(Debug, Clone)]
+pub struct OpsOrder {
+    pub id: i64,
+    pub tenant: String,
+    pub kind: String,
+    pub order_code: String,
+    pub hx_order_no: String,
+    pub order_type: String,
+    pub inventory_code: Option<String>,
+    pub subbase_code: Option<String>,
+    pub to_subbase_code: Option<String>,
+    pub status: String,
+    pub pre_cancel_status: Option<String>,
+    pub request: serde_json::Value,
+}
+
+pub async fn find_by_hx_for_update(
+    conn: &mut PgConnection,
+    hx_order_no: &str,
+) -> sqlx::Result<Option<OpsOrder>> {
+    sqlx::query_as!(
+        OpsOrder,
+        r#"SELECT id, tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code,
+                  to_subbase_code, status, pre_cancel_status, request
+             FROM orders WHERE hx_order_no = $1 FOR UPDATE"#,
+        hx_order_no
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Adds confirmed quantities to lines: (line id, qty).
+pub async fn add_actual(conn: &mut PgConnection, parts: &[(i64, i64)]) -> sqlx::Result<()> {
+    let id: Vec<i64> = parts.iter().map(|p| p.0).collect();
+    let qty: Vec<i64> = parts.iter().map(|p| p.1).collect();
+    sqlx::query!(
+        r#"UPDATE order_lines l SET actual_qty = l.actual_qty + s.qty
+             FROM (SELECT id, SUM(qty) AS qty FROM UNNEST($1::int8[], $2::int8[]) AS u(id, qty) GROUP BY id) s
+            WHERE l.id = s.id"#,
+        &id,
+        &qty
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a confirmation batch; returns (id, confirmSeq).
+pub async fn insert_confirmation(
+    conn: &mut PgConnection,
+    order_id: i64,
+    confirm_type: &str,
+    confirm_time: DateTime<Utc>,
+    lines: &serde_json::Value,
+) -> sqlx::Result<(i64, i32)> {
+    let r = sqlx::query!(
+        r#"INSERT INTO order_confirmations (order_id, confirm_seq, confirm_type, confirm_time, lines)
+           VALUES ($1, (SELECT COALESCE(MAX(confirm_seq), 0) + 1 FROM order_confirmations WHERE order_id = $1), $2, $3, $4)
+           RETURNING id, confirm_seq"#,
+        order_id,
+        confirm_type,
+        confirm_time,
+        lines
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((r.id, r.confirm_seq))
+}
+
+/// A shipped package as stored.
+#[derive(Debug, Clone)]
+pub struct NewPackage {
+    pub package_no: String,
+    pub waybill_no: Option<String>,
+    pub carrier_code: Option<String>,
+    pub weight_kg: Option<Decimal>,
+    pub length_cm: Option<Decimal>,
+    pub width_cm: Option<Decimal>,
+    pub height_cm: Option<Decimal>,
+    pub items: serde_json::Value,
+}
+
+pub async fn insert_package(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    order_id: i64,
+    confirmation_id: i64,
+    p: &NewPackage,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO packages (tenant, order_id, confirmation_id, package_no, waybill_no, carrier_code,
+               weight_kg, length_cm, width_cm, height_cm, items)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#,
+        tenant.as_str(),
+        order_id,
+        confirmation_id,
+        p.package_no,
+        p.waybill_no,
+        p.carrier_code,
+        p.weight_kg,
+        p.length_cm,
+        p.width_cm,
+        p.height_cm,
+        p.items
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfirmationRow {
+    pub order_id: i64,
+    pub confirm_seq: i32,
+    pub confirm_type: String,
+    pub confirm_time: DateTime<Utc>,
+    pub lines: serde_json::Value,
+}
+
+pub async fn confirmations_of(
+    conn: &mut PgConnection,
+    order_ids: &[i64],
+) -> sqlx::Result<Vec<ConfirmationRow>> {
+    sqlx::query_as!(
+        ConfirmationRow,
+        r#"SELECT order_id, confirm_seq, confirm_type, confirm_time, lines
+             FROM order_confirmations WHERE order_id = ANY($1) ORDER BY order_id, confirm_seq"#,
+        order_ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Package numbers already used on an order.
+pub async fn package_nos(conn: &mut PgConnection, order_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        "SELECT package_no FROM packages WHERE order_id = $1",
+        order_id
+    )
+    .fetch_all(conn)
+    .await
+}

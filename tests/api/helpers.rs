@@ -76,6 +76,19 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Clock::System, |_| {}).await
 }
 
+/// A gateway whose pushes may reach loopback receivers, with short retries.
+pub async fn spawn_pushing_app(pool: PgPool, schedule: &str) -> TestApp {
+    let schedule = schedule.to_string();
+    spawn_app_with(pool, Clock::System, move |s| {
+        s.push.allow_networks = "127.0.0.0/8".into();
+        s.push.retry_schedule = schedule;
+        s.push.poll_interval_ms = 50;
+        s.push.timeout_ms = 2000;
+        s.push.lease_secs = 5;
+    })
+    .await
+}
+
 /// Starts the gateway with a clock and adjusted settings.
 pub async fn spawn_app_with(
     pool: PgPool,
@@ -133,6 +146,44 @@ impl TestApp {
             create_by: create_by.into(),
             data_source: data_source.into(),
             secret,
+        }
+    }
+
+    /// An ops bearer token.
+    pub async fn ops_token(&self, name: &str) -> String {
+        admin::add_token(&self.pool, name)
+            .await
+            .unwrap()
+            .token
+            .unwrap()
+    }
+
+    /// Calls the ops API with a bearer token.
+    pub async fn ops(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url).json(&body),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("reply is not JSON ({status}): {text}"));
+        Reply {
+            status,
+            body,
+            headers,
         }
     }
 

@@ -5,5 +5,7 @@ mod base_data;
 mod envelope;
 mod helpers;
 mod orders;
+mod pushes;
 mod queries;
+mod receiver;
 mod vectors;

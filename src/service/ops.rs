@@ -1,0 +1,644 @@
+//! Warehouse operations (§8): what physically happened, applied to orders and stock, with the
+//! §6 pushes written to the outbox in the same transaction.
+
+use super::{transaction, MissingRefs, ServiceError};
+use crate::domain::client::Tenant;
+use crate::domain::inventory::{self, Demand, Held};
+use crate::domain::order::{OrderKind, OrderStatus};
+use crate::domain::push::EventType;
+use crate::domain::validation::FieldErrors;
+use crate::store::inventory::{BalanceKey, StockChange};
+use crate::store::orders::{NewPackage, OpsOrder};
+use crate::store::{self, PgConnection, PgPool};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// PARTIAL or FINAL batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmType {
+    Partial,
+    Final,
+}
+
+impl ConfirmType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Partial => "PARTIAL",
+            Self::Final => "FINAL",
+        }
+    }
+}
+
+/// Where an order stands after an ops action.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderState {
+    pub hx_order_no: String,
+    pub order_code: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_seq: Option<i32>,
+}
+
+fn t(time: DateTime<Utc>) -> String {
+    crate::auth::timestamp::format(time)
+}
+
+async fn load(
+    tx: &mut PgConnection,
+    hx: &str,
+) -> Result<(OpsOrder, OrderKind, OrderStatus), ServiceError> {
+    let o = store::orders::find_by_hx_for_update(tx, hx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no order {hx}")))?;
+    let kind = OrderKind::parse(&o.kind)
+        .ok_or_else(|| ServiceError::Internal(format!("kind {}", o.kind)))?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| ServiceError::Internal(format!("status {}", o.status)))?;
+    Ok((o, kind, status))
+}
+
+fn wrong_status(o: &OpsOrder, action: &str) -> ServiceError {
+    ServiceError::WrongStatus(format!(
+        "order {} is {}: cannot {action}",
+        o.hx_order_no, o.status
+    ))
+}
+
+fn header(o: &OpsOrder) -> serde_json::Map<String, Value> {
+    let v = json!({
+        "orderCode": o.order_code, "hxOrderNo": o.hx_order_no, "orderType": o.order_type,
+        "inventoryCode": o.inventory_code, "subbaseCode": o.subbase_code,
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// Writes a push about an order to the identity that created it (or, if that identity is
+/// gone, to every customer identity of the tenant), ordered with the order's other pushes.
+async fn push_order(
+    tx: &mut PgConnection,
+    o: &OpsOrder,
+    event: EventType,
+    fields: Value,
+) -> Result<(), ServiceError> {
+    let tenant = Tenant(o.tenant.clone());
+    let recipients = match store::pushes::order_recipient(tx, o.id).await? {
+        Some(c) => vec![c],
+        None => store::pushes::tenant_recipients(tx, &tenant).await?,
+    };
+    let mut payload = header(o);
+    if let Value::Object(extra) = fields {
+        payload.extend(extra);
+    }
+    store::pushes::enqueue(
+        tx,
+        &recipients,
+        &tenant,
+        event.as_str(),
+        Some(&format!("order:{}", o.id)),
+        uuid::Uuid::now_v7(),
+        &Value::Object(payload),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn state(
+    tx: &mut PgConnection,
+    o: &OpsOrder,
+    status: OrderStatus,
+    seq: Option<i32>,
+    note: Option<&str>,
+) -> Result<OrderState, ServiceError> {
+    store::orders::set_status(tx, o.id, status.as_str(), None, note).await?;
+    Ok(OrderState {
+        hx_order_no: o.hx_order_no.clone(),
+        order_code: o.order_code.clone(),
+        status: status.as_str().into(),
+        confirm_seq: seq,
+    })
+}
+
+/// Work started (picking, receiving, dispatch): `PROCESSING`; later cancels become `PENDING`.
+pub async fn start(pool: &PgPool, hx: &str) -> Result<OrderState, ServiceError> {
+    Ok(transaction(pool, None, async |tx| {
+        let (o, _, status) = load(tx, hx).await?;
+        if !matches!(status, OrderStatus::Created | OrderStatus::Backordered) {
+            return Err(wrong_status(&o, "start work"));
+        }
+        state(tx, &o, OrderStatus::Processing, None, None).await
+    })
+    .await?
+    .value)
+}
+
+/// One received line of an inbound batch.
+#[derive(Debug, Clone)]
+pub struct ReceiptLine {
+    pub line_no: String,
+    pub actual_qty: i64,
+    pub inventory_type: Option<String>,
+    pub batch_code: Option<String>,
+    pub product_date: Option<NaiveDate>,
+    pub expire_date: Option<NaiveDate>,
+    pub sn_codes: Vec<String>,
+    pub lpn_code: Option<String>,
+}
+
+/// An inbound batch: adds stock, pushes `inOrderStatusConfirm`, and on FINAL `inOrderConfirm`.
+pub async fn receive(
+    pool: &PgPool,
+    hx: &str,
+    confirm_type: ConfirmType,
+    confirm_time: DateTime<Utc>,
+    lines: &[ReceiptLine],
+) -> Result<OrderState, ServiceError> {
+    Ok(transaction(pool, None, async |tx| {
+        let (o, kind, status) = load(tx, hx).await?;
+        if kind != OrderKind::In {
+            return Err(ServiceError::WrongStatus(format!("order {hx} is a {} order: receipts are for IN orders", o.kind)));
+        }
+        if !matches!(status, OrderStatus::Created | OrderStatus::Processing | OrderStatus::PartiallyReceived) {
+            return Err(wrong_status(&o, "receive goods"));
+        }
+        let order_lines = store::orders::lines_of(tx, &[o.id]).await?;
+        let by_no: HashMap<&str, &store::orders::LineRow> = order_lines.iter().map(|l| (l.line_no.as_str(), l)).collect();
+        let mut e = FieldErrors::default();
+        let mut this_batch: HashMap<i64, i64> = HashMap::new();
+        let mut changes = Vec::new();
+        let mut pushed = Vec::new();
+        let tenant = Tenant(o.tenant.clone());
+        let (wh, owner) = (o.inventory_code.clone().unwrap_or_default(), o.subbase_code.clone().unwrap_or_default());
+        for (i, r) in lines.iter().enumerate() {
+            let Some(line) = by_no.get(r.line_no.as_str()) else {
+                e.invalid(format!("lines[{i}].lineNo"), format!("order {hx} has no line {}", r.line_no));
+                continue;
+            };
+            let total = this_batch.entry(line.id).or_default();
+            *total += r.actual_qty;
+            if line.actual_qty + *total > line.plan_qty {
+                e.invalid(
+                    format!("lines[{i}].actualQty"),
+                    format!("line {} would receive {} of {} planned", r.line_no, line.actual_qty + *total, line.plan_qty),
+                );
+            }
+            let inventory_type = r.inventory_type.clone().unwrap_or_else(|| line.inventory_type.clone());
+            let batch_code = r.batch_code.clone().or_else(|| line.batch_code.clone()).unwrap_or_default();
+            changes.push(StockChange {
+                key: BalanceKey {
+                    inventory_code: wh.clone(),
+                    subbase_code: owner.clone(),
+                    item_code: line.item_code.clone(),
+                    inventory_type: inventory_type.clone(),
+                    batch_code: batch_code.clone(),
+                },
+                product_date: r.product_date.or(line.product_date),
+                expire_date: r.expire_date.or(line.expire_date),
+                delta: r.actual_qty,
+                reason: "RECEIPT",
+                order_id: Some(o.id),
+                reference: r.lpn_code.as_deref(),
+            });
+            pushed.push(json!({
+                "lineNo": r.line_no, "itemCode": line.item_code, "actualQty": r.actual_qty,
+                "inventoryType": inventory_type, "batchCode": (!batch_code.is_empty()).then_some(batch_code),
+                "productDate": r.product_date.or(line.product_date), "expireDate": r.expire_date.or(line.expire_date),
+                "snCodes": r.sn_codes, "lpnCode": r.lpn_code,
+            }));
+        }
+        if !e.is_empty() {
+            return Err(ServiceError::Invalid(e));
+        }
+        changes.sort_by(|a, b| a.key.cmp(&b.key));
+        for c in &changes {
+            store::inventory::change_on_hand(tx, &tenant, c).await?;
+        }
+        store::orders::add_actual(tx, &this_batch.into_iter().collect::<Vec<_>>()).await?;
+        let lines_json = Value::Array(pushed);
+        let (_, seq) = store::orders::insert_confirmation(tx, o.id, confirm_type.as_str(), confirm_time, &json!({"lines": lines_json})).await?;
+        let new_status = if confirm_type == ConfirmType::Final { OrderStatus::Received } else { OrderStatus::PartiallyReceived };
+        let result = state(tx, &o, new_status, Some(seq), None).await?;
+        push_order(tx, &o, EventType::InOrderStatusConfirm, json!({
+            "status": new_status.as_str(), "confirmSeq": seq, "confirmType": confirm_type.as_str(),
+            "confirmTime": t(confirm_time), "lines": lines_json,
+        }))
+        .await?;
+        if confirm_type == ConfirmType::Final {
+            let totals = totals(tx, o.id).await?;
+            push_order(tx, &o, EventType::InOrderConfirm, json!({
+                "status": new_status.as_str(), "lines": totals.0, "batches": totals.1,
+            }))
+            .await?;
+        }
+        Ok(result)
+    })
+    .await?
+    .value)
+}
+
+/// Per-line plan and actual, and every confirmation batch, for the final pushes.
+async fn totals(tx: &mut PgConnection, order_id: i64) -> Result<(Value, Value), ServiceError> {
+    let lines: Vec<Value> = store::orders::lines_of(tx, &[order_id])
+        .await?
+        .into_iter()
+        .map(|l| json!({"lineNo": l.line_no, "itemCode": l.item_code, "planQty": l.plan_qty, "actualQty": l.actual_qty}))
+        .collect();
+    let batches: Vec<Value> = store::orders::confirmations_of(tx, &[order_id])
+        .await?
+        .into_iter()
+        .map(|c| {
+            let mut b = json!({"confirmSeq": c.confirm_seq, "confirmType": c.confirm_type, "confirmTime": t(c.confirm_time)});
+            if let (Some(obj), Value::Object(extra)) = (b.as_object_mut(), c.lines) {
+                obj.extend(extra);
+            }
+            b
+        })
+        .collect();
+    Ok((Value::Array(lines), Value::Array(batches)))
+}
+
+/// One package of a shipment batch.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub package_no: String,
+    pub waybill_no: Option<String>,
+    pub carrier_code: Option<String>,
+    pub weight_kg: Option<Decimal>,
+    pub length_cm: Option<Decimal>,
+    pub width_cm: Option<Decimal>,
+    pub height_cm: Option<Decimal>,
+    /// (lineNo, qty, snCodes)
+    pub items: Vec<(String, i64, Vec<String>)>,
+}
+
+/// Takes `per_line` quantities out of stock for an order (reserved first) under `reason`.
+/// Returns the takes with their line ids, or 3005 when stock is short.
+async fn take_stock(
+    tx: &mut PgConnection,
+    o: &OpsOrder,
+    per_line: &[(&store::orders::LineRow, i64)],
+    reason: &str,
+) -> Result<Vec<inventory::Take>, ServiceError> {
+    let tenant = Tenant(o.tenant.clone());
+    let items: Vec<String> = per_line.iter().map(|(l, _)| l.item_code.clone()).collect();
+    let slots = store::inventory::lock_slots(
+        tx,
+        &tenant,
+        o.inventory_code.as_deref().unwrap_or_default(),
+        o.subbase_code.as_deref().unwrap_or_default(),
+        &items,
+    )
+    .await?;
+    let held: Vec<Held> = store::inventory::held_of(tx, o.id)
+        .await?
+        .into_iter()
+        .map(|(line_no, _, balance_id, qty)| Held {
+            line_no,
+            balance_id,
+            qty,
+        })
+        .collect();
+    let demands: Vec<Demand> = per_line
+        .iter()
+        .map(|(l, qty)| Demand {
+            line_no: l.line_no.clone(),
+            item_code: l.item_code.clone(),
+            inventory_type: l.inventory_type.clone(),
+            batch_code: l.batch_code.clone(),
+            qty: *qty,
+        })
+        .collect();
+    let (takes, shortages) = inventory::consume(&demands, &held, &slots);
+    if !shortages.is_empty() {
+        return Err(ServiceError::InsufficientStock(shortages));
+    }
+    let line_id: HashMap<&str, i64> = per_line
+        .iter()
+        .map(|(l, _)| (l.line_no.as_str(), l.id))
+        .collect();
+    let rows: Vec<(i64, i64, i64, bool)> = takes
+        .iter()
+        .map(|t| {
+            (
+                line_id[t.line_no.as_str()],
+                t.balance_id,
+                t.qty,
+                t.from_reserved,
+            )
+        })
+        .collect();
+    store::inventory::consume(tx, o.id, reason, &rows).await?;
+    Ok(takes)
+}
+
+/// An outbound batch: consumes reserved stock (never more than planned, never below zero),
+/// pushes `outOrderStatusConfirm`; on FINAL releases what is left reserved and pushes `outOrderConfirm`.
+pub async fn ship(
+    pool: &PgPool,
+    hx: &str,
+    confirm_type: ConfirmType,
+    confirm_time: DateTime<Utc>,
+    packages: &[Package],
+) -> Result<OrderState, ServiceError> {
+    Ok(transaction(pool, None, async |tx| {
+        let (o, kind, status) = load(tx, hx).await?;
+        if kind != OrderKind::Out {
+            return Err(ServiceError::WrongStatus(format!("order {hx} is a {} order: shipments are for OUT orders", o.kind)));
+        }
+        if !matches!(status, OrderStatus::Created | OrderStatus::Backordered | OrderStatus::Processing | OrderStatus::PartiallyShipped) {
+            return Err(wrong_status(&o, "ship goods"));
+        }
+        let order_lines = store::orders::lines_of(tx, &[o.id]).await?;
+        let by_no: HashMap<&str, &store::orders::LineRow> = order_lines.iter().map(|l| (l.line_no.as_str(), l)).collect();
+        let used: std::collections::HashSet<String> = store::orders::package_nos(tx, o.id).await?.into_iter().collect();
+        let mut e = FieldErrors::default();
+        let mut per_line: Vec<(&store::orders::LineRow, i64)> = Vec::new();
+        for (i, p) in packages.iter().enumerate() {
+            if used.contains(&p.package_no) {
+                e.invalid(format!("packages[{i}].packageNo"), format!("package {} was already shipped", p.package_no));
+            }
+            for (j, (line_no, qty, _)) in p.items.iter().enumerate() {
+                match by_no.get(line_no.as_str()) {
+                    None => e.invalid(format!("packages[{i}].items[{j}].lineNo"), format!("order {hx} has no line {line_no}")),
+                    Some(l) => match per_line.iter_mut().find(|(x, _)| x.id == l.id) {
+                        Some((_, q)) => *q += qty,
+                        None => per_line.push((l, *qty)),
+                    },
+                }
+            }
+        }
+        for (l, q) in &per_line {
+            if l.actual_qty + q > l.plan_qty {
+                e.invalid("packages", format!("line {} would ship {} of {} planned", l.line_no, l.actual_qty + q, l.plan_qty));
+            }
+        }
+        if !e.is_empty() {
+            return Err(ServiceError::Invalid(e));
+        }
+        take_stock(tx, &o, &per_line, "SHIPMENT").await?;
+        store::orders::add_actual(tx, &per_line.iter().map(|(l, q)| (l.id, *q)).collect::<Vec<_>>()).await?;
+        let pkg_json: Vec<Value> = packages
+            .iter()
+            .map(|p| {
+                let items: Vec<Value> = p.items.iter().map(|(line_no, qty, sns)| {
+                    let item = by_no.get(line_no.as_str()).map(|l| l.item_code.clone());
+                    json!({"lineNo": line_no, "itemCode": item, "qty": qty, "snCodes": sns})
+                }).collect();
+                json!({"packageNo": p.package_no, "waybillNo": p.waybill_no, "carrierCode": p.carrier_code,
+                       "weight": p.weight_kg, "length": p.length_cm, "width": p.width_cm, "height": p.height_cm,
+                       "items": items})
+            })
+            .collect();
+        let lines_json: Vec<Value> = per_line
+            .iter()
+            .map(|(l, q)| json!({"lineNo": l.line_no, "itemCode": l.item_code, "actualQty": q, "inventoryType": l.inventory_type, "batchCode": l.batch_code}))
+            .collect();
+        let (conf_id, seq) = store::orders::insert_confirmation(
+            tx, o.id, confirm_type.as_str(), confirm_time, &json!({"lines": lines_json, "packages": pkg_json}),
+        )
+        .await?;
+        let tenant = Tenant(o.tenant.clone());
+        for (p, pj) in packages.iter().zip(&pkg_json) {
+            let np = NewPackage {
+                package_no: p.package_no.clone(),
+                waybill_no: p.waybill_no.clone(),
+                carrier_code: p.carrier_code.clone(),
+                weight_kg: p.weight_kg,
+                length_cm: p.length_cm,
+                width_cm: p.width_cm,
+                height_cm: p.height_cm,
+                items: pj["items"].clone(),
+            };
+            store::orders::insert_package(tx, &tenant, o.id, conf_id, &np).await?;
+        }
+        let final_batch = confirm_type == ConfirmType::Final;
+        if final_batch {
+            store::inventory::release_order(tx, o.id).await?;
+            store::orders::close_serials(tx, o.id).await?;
+        }
+        let new_status = if final_batch { OrderStatus::Shipped } else { OrderStatus::PartiallyShipped };
+        let result = state(tx, &o, new_status, Some(seq), None).await?;
+        push_order(tx, &o, EventType::OutOrderStatusConfirm, json!({
+            "status": new_status.as_str(), "confirmSeq": seq, "confirmType": confirm_type.as_str(),
+            "confirmTime": t(confirm_time), "lines": lines_json, "packages": pkg_json,
+        }))
+        .await?;
+        if final_batch {
+            let (lines, batches) = totals(tx, o.id).await?;
+            let all_packages: Vec<Value> = batches
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|b| b["packages"].as_array().cloned().unwrap_or_default())
+                .collect();
+            push_order(tx, &o, EventType::OutOrderConfirm, json!({
+                "status": new_status.as_str(), "lines": lines, "batches": batches, "packages": all_packages,
+            }))
+            .await?;
+        }
+        Ok(result)
+    })
+    .await?
+    .value)
+}
+
+/// A transport order accepted (with its dispatch) or refused.
+#[derive(Debug, Clone, Default)]
+pub struct TransportDecision {
+    pub accept: bool,
+    pub carrier_code: Option<String>,
+    pub waybill_no: Option<String>,
+    pub plate_no: Option<String>,
+    pub driver_name: Option<String>,
+    pub driver_phone: Option<String>,
+    pub estimated_pickup_time: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Property transfer done (stock moves between owners) or transport order accepted/refused.
+pub async fn confirm(
+    pool: &PgPool,
+    hx: &str,
+    decision: Option<&TransportDecision>,
+) -> Result<OrderState, ServiceError> {
+    Ok(transaction(pool, None, async |tx| {
+        let (o, kind, status) = load(tx, hx).await?;
+        if !matches!(status, OrderStatus::Created | OrderStatus::Processing) {
+            return Err(wrong_status(&o, "confirm it"));
+        }
+        match kind {
+            OrderKind::Property => {
+                let lines = store::orders::lines_of(tx, &[o.id]).await?;
+                let per_line: Vec<(&store::orders::LineRow, i64)> = lines.iter().map(|l| (l, l.plan_qty)).collect();
+                let takes = take_stock(tx, &o, &per_line, "TRANSFER_OUT").await?;
+                let ids: Vec<i64> = takes.iter().map(|t| t.balance_id).collect();
+                let keys: HashMap<i64, (BalanceKey, Option<NaiveDate>, Option<NaiveDate>)> =
+                    store::inventory::balances_by_id(tx, &ids).await?.into_iter().map(|(id, k, p, x)| (id, (k, p, x))).collect();
+                let to = o.to_subbase_code.clone().unwrap_or_default();
+                let mut changes: Vec<StockChange> = takes
+                    .iter()
+                    .filter_map(|tk| {
+                        let (k, p, x) = keys.get(&tk.balance_id)?.clone();
+                        Some(StockChange {
+                            key: BalanceKey { subbase_code: to.clone(), ..k },
+                            product_date: p,
+                            expire_date: x,
+                            delta: tk.qty,
+                            reason: "TRANSFER_IN",
+                            order_id: Some(o.id),
+                            reference: None,
+                        })
+                    })
+                    .collect();
+                changes.sort_by(|a, b| a.key.cmp(&b.key));
+                let tenant = Tenant(o.tenant.clone());
+                for c in &changes {
+                    store::inventory::change_on_hand(tx, &tenant, c).await?;
+                }
+                store::orders::add_actual(tx, &per_line.iter().map(|(l, q)| (l.id, *q)).collect::<Vec<_>>()).await?;
+                let result = state(tx, &o, OrderStatus::Confirmed, None, None).await?;
+                let lines_json: Vec<Value> = lines.iter().map(|l| json!({"lineNo": l.line_no, "itemCode": l.item_code, "planQty": l.plan_qty, "actualQty": l.plan_qty})).collect();
+                push_order(tx, &o, EventType::PropertyOrderConfirm, json!({
+                    "status": "CONFIRMED", "fromSubbaseCode": o.subbase_code, "toSubbaseCode": o.to_subbase_code,
+                    "lines": lines_json,
+                }))
+                .await?;
+                Ok(result)
+            }
+            OrderKind::Transport => {
+                let d = decision.cloned().unwrap_or_default();
+                let new_status = if d.accept { OrderStatus::Confirmed } else { OrderStatus::Rejected };
+                let result = state(tx, &o, new_status, None, d.reason.as_deref()).await?;
+                push_order(tx, &o, EventType::TransportOrderConfirm, json!({
+                    "status": new_status.as_str(), "carrierCode": d.carrier_code, "waybillNo": d.waybill_no,
+                    "plateNo": d.plate_no, "driverName": d.driver_name, "driverPhone": d.driver_phone,
+                    "estimatedPickupTime": d.estimated_pickup_time, "reason": d.reason,
+                }))
+                .await?;
+                Ok(result)
+            }
+            _ => Err(ServiceError::WrongStatus(format!(
+                "order {hx} is a {} order: confirm is for PROPERTY and TRANSPORT orders (use receipts or shipments)",
+                o.kind
+            ))),
+        }
+    })
+    .await?
+    .value)
+}
+
+/// The warehouse's decision on a `PENDING` cancel: pushes `cancelResult`.
+pub async fn decide_cancel(
+    pool: &PgPool,
+    hx: &str,
+    approve: bool,
+    reason: Option<&str>,
+) -> Result<OrderState, ServiceError> {
+    Ok(transaction(pool, None, async |tx| {
+        let (o, kind, status) = load(tx, hx).await?;
+        if status != OrderStatus::CancelPending {
+            return Err(wrong_status(&o, "decide a cancel (none is pending)"));
+        }
+        let new_status = if approve {
+            if kind.reserves_stock() {
+                store::inventory::release_order(tx, o.id).await?;
+            }
+            store::orders::close_serials(tx, o.id).await?;
+            OrderStatus::Cancelled
+        } else {
+            o.pre_cancel_status.as_deref().and_then(OrderStatus::parse).unwrap_or(OrderStatus::Processing)
+        };
+        let result = state(tx, &o, new_status, None, reason).await?;
+        push_order(tx, &o, EventType::CancelResult, json!({
+            "orderKind": kind.as_str(), "cancelStatus": if approve { "CANCELLED" } else { "REJECTED" },
+            "reason": reason, "time": t(Utc::now()),
+        }))
+        .await?;
+        Ok(result)
+    })
+    .await?
+    .value)
+}
+
+/// A stock adjustment line (signed quantity).
+#[derive(Debug, Clone)]
+pub struct AdjustLine {
+    pub item_code: String,
+    pub inventory_type: String,
+    pub qty: i64,
+    pub batch_code: Option<String>,
+    pub product_date: Option<NaiveDate>,
+    pub expire_date: Option<NaiveDate>,
+    pub remark: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Adjustment {
+    pub tenant: Tenant,
+    pub inventory_code: String,
+    pub subbase_code: String,
+    pub adjust_order_code: String,
+    pub adjust_type: String,
+    pub lines: Vec<AdjustLine>,
+}
+
+/// A stock adjustment (count, damage, reclassification): pushes `inventoryAdjust`.
+pub async fn adjust(pool: &PgPool, a: &Adjustment) -> Result<usize, ServiceError> {
+    Ok(transaction(pool, None, async |tx| {
+        let mut missing = MissingRefs::default();
+        missing.add("inventoryOrgs", store::orders::missing_inventory_orgs(tx, &a.tenant, &[(a.inventory_code.clone(), a.subbase_code.clone())]).await?);
+        let items: Vec<String> = a.lines.iter().map(|l| l.item_code.clone()).collect();
+        missing.add("products", store::base_data::missing_products(tx, &a.tenant, &items).await?);
+        missing.into_result()?;
+        let mut changes: Vec<StockChange> = a
+            .lines
+            .iter()
+            .map(|l| StockChange {
+                key: BalanceKey {
+                    inventory_code: a.inventory_code.clone(),
+                    subbase_code: a.subbase_code.clone(),
+                    item_code: l.item_code.clone(),
+                    inventory_type: l.inventory_type.clone(),
+                    batch_code: l.batch_code.clone().unwrap_or_default(),
+                },
+                product_date: l.product_date,
+                expire_date: l.expire_date,
+                delta: l.qty,
+                reason: "ADJUSTMENT",
+                order_id: None,
+                reference: Some(&a.adjust_order_code),
+            })
+            .collect();
+        changes.sort_by(|x, y| x.key.cmp(&y.key));
+        for c in &changes {
+            store::inventory::change_on_hand(tx, &a.tenant, c).await.map_err(|e| match e {
+                sqlx::Error::RowNotFound => below_zero(&c.key),
+                e if store::is_check_violation(&e, "inventory_balances_qty_check") => below_zero(&c.key),
+                e => e.into(),
+            })?;
+        }
+        let recipients = store::pushes::tenant_recipients(tx, &a.tenant).await?;
+        let lines: Vec<Value> = a.lines.iter().map(|l| json!({
+            "itemCode": l.item_code, "inventoryType": l.inventory_type, "planQty": l.qty, "batchCode": l.batch_code,
+            "productDate": l.product_date, "expireDate": l.expire_date, "remark": l.remark,
+        })).collect();
+        store::pushes::enqueue(tx, &recipients, &a.tenant, EventType::InventoryAdjust.as_str(), None, uuid::Uuid::now_v7(), &json!({
+            "warehouseCode": a.inventory_code, "ownerCode": a.subbase_code, "adjustOrderCode": a.adjust_order_code,
+            "adjustType": a.adjust_type, "adjustTime": t(Utc::now()), "items": lines,
+        }))
+        .await?;
+        Ok(recipients.len())
+    })
+    .await?
+    .value)
+}
+
+fn below_zero(k: &BalanceKey) -> ServiceError {
+    ServiceError::WrongStatus(format!(
+        "adjustment would take {}/{} item {} ({}, batch {:?}) below zero or below what is reserved",
+        k.inventory_code, k.subbase_code, k.item_code, k.inventory_type, k.batch_code
+    ))
+}

@@ -1,0 +1,222 @@
+//! The push outbox and its attempt log. Claiming uses `FOR UPDATE SKIP LOCKED` plus a lease,
+//! so several workers (and several gateway processes) never deliver one push at the same
+//! time, and a push whose worker died is retried once its lease runs out.
+
+use super::{PgConnection, PgPool};
+use crate::domain::client::Tenant;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Who receives pushes about an order: the identity that created it.
+pub async fn order_recipient(conn: &mut PgConnection, order_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("SELECT client_id FROM orders WHERE id = $1", order_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Who receives pushes about a tenant as a whole (stock adjustments, yard vehicles):
+/// every customer identity of the tenant that is not disabled.
+pub async fn tenant_recipients(conn: &mut PgConnection, tenant: &Tenant) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM clients WHERE kind = 'customer' AND create_by = $1 AND status = 'active' ORDER BY id",
+        tenant.as_str()
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Writes one push per recipient, inside the caller's transaction.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    recipients: &[i64],
+    tenant: &Tenant,
+    event_type: &str,
+    order_key: Option<&str>,
+    event_id: Uuid,
+    payload: &serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO push_outbox (event_id, client_id, tenant, event_type, order_key, payload)
+           SELECT $1, c, $2, $3, $4, $5 FROM UNNEST($6::int8[]) AS c"#,
+        event_id,
+        tenant.as_str(),
+        event_type,
+        order_key,
+        payload,
+        recipients
+    )
+    .execute(&mut *conn)
+    .await?;
+    // Wake the workers; delivered after this transaction commits (NOTIFY is transactional).
+    sqlx::query!("SELECT pg_notify('hxgw_push', '')")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A push a worker holds, with where and how to deliver it.
+#[derive(Debug, Clone)]
+pub struct ClaimedPush {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub create_by: String,
+    pub data_source: String,
+    pub secret_enc: Vec<u8>,
+    pub callback_url: Option<String>,
+}
+
+/// Claims up to `limit` due pushes for `lease_secs`. A push waits while an earlier push of the
+/// same order to the same identity is still pending, so each order's pushes arrive in order.
+/// Identities without a callback URL keep their pushes pending.
+pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64) -> sqlx::Result<Vec<ClaimedPush>> {
+    sqlx::query_as!(
+        ClaimedPush,
+        r#"WITH due AS (
+               SELECT p.id FROM push_outbox p
+                 JOIN clients c ON c.id = p.client_id
+                WHERE p.status = 'pending' AND p.next_attempt_at <= now()
+                  AND (p.lease_until IS NULL OR p.lease_until < now())
+                  AND c.callback_url IS NOT NULL
+                  AND (p.order_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM push_outbox e
+                         WHERE e.order_key = p.order_key AND e.client_id = p.client_id
+                           AND e.status = 'pending' AND e.id < p.id))
+                ORDER BY p.next_attempt_at, p.id
+                LIMIT $1
+                  FOR UPDATE OF p SKIP LOCKED)
+           UPDATE push_outbox p SET lease_until = now() + make_interval(secs => $2), attempts = p.attempts + 1
+             FROM due, clients c
+            WHERE p.id = due.id AND c.id = p.client_id
+           RETURNING p.id, p.event_id, p.event_type, p.payload, p.attempts, p.created_at,
+                     c.create_by, c.data_source, c.secret_enc, c.callback_url"#,
+        limit,
+        lease_secs
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// One delivery attempt as the attempt log keeps it.
+pub struct Attempt<'a> {
+    pub push_id: i64,
+    pub attempt: i32,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: f64,
+    pub http_status: Option<i32>,
+    pub response: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub success: bool,
+}
+
+/// Records an attempt and the push's new state in one transaction:
+/// delivered, retried at `next_at`, or dead when `next_at` is `None` after a failure.
+pub async fn settle(
+    pool: &PgPool,
+    a: &Attempt<'_>,
+    next_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        r#"INSERT INTO push_attempts (push_id, attempt, started_at, duration_ms, http_status, response, error, success)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        a.push_id,
+        a.attempt,
+        a.started_at,
+        a.duration_ms,
+        a.http_status,
+        a.response,
+        a.error,
+        a.success
+    )
+    .execute(&mut *tx)
+    .await?;
+    if a.success {
+        sqlx::query!(
+            "UPDATE push_outbox SET status = 'delivered', delivered_at = now(), lease_until = NULL, last_error = NULL WHERE id = $1",
+            a.push_id
+        )
+        .execute(&mut *tx)
+        .await?;
+    } else if let Some(at) = next_at {
+        sqlx::query!(
+            "UPDATE push_outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1",
+            a.push_id,
+            at,
+            a.error
+        )
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query!(
+            "UPDATE push_outbox SET status = 'dead', lease_until = NULL, last_error = $2 WHERE id = $1",
+            a.push_id,
+            a.error
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    // A settled push may unblock the next one of its order.
+    sqlx::query!("SELECT pg_notify('hxgw_push', '')")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+#[derive(Debug, Clone)]
+pub struct PushRow {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub tenant: String,
+    pub client_id: i64,
+    pub order_key: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub payload: serde_json::Value,
+}
+
+/// Pushes in a status, newest first.
+pub async fn list(pool: &PgPool, status: &str, limit: i64) -> sqlx::Result<Vec<PushRow>> {
+    sqlx::query_as!(
+        PushRow,
+        r#"SELECT id, event_id, event_type, tenant, client_id, order_key, status, attempts, next_attempt_at,
+                  last_error, created_at, delivered_at, payload
+             FROM push_outbox WHERE status = $1 ORDER BY id DESC LIMIT $2"#,
+        status,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Puts a dead (or delivered) push back in the queue with a fresh schedule; same event id.
+pub async fn replay(pool: &PgPool, id: i64) -> sqlx::Result<Option<PushRow>> {
+    sqlx::query_as!(
+        PushRow,
+        r#"UPDATE push_outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
+            WHERE id = $1
+           RETURNING id, event_id, event_type, tenant, client_id, order_key, status, attempts, next_attempt_at,
+                     last_error, created_at, delivered_at, payload"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Seconds until the next push falls due (for the worker's sleep), if any is pending.
+pub async fn next_due_in(pool: &PgPool) -> sqlx::Result<Option<f64>> {
+    sqlx::query_scalar!(
+        r#"SELECT EXTRACT(EPOCH FROM (min(GREATEST(next_attempt_at, COALESCE(lease_until, next_attempt_at))) - now()))::float8
+             FROM push_outbox WHERE status = 'pending'"#
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -1,0 +1,640 @@
+//! §8 ops API and §6 pushes: full inbound and outbound flows with partial batches, retries,
+//! exhaustion and replay, ordering, competing workers, the SSRF guard, ops tokens.
+
+use crate::helpers::*;
+use crate::orders::{customer_with_base_data, out_order, stock, CANCEL, IN, OUT};
+use crate::receiver::Receiver;
+use hongxun_gateway::store::clients::ClientChange;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+const RESULT_IN: &str = "/dtc/logistics/inOrderResult";
+const RESULT_OUT: &str = "/dtc/logistics/outOrderResult";
+
+/// A customer with base data whose callback is a fresh receiver.
+async fn customer(app: &TestApp) -> (Identity, Receiver) {
+    let who = customer_with_base_data(app, "C001").await;
+    let receiver = Receiver::start(&who.secret).await;
+    hongxun_gateway::service::admin::change_client(
+        &app.pool,
+        "C001",
+        "ERP01",
+        ClientChange {
+            callback_url: Some(Some(&receiver.url)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    (who, receiver)
+}
+
+fn hx(r: &Reply) -> String {
+    r.body["value"]["hxOrderNo"].as_str().unwrap().to_string()
+}
+
+fn types(pushes: &[Value]) -> Vec<String> {
+    pushes
+        .iter()
+        .map(|p| p["eventType"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[sqlx::test]
+async fn ops_calls_need_an_active_bearer_token(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let path = "/ops/v1/orders/HX1/start";
+    app.ops(None, "POST", path, json!({}))
+        .await
+        .expect(1001, 401);
+    app.ops(Some("hxops_nope"), "POST", path, json!({}))
+        .await
+        .expect(1001, 401);
+    let token = app.ops_token("floor").await;
+    app.ops(Some(&token), "POST", path, json!({}))
+        .await
+        .expect(3001, 404);
+    hongxun_gateway::service::admin::set_token_status(&pool, "floor", false)
+        .await
+        .unwrap();
+    app.ops(Some(&token), "POST", path, json!({}))
+        .await
+        .expect(1005, 403);
+}
+
+#[sqlx::test]
+async fn an_inbound_order_received_in_two_batches_pushes_each_batch_then_the_total(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms,200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    let body = json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01", "subbaseCode": "OW01",
+        "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 10}, {"lineNo": "2", "itemCode": "SKU-2", "planQty": 5}]});
+    let hx = hx(&app.call(IN, &who, &body.to_string()).await);
+    let ops = |p: &str| format!("/ops/v1/orders/{hx}/{p}");
+    app.ops(Some(&token), "POST", &ops("start"), json!({}))
+        .await
+        .expect(200, 200);
+    let r = app
+        .ops(Some(&token), "POST", &ops("receipts"), json!({"confirmType": "PARTIAL",
+            "lines": [{"lineNo": "1", "actualQty": 4, "batchCode": "B1", "expireDate": "2027-06-30", "lpnCode": "P1"}]}))
+        .await;
+    r.expect(200, 200);
+    assert_eq!(r.body["value"]["status"], "PARTIALLY_RECEIVED");
+    // More than planned is refused and changes nothing.
+    let r = app
+        .ops(
+            Some(&token),
+            "POST",
+            &ops("receipts"),
+            json!({"confirmType": "FINAL", "lines": [{"lineNo": "1", "actualQty": 7}]}),
+        )
+        .await;
+    r.expect(2002, 400);
+    assert!(
+        r.message()
+            .contains("line 1 would receive 11 of 10 planned"),
+        "{}",
+        r.message()
+    );
+    app.ops(Some(&token), "POST", &ops("receipts"), json!({"confirmType": "FINAL",
+        "lines": [{"lineNo": "1", "actualQty": 6, "batchCode": "B1"}, {"lineNo": 2, "actualQty": 5}]}))
+        .await
+        .expect(200, 200);
+
+    let pushes = receiver.wait_for(3, 10).await;
+    assert_eq!(
+        types(&pushes),
+        vec![
+            "inOrderStatusConfirm",
+            "inOrderStatusConfirm",
+            "inOrderConfirm"
+        ]
+    );
+    let first = &pushes[0];
+    assert_eq!(
+        (first["confirmSeq"].as_i64(), first["confirmType"].as_str()),
+        (Some(1), Some("PARTIAL"))
+    );
+    assert_eq!(first["orderCode"], "IN-1");
+    assert_eq!(first["lines"][0]["actualQty"], 4);
+    assert_eq!(first["lines"][0]["lpnCode"], "P1");
+    assert_eq!(pushes[2]["status"], "RECEIVED");
+    assert_eq!(pushes[2]["lines"][0]["actualQty"], 10);
+    assert_eq!(pushes[2]["batches"].as_array().unwrap().len(), 2);
+    let ids: std::collections::HashSet<&str> = pushes
+        .iter()
+        .map(|p| p["eventId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "every push has its own event id");
+    assert_eq!(receiver.bad_signatures(), 0);
+
+    // Stock arrived and the result query shows both batches.
+    let on_hand: i64 =
+        sqlx::query_scalar("SELECT SUM(on_hand)::int8 FROM inventory_balances WHERE tenant='C001'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(on_hand, 15);
+    let r = app
+        .call(RESULT_IN, &who, r#"{"orderCodes":["IN-1"]}"#)
+        .await;
+    let o = &r.body["value"]["orders"][0];
+    assert_eq!(o["status"], "RECEIVED");
+    assert_eq!(o["confirmations"].as_array().unwrap().len(), 2);
+    assert_eq!(o["lines"][1]["actualQty"], 5);
+}
+
+#[sqlx::test]
+async fn an_outbound_order_shipped_in_batches_consumes_its_reservation_and_pushes_packages(
+    pool: PgPool,
+) {
+    let app = spawn_pushing_app(pool.clone(), "200ms,200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    // Stock comes in through an adjustment, which customers hear about too.
+    app.ops(Some(&token), "POST", "/ops/v1/inventory/adjustments", json!({
+        "customer": "C001", "warehouseCode": "WH01", "ownerCode": "OW01", "adjustOrderCode": "ADJ-1",
+        "adjustType": "CHECK", "items": [{"itemCode": "SKU-1", "qty": 10}]}))
+        .await
+        .expect(200, 200);
+    let hx = hx(&app
+        .call(
+            OUT,
+            &who,
+            &out_order(
+                "OUT-1",
+                json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 5}]),
+            ),
+        )
+        .await);
+    let ops = |p: &str| format!("/ops/v1/orders/{hx}/{p}");
+    let pkg = |no: &str, qty: i64| {
+        json!({"packageNo": no, "waybillNo": format!("SF{no}"), "carrierCode": "SF",
+        "weight": 1.25, "items": [{"lineNo": "1", "qty": qty}]})
+    };
+    app.ops(
+        Some(&token),
+        "POST",
+        &ops("shipments"),
+        json!({"confirmType": "PARTIAL", "packages": [pkg("P1", 2)]}),
+    )
+    .await
+    .expect(200, 200);
+    // Never more than planned.
+    app.ops(
+        Some(&token),
+        "POST",
+        &ops("shipments"),
+        json!({"confirmType": "FINAL", "packages": [pkg("P2", 4)]}),
+    )
+    .await
+    .expect(2002, 400);
+    // The final batch ships 2 more; the fifth unit's reservation is released.
+    let r = app
+        .ops(
+            Some(&token),
+            "POST",
+            &ops("shipments"),
+            json!({"confirmType": "FINAL", "packages": [pkg("P2", 2)]}),
+        )
+        .await;
+    r.expect(200, 200);
+    assert_eq!(r.body["value"]["status"], "SHIPPED");
+    let (on_hand, reserved): (i64, i64) =
+        sqlx::query_as("SELECT on_hand, reserved FROM inventory_balances WHERE tenant='C001' AND item_code='SKU-1'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((on_hand, reserved), (6, 0));
+
+    let pushes = receiver.wait_for(4, 10).await;
+    assert_eq!(
+        types(&pushes),
+        vec![
+            "inventoryAdjust",
+            "outOrderStatusConfirm",
+            "outOrderStatusConfirm",
+            "outOrderConfirm"
+        ]
+    );
+    assert_eq!(pushes[0]["items"][0]["planQty"], 10);
+    assert_eq!(pushes[1]["packages"][0]["waybillNo"], "SFP1");
+    assert_eq!(pushes[1]["packages"][0]["weight"], "1.25");
+    assert_eq!(pushes[3]["packages"].as_array().unwrap().len(), 2);
+    assert_eq!(pushes[3]["lines"][0]["actualQty"], 4);
+    let r = app
+        .call(RESULT_OUT, &who, r#"{"orderCodes":["OUT-1"]}"#)
+        .await;
+    assert_eq!(
+        r.body["value"]["orders"][0]["packages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // The ledger still rebuilds every balance.
+    let mismatches: i64 = sqlx::query_scalar(
+        r#"SELECT count(*) FROM inventory_balances b
+             LEFT JOIN (SELECT balance_id, SUM(on_hand_delta) oh, SUM(reserved_delta) rs FROM inventory_movements GROUP BY balance_id) m
+               ON m.balance_id = b.id
+            WHERE b.on_hand <> COALESCE(m.oh, 0) OR b.reserved <> COALESCE(m.rs, 0)"#,
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatches, 0);
+}
+
+#[sqlx::test]
+async fn a_failing_receiver_is_retried_until_it_accepts(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "100ms,100ms,100ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    receiver.fail_next(2);
+    let hx = hx(&app
+        .call(
+            IN,
+            &who,
+            &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]})
+            .to_string(),
+        )
+        .await);
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{hx}/receipts"),
+        json!({"confirmType": "PARTIAL",
+        "lines": [{"lineNo": "1", "actualQty": 1}]}),
+    )
+    .await
+    .expect(200, 200);
+    let delivered = receiver.wait_for(1, 10).await;
+    let arrivals = receiver.arrivals();
+    assert_eq!(arrivals.len(), 3, "two refusals, then acceptance");
+    assert!(
+        arrivals
+            .iter()
+            .all(|(p, _)| p["eventId"] == delivered[0]["eventId"]),
+        "stable event id"
+    );
+    let attempts: Vec<(i32, Option<i32>, bool)> =
+        sqlx::query_as("SELECT attempt, http_status, success FROM push_attempts ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        attempts,
+        vec![
+            (1, Some(500), false),
+            (2, Some(500), false),
+            (3, Some(200), true)
+        ]
+    );
+}
+
+#[sqlx::test]
+async fn an_exhausted_push_is_dead_listed_and_replayable(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "100ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    receiver.set_failing(true);
+    let hx = hx(&app
+        .call(
+            IN,
+            &who,
+            &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]})
+            .to_string(),
+        )
+        .await);
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{hx}/receipts"),
+        json!({"confirmType": "PARTIAL",
+        "lines": [{"lineNo": "1", "actualQty": 1}]}),
+    )
+    .await
+    .expect(200, 200);
+    let mut dead = Value::Null;
+    for _ in 0..100 {
+        let r = app
+            .ops(Some(&token), "GET", "/ops/v1/pushes?status=dead", json!({}))
+            .await;
+        if let Some(p) = r.body["value"]["items"].as_array().and_then(|a| a.first()) {
+            dead = p.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(dead["attempts"], 2, "one attempt plus one retry: {dead:#}");
+    assert!(
+        dead["lastError"].as_str().unwrap().contains("HTTP 500"),
+        "{dead:#}"
+    );
+    receiver.set_failing(false);
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/pushes/{}/replay", dead["id"]),
+        json!({}),
+    )
+    .await
+    .expect(200, 200);
+    let delivered = receiver.wait_for(1, 10).await;
+    assert_eq!(delivered[0]["eventId"], dead["eventId"]);
+}
+
+#[sqlx::test]
+async fn pushes_of_one_order_arrive_in_order_even_when_the_first_fails(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "300ms,300ms,300ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    receiver.fail_next(1);
+    let hx = hx(&app
+        .call(
+            IN,
+            &who,
+            &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 3}]})
+            .to_string(),
+        )
+        .await);
+    for (t, q) in [("PARTIAL", 1), ("PARTIAL", 1), ("FINAL", 1)] {
+        app.ops(
+            Some(&token),
+            "POST",
+            &format!("/ops/v1/orders/{hx}/receipts"),
+            json!({"confirmType": t,
+            "lines": [{"lineNo": "1", "actualQty": q}]}),
+        )
+        .await
+        .expect(200, 200);
+    }
+    let pushes = receiver.wait_for(4, 15).await;
+    let seqs: Vec<Option<i64>> = pushes.iter().map(|p| p["confirmSeq"].as_i64()).collect();
+    assert_eq!(seqs, vec![Some(1), Some(2), Some(3), None], "{pushes:#?}");
+}
+
+#[sqlx::test]
+async fn two_gateways_deliver_each_push_once(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let _second = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    receiver.set_delay_ms(20);
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 100).await;
+    for i in 0..12 {
+        let hx = hx(&app
+            .call(
+                OUT,
+                &who,
+                &out_order(
+                    &format!("O-{i}"),
+                    json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]),
+                ),
+            )
+            .await);
+        app.ops(
+            Some(&token),
+            "POST",
+            &format!("/ops/v1/orders/{hx}/shipments"),
+            json!({"confirmType": "FINAL",
+            "packages": [{"packageNo": "P1", "items": [{"lineNo": "1", "qty": 1}]}]}),
+        )
+        .await
+        .expect(200, 200);
+    }
+    receiver.wait_for(24, 20).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let arrivals = receiver.arrivals();
+    let mut ids: Vec<&str> = arrivals
+        .iter()
+        .map(|(p, _)| p["eventId"].as_str().unwrap())
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((n, ids.len()), (24, 24), "no push delivered twice");
+}
+
+#[sqlx::test]
+async fn callbacks_on_private_addresses_are_refused_by_default(pool: PgPool) {
+    // The default configuration: no allowed networks.
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+        s.push.retry_schedule = "5s".into();
+        s.push.poll_interval_ms = 50;
+    })
+    .await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    let hx = hx(&app
+        .call(
+            IN,
+            &who,
+            &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]})
+            .to_string(),
+        )
+        .await);
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{hx}/receipts"),
+        json!({"confirmType": "PARTIAL",
+        "lines": [{"lineNo": "1", "actualQty": 1}]}),
+    )
+    .await
+    .expect(200, 200);
+    let mut error = None;
+    for _ in 0..100 {
+        error = sqlx::query_scalar::<_, Option<String>>("SELECT error FROM push_attempts LIMIT 1")
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+            .flatten();
+        if error.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let error = error.expect("an attempt was recorded");
+    assert!(error.contains("SSRF guard"), "{error}");
+    assert!(
+        receiver.arrivals().is_empty(),
+        "nothing reached the private address"
+    );
+}
+
+#[sqlx::test]
+async fn pushes_for_an_identity_without_callback_stay_pending(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "100ms").await;
+    let who = customer_with_base_data(&app, "C001").await;
+    let token = app.ops_token("floor").await;
+    let hx = hx(&app
+        .call(
+            IN,
+            &who,
+            &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]})
+            .to_string(),
+        )
+        .await);
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{hx}/receipts"),
+        json!({"confirmType": "FINAL",
+        "lines": [{"lineNo": "1", "actualQty": 1}]}),
+    )
+    .await
+    .expect(200, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let r = app
+        .ops(
+            Some(&token),
+            "GET",
+            "/ops/v1/pushes?status=pending",
+            json!({}),
+        )
+        .await;
+    let items = r.body["value"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|p| p["attempts"] == 0));
+}
+
+#[sqlx::test]
+async fn a_pending_cancel_is_decided_by_the_warehouse_and_pushed(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    for code in ["OUT-1", "OUT-2"] {
+        let hx = hx(&app
+            .call(
+                OUT,
+                &who,
+                &out_order(
+                    code,
+                    json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2}]),
+                ),
+            )
+            .await);
+        app.ops(
+            Some(&token),
+            "POST",
+            &format!("/ops/v1/orders/{hx}/start"),
+            json!({}),
+        )
+        .await
+        .expect(200, 200);
+        let r = app
+            .call(
+                CANCEL,
+                &who,
+                &json!({"orderCode": code, "orderKind": "OUT"}).to_string(),
+            )
+            .await;
+        assert_eq!(r.body["value"]["cancelStatus"], "PENDING");
+        let approve = code == "OUT-1";
+        let r = app
+            .ops(
+                Some(&token),
+                "POST",
+                &format!("/ops/v1/orders/{hx}/cancel-decision"),
+                json!({"approve": approve, "reason": "已拣货"}),
+            )
+            .await;
+        r.expect(200, 200);
+        assert_eq!(
+            r.body["value"]["status"],
+            if approve { "CANCELLED" } else { "PROCESSING" }
+        );
+        app.ops(
+            Some(&token),
+            "POST",
+            &format!("/ops/v1/orders/{hx}/cancel-decision"),
+            json!({"approve": true}),
+        )
+        .await
+        .expect(3003, 409);
+    }
+    let pushes = receiver.wait_for(2, 10).await;
+    let results: Vec<(&str, &str)> = pushes
+        .iter()
+        .map(|p| {
+            (
+                p["orderCode"].as_str().unwrap(),
+                p["cancelStatus"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(results, vec![("OUT-1", "CANCELLED"), ("OUT-2", "REJECTED")]);
+    let reserved: i64 =
+        sqlx::query_scalar("SELECT reserved FROM inventory_balances WHERE tenant='C001'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        reserved, 2,
+        "OUT-1's units were released, OUT-2 still holds its own"
+    );
+}
+
+#[sqlx::test]
+async fn property_and_transport_orders_are_confirmed(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "B1", Some("2027-01-01"), 5).await;
+    let r = app
+        .call(
+            "/dtc/logistics/propertyOrder",
+            &who,
+            &json!({"orderCode": "P-1", "orderType": "WQZY",
+        "inventoryCode": "WH01", "subbaseCode": "OW01", "toSubbaseCode": "OW02",
+        "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 3}]})
+            .to_string(),
+        )
+        .await;
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{}/confirm", hx(&r)),
+        json!({}),
+    )
+    .await
+    .expect(200, 200);
+    let owners: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT subbase_code, on_hand, reserved FROM inventory_balances WHERE tenant='C001' ORDER BY subbase_code",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(owners, vec![("OW01".into(), 2, 0), ("OW02".into(), 3, 0)]);
+    let addr = json!({"name": "张三", "phone": "13800138000", "provinceName": "上海", "cityName": "上海", "address": "外高桥1号"});
+    let r = app
+        .call(
+            "/dtc/logistics/transportOrder",
+            &who,
+            &json!({"orderCode": "T-1", "orderType": "ZCYS",
+        "consigner": addr, "consignee": addr, "pickupTime": "2026-12-01 08:00:00",
+        "cargoList": [{"name": "家具", "quantity": 3}]})
+            .to_string(),
+        )
+        .await;
+    app.ops(Some(&token), "POST", &format!("/ops/v1/orders/{}/confirm", hx(&r)), json!({
+        "accept": true, "carrierCode": "SF", "waybillNo": "SF100", "plateNo": "沪A12345", "driverName": "李四",
+        "driverPhone": "13700000000"}))
+        .await
+        .expect(200, 200);
+    let pushes = receiver.wait_for(2, 10).await;
+    assert_eq!(
+        types(&pushes),
+        vec!["propertyOrderConfirm", "transportOrderConfirm"]
+    );
+    assert_eq!(pushes[0]["toSubbaseCode"], "OW02");
+    assert_eq!(pushes[1]["status"], "CONFIRMED");
+    assert_eq!(pushes[1]["waybillNo"], "SF100");
+}
