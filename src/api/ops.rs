@@ -11,7 +11,8 @@ use crate::domain::order::INVENTORY_TYPES;
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service::ops::{
-    self, AdjustLine, Adjustment, ConfirmType, Package, ReceiptLine, TransportDecision,
+    self, AdjustLine, Adjustment, ConfirmType, Inspection, Package, ReceiptLine, TransportDecision,
+    YardIntake,
 };
 use crate::store;
 use axum::body::Bytes;
@@ -23,6 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/ops/v1/orders/{hx}/shipments", post(shipments))
         .route("/ops/v1/orders/{hx}/confirm", post(confirm))
         .route("/ops/v1/orders/{hx}/cancel-decision", post(cancel_decision))
+        .route("/ops/v1/orders/{hx}", get(order))
         .route("/ops/v1/inventory/adjustments", post(adjustments))
+        .route("/ops/v1/vehicles", post(vehicle_intake))
+        .route("/ops/v1/vehicles/{vin}/inspections", post(inspection))
         .route("/ops/v1/pushes", get(pushes))
         .route("/ops/v1/pushes/{id}/replay", post(replay))
 }
@@ -131,6 +136,9 @@ fn confirm_time(e: &mut FieldErrors, v: Option<String>) -> DateTime<Utc> {
         .unwrap_or_else(Utc::now)
 }
 
+#[utoipa::path(post, path = "/ops/v1/orders/{hx}/start", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("hx" = String, Path, description = "hxOrderNo")),
+    responses((status = 200, description = "work started: PROCESSING", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn start(
     _: Operator,
     State(app): State<AppState>,
@@ -139,27 +147,31 @@ async fn start(
     Ok(state_value(ops::start(&app.db, &hx).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ReceiptLineDto {
-    line_no: Option<dto::LineNo>,
-    actual_qty: Option<i64>,
-    inventory_type: Option<String>,
-    batch_code: Option<String>,
-    product_date: Option<String>,
-    expire_date: Option<String>,
-    sn_codes: Option<Vec<String>>,
-    lpn_code: Option<String>,
+pub struct ReceiptLineDto {
+    #[schema(value_type = String)]
+    pub line_no: Option<dto::LineNo>,
+    pub actual_qty: Option<i64>,
+    pub inventory_type: Option<String>,
+    pub batch_code: Option<String>,
+    pub product_date: Option<String>,
+    pub expire_date: Option<String>,
+    pub sn_codes: Option<Vec<String>>,
+    pub lpn_code: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ReceiptDto {
-    confirm_type: Option<String>,
-    confirm_time: Option<String>,
-    lines: Option<Vec<ReceiptLineDto>>,
+pub struct ReceiptDto {
+    pub confirm_type: Option<String>,
+    pub confirm_time: Option<String>,
+    pub lines: Option<Vec<ReceiptLineDto>>,
 }
 
+#[utoipa::path(post, path = "/ops/v1/orders/{hx}/receipts", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("hx" = String, Path, description = "hxOrderNo")), request_body = ReceiptDto,
+    responses((status = 200, description = "stock added; inOrderStatusConfirm (and inOrderConfirm on FINAL) pushed", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn receipts(
     _: Operator,
     State(app): State<AppState>,
@@ -209,35 +221,39 @@ async fn receipts(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct PackageItemDto {
-    line_no: Option<dto::LineNo>,
-    qty: Option<i64>,
-    sn_codes: Option<Vec<String>>,
+pub struct PackageItemDto {
+    #[schema(value_type = String)]
+    pub line_no: Option<dto::LineNo>,
+    pub qty: Option<i64>,
+    pub sn_codes: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct PackageDto {
-    package_no: Option<String>,
-    waybill_no: Option<String>,
-    carrier_code: Option<String>,
-    weight: Option<f64>,
-    length: Option<f64>,
-    width: Option<f64>,
-    height: Option<f64>,
-    items: Option<Vec<PackageItemDto>>,
+pub struct PackageDto {
+    pub package_no: Option<String>,
+    pub waybill_no: Option<String>,
+    pub carrier_code: Option<String>,
+    pub weight: Option<f64>,
+    pub length: Option<f64>,
+    pub width: Option<f64>,
+    pub height: Option<f64>,
+    pub items: Option<Vec<PackageItemDto>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ShipmentDto {
-    confirm_type: Option<String>,
-    confirm_time: Option<String>,
-    packages: Option<Vec<PackageDto>>,
+pub struct ShipmentDto {
+    pub confirm_type: Option<String>,
+    pub confirm_time: Option<String>,
+    pub packages: Option<Vec<PackageDto>>,
 }
 
+#[utoipa::path(post, path = "/ops/v1/orders/{hx}/shipments", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("hx" = String, Path, description = "hxOrderNo")), request_body = ShipmentDto,
+    responses((status = 200, description = "stock consumed; outOrderStatusConfirm (and outOrderConfirm on FINAL) pushed", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn shipments(
     _: Operator,
     State(app): State<AppState>,
@@ -300,19 +316,22 @@ async fn shipments(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ConfirmDto {
-    accept: Option<bool>,
-    carrier_code: Option<String>,
-    waybill_no: Option<String>,
-    plate_no: Option<String>,
-    driver_name: Option<String>,
-    driver_phone: Option<String>,
-    estimated_pickup_time: Option<String>,
-    reason: Option<String>,
+pub struct ConfirmDto {
+    pub accept: Option<bool>,
+    pub carrier_code: Option<String>,
+    pub waybill_no: Option<String>,
+    pub plate_no: Option<String>,
+    pub driver_name: Option<String>,
+    pub driver_phone: Option<String>,
+    pub estimated_pickup_time: Option<String>,
+    pub reason: Option<String>,
 }
 
+#[utoipa::path(post, path = "/ops/v1/orders/{hx}/confirm", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("hx" = String, Path, description = "hxOrderNo")), request_body = ConfirmDto,
+    responses((status = 200, description = "property transfer done or transport accepted/refused", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn confirm(
     _: Operator,
     State(app): State<AppState>,
@@ -338,13 +357,16 @@ async fn confirm(
     Ok(state_value(ops::confirm(&app.db, &hx, Some(&d)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct CancelDecisionDto {
-    approve: Option<bool>,
-    reason: Option<String>,
+pub struct CancelDecisionDto {
+    pub approve: Option<bool>,
+    pub reason: Option<String>,
 }
 
+#[utoipa::path(post, path = "/ops/v1/orders/{hx}/cancel-decision", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("hx" = String, Path, description = "hxOrderNo")), request_body = CancelDecisionDto,
+    responses((status = 200, description = "cancelResult pushed", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn cancel_decision(
     _: Operator,
     State(app): State<AppState>,
@@ -360,31 +382,34 @@ async fn cancel_decision(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct AdjustItemDto {
-    item_code: Option<String>,
-    inventory_type: Option<String>,
+pub struct AdjustItemDto {
+    pub item_code: Option<String>,
+    pub inventory_type: Option<String>,
     /// Signed change.
-    qty: Option<i64>,
-    batch_code: Option<String>,
-    product_date: Option<String>,
-    expire_date: Option<String>,
-    remark: Option<String>,
+    pub qty: Option<i64>,
+    pub batch_code: Option<String>,
+    pub product_date: Option<String>,
+    pub expire_date: Option<String>,
+    pub remark: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct AdjustmentDto {
+pub struct AdjustmentDto {
     /// The customer (createBy) whose stock it is.
-    customer: Option<String>,
-    warehouse_code: Option<String>,
-    owner_code: Option<String>,
-    adjust_order_code: Option<String>,
-    adjust_type: Option<String>,
-    items: Option<Vec<AdjustItemDto>>,
+    pub customer: Option<String>,
+    pub warehouse_code: Option<String>,
+    pub owner_code: Option<String>,
+    pub adjust_order_code: Option<String>,
+    pub adjust_type: Option<String>,
+    pub items: Option<Vec<AdjustItemDto>>,
 }
 
+#[utoipa::path(post, path = "/ops/v1/inventory/adjustments", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)")), request_body = AdjustmentDto,
+    responses((status = 200, description = "inventoryAdjust pushed", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn adjustments(
     _: Operator,
     State(app): State<AppState>,
@@ -455,10 +480,13 @@ async fn adjustments(
 
 #[derive(Deserialize)]
 struct PushFilter {
-    status: Option<String>,
-    limit: Option<i64>,
+    pub status: Option<String>,
+    pub limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/ops/v1/pushes", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("status" = Option<String>, Query, description = "pending, delivered or dead (default)")),
+    responses((status = 200, description = "pushes in that status", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn pushes(
     _: Operator,
     State(app): State<AppState>,
@@ -487,6 +515,9 @@ fn push_json(p: store::pushes::PushRow) -> serde_json::Value {
     })
 }
 
+#[utoipa::path(post, path = "/ops/v1/pushes/{id}/replay", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("id" = i64, Path, description = "push id")),
+    responses((status = 200, description = "push queued again with the same eventId", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn replay(
     _: Operator,
     State(app): State<AppState>,
@@ -497,4 +528,127 @@ async fn replay(
         .map_err(|e| ApiError::from(crate::service::ServiceError::from(e)))?
         .ok_or_else(|| ApiError::new(Code::NotFound, format!("no push {id}")))?;
     Ok(ApiOk::new("success", Some(push_json(row))))
+}
+
+#[utoipa::path(get, path = "/ops/v1/orders/{hx}", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("hx" = String, Path, description = "hxOrderNo")),
+    responses((status = 200, description = "the order with lines, history, batches and pushes", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
+async fn order(
+    _: Operator,
+    State(app): State<AppState>,
+    Path(hx): Path<String>,
+) -> Result<ApiOk, ApiError> {
+    Ok(ApiOk::new(
+        "success",
+        Some(ops::order_view(&app.db, &hx).await?),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IntakeDto {
+    pub customer: Option<String>,
+    pub vin: Option<String>,
+    pub inventory_code: Option<String>,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub color: Option<String>,
+}
+
+#[utoipa::path(post, path = "/ops/v1/vehicles", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)")), request_body = IntakeDto,
+    responses((status = 200, description = "vehicle IN_YARD", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
+async fn vehicle_intake(
+    _: Operator,
+    State(app): State<AppState>,
+    OpsJson(b): OpsJson<IntakeDto>,
+) -> Result<ApiOk, ApiError> {
+    let mut e = FieldErrors::default();
+    let customer = e.required("customer", b.customer, rules::code);
+    let vin = e.required("vin", b.vin, crate::domain::order::vin);
+    let wh = e.required("inventoryCode", b.inventory_code, rules::code);
+    let brand = e.optional("brand", b.brand, rules::opt_name);
+    let model = e.optional("model", b.model, rules::opt_name);
+    let color = e.optional("color", b.color, rules::opt_name);
+    let (customer, (vin, wh)) = e.into_result(customer.zip(vin.zip(wh)))?;
+    let v = YardIntake {
+        tenant: Tenant(customer),
+        vin,
+        inventory_code: wh,
+        brand,
+        model,
+        color,
+    };
+    ops::vehicle_intake(&app.db, &v).await?;
+    Ok(ApiOk::new(
+        "success",
+        Some(json!({"vin": v.vin, "status": "IN_YARD"})),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DamageDto {
+    pub part: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InspectionDto {
+    pub customer: Option<String>,
+    pub order_code: Option<String>,
+    pub inspection_time: Option<String>,
+    pub result: Option<String>,
+    pub damages: Option<Vec<DamageDto>>,
+    pub images: Option<Vec<String>>,
+}
+
+#[utoipa::path(post, path = "/ops/v1/vehicles/{vin}/inspections", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("vin" = String, Path, description = "VIN")), request_body = InspectionDto,
+    responses((status = 200, description = "vehicleInspectionConfirm pushed", body = super::envelope::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
+async fn inspection(
+    _: Operator,
+    State(app): State<AppState>,
+    Path(vin): Path<String>,
+    OpsJson(b): OpsJson<InspectionDto>,
+) -> Result<ApiOk, ApiError> {
+    let mut e = FieldErrors::default();
+    let customer = e.required("customer", b.customer, rules::code);
+    let order_code = e.optional("orderCode", b.order_code, rules::code);
+    let at = e
+        .optional("inspectionTime", b.inspection_time, dto::time)
+        .and_then(|s| crate::auth::timestamp::parse(&s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now);
+    let result = e.required("result", b.result, rules::one_of(&["PASS", "DAMAGED"]));
+    let mut damages = Vec::new();
+    for (i, d) in b.damages.unwrap_or_default().into_iter().enumerate() {
+        let part = e.required(format!("damages[{i}].part"), d.part, rules::name);
+        let desc = e
+            .optional(
+                format!("damages[{i}].description"),
+                d.description,
+                rules::remark,
+            )
+            .unwrap_or_default();
+        if let Some(p) = part {
+            damages.push((p, desc));
+        }
+    }
+    let (customer, result) = e.into_result(customer.zip(result))?;
+    let i = Inspection {
+        tenant: Tenant(customer),
+        vin,
+        order_code,
+        inspection_time: at,
+        result,
+        damages,
+        images: b.images.unwrap_or_default(),
+    };
+    ops::inspect(&app.db, &i).await?;
+    Ok(ApiOk::new(
+        "success",
+        Some(json!({"vin": i.vin, "result": i.result})),
+    ))
 }

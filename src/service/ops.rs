@@ -642,3 +642,120 @@ fn below_zero(k: &BalanceKey) -> ServiceError {
         k.inventory_code, k.subbase_code, k.item_code, k.inventory_type, k.batch_code
     ))
 }
+
+/// A vehicle arriving in a customer's yard.
+#[derive(Debug, Clone)]
+pub struct YardIntake {
+    pub tenant: Tenant,
+    pub vin: String,
+    pub inventory_code: String,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub color: Option<String>,
+}
+
+/// Yard intake: the vehicle is `IN_YARD` (车库存).
+pub async fn vehicle_intake(pool: &PgPool, v: &YardIntake) -> Result<(), ServiceError> {
+    transaction(pool, None, async |tx| {
+        let row = store::inventory::YardVehicle {
+            vin: &v.vin,
+            inventory_code: &v.inventory_code,
+            brand: v.brand.as_deref(),
+            model: v.model.as_deref(),
+            color: v.color.as_deref(),
+            status: "IN_YARD",
+        };
+        store::inventory::upsert_vehicle(tx, &v.tenant, &row).await?;
+        Ok(())
+    })
+    .await
+    .map(|o| o.value)
+}
+
+/// A vehicle inspection at intake or handover.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    pub tenant: Tenant,
+    pub vin: String,
+    pub order_code: Option<String>,
+    pub inspection_time: DateTime<Utc>,
+    /// PASS or DAMAGED.
+    pub result: String,
+    /// (part, description)
+    pub damages: Vec<(String, String)>,
+    pub images: Vec<String>,
+}
+
+/// Records an inspection on a yard vehicle and pushes `vehicleInspectionConfirm`.
+pub async fn inspect(pool: &PgPool, i: &Inspection) -> Result<(), ServiceError> {
+    transaction(pool, None, async |tx| {
+        if !store::inventory::record_inspection(tx, &i.tenant, &i.vin, &i.result, i.inspection_time)
+            .await?
+        {
+            return Err(ServiceError::NotFound(format!(
+                "no vehicle {} in the yard of {}",
+                i.vin,
+                i.tenant.as_str()
+            )));
+        }
+        let recipients = store::pushes::tenant_recipients(tx, &i.tenant).await?;
+        let damages: Vec<Value> = i
+            .damages
+            .iter()
+            .map(|(p, d)| json!({"part": p, "description": d}))
+            .collect();
+        store::pushes::enqueue(
+            tx,
+            &recipients,
+            &i.tenant,
+            EventType::VehicleInspectionConfirm.as_str(),
+            Some(&format!("vin:{}", i.vin)),
+            uuid::Uuid::now_v7(),
+            &json!({
+                "vin": i.vin, "orderCode": i.order_code, "inspectionTime": t(i.inspection_time),
+                "result": i.result, "damages": damages, "images": i.images,
+            }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+    .map(|o| o.value)
+}
+
+/// Everything about one order for the warehouse floor: header, lines, history, batches, pushes.
+pub async fn order_view(pool: &PgPool, hx: &str) -> Result<Value, ServiceError> {
+    let mut conn = pool.acquire().await?;
+    let o = store::orders::find_by_hx(&mut conn, hx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no order {hx}")))?;
+    let lines: Vec<Value> = store::orders::lines_of(&mut conn, &[o.id]).await?.into_iter().map(|l| json!({
+        "lineNo": l.line_no, "itemCode": l.item_code, "planQty": l.plan_qty, "actualQty": l.actual_qty,
+        "inventoryType": l.inventory_type, "batchCode": l.batch_code,
+    })).collect();
+    let history: Vec<Value> = store::orders::events_of(&mut conn, &[o.id])
+        .await?
+        .into_iter()
+        .map(|e| json!({"status": e.status, "time": t(e.created_at)}))
+        .collect();
+    let (_, batches) = totals(&mut conn, o.id).await?;
+    let pushes: Vec<Value> = store::pushes::of_order(&mut conn, &format!("order:{}", o.id))
+        .await?
+        .into_iter()
+        .map(|p| {
+            json!({"id": p.id, "eventId": p.event_id, "eventType": p.event_type, "status": p.status,
+                        "attempts": p.attempts, "lastError": p.last_error})
+        })
+        .collect();
+    let mut v = Value::Object(header(&o));
+    v["customer"] = json!(o.tenant);
+    v["kind"] = json!(o.kind);
+    v["status"] = json!(o.status);
+    v["toSubbaseCode"] = json!(o.to_subbase_code);
+    v["request"] = o.request.clone();
+    v["lines"] = Value::Array(lines);
+    v["history"] = Value::Array(history);
+    v["confirmations"] = batches;
+    v["pushes"] = Value::Array(pushes);
+    Ok(v)
+}

@@ -431,3 +431,23 @@ pub async fn balances_by_id(
         })
         .collect())
 }
+
+/// Records an inspection on a yard vehicle; false when the tenant has no such vehicle.
+pub async fn record_inspection(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    vin: &str,
+    result: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "UPDATE vehicles SET last_inspection_result = $3, last_inspection_time = $4 WHERE tenant = $1 AND vin = $2",
+        tenant.as_str(),
+        vin,
+        result,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

@@ -578,3 +578,19 @@ pub async fn package_nos(conn: &mut PgConnection, order_id: i64) -> sqlx::Result
     .fetch_all(conn)
     .await
 }
+
+/// An order by hxOrderNo without locking it (lookups).
+pub async fn find_by_hx(
+    conn: &mut PgConnection,
+    hx_order_no: &str,
+) -> sqlx::Result<Option<OpsOrder>> {
+    sqlx::query_as!(
+        OpsOrder,
+        r#"SELECT id, tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code,
+                  to_subbase_code, status, pre_cancel_status, request
+             FROM orders WHERE hx_order_no = $1"#,
+        hx_order_no
+    )
+    .fetch_optional(conn)
+    .await
+}

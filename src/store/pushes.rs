@@ -220,3 +220,16 @@ pub async fn next_due_in(pool: &PgPool) -> sqlx::Result<Option<f64>> {
     .fetch_one(pool)
     .await
 }
+
+/// Every push about one order (by its order key), oldest first.
+pub async fn of_order(conn: &mut PgConnection, order_key: &str) -> sqlx::Result<Vec<PushRow>> {
+    sqlx::query_as!(
+        PushRow,
+        r#"SELECT id, event_id, event_type, tenant, client_id, order_key, status, attempts, next_attempt_at,
+                  last_error, created_at, delivered_at, payload
+             FROM push_outbox WHERE order_key = $1 ORDER BY id"#,
+        order_key
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -638,3 +638,100 @@ async fn property_and_transport_orders_are_confirmed(pool: PgPool) {
     assert_eq!(pushes[1]["status"], "CONFIRMED");
     assert_eq!(pushes[1]["waybillNo"], "SF100");
 }
+
+#[sqlx::test]
+async fn yard_vehicles_are_taken_in_inspected_and_pushed(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("yard").await;
+    let vin = "LSVAU2180N2183294";
+    app.ops(
+        Some(&token),
+        "POST",
+        "/ops/v1/vehicles",
+        json!({"customer": "C001", "vin": vin,
+        "inventoryCode": "YARD1", "brand": "上汽大众", "model": "朗逸", "color": "白"}),
+    )
+    .await
+    .expect(200, 200);
+    app.ops(
+        Some(&token),
+        "POST",
+        "/ops/v1/vehicles",
+        json!({"customer": "C001", "vin": "BAD", "inventoryCode": "YARD1"}),
+    )
+    .await
+    .expect(2002, 400);
+    app.ops(Some(&token), "POST", &format!("/ops/v1/vehicles/{vin}/inspections"), json!({"customer": "C001",
+        "result": "DAMAGED", "damages": [{"part": "左前门", "description": "划痕"}], "images": ["https://img/1.jpg"]}))
+        .await
+        .expect(200, 200);
+    app.ops(
+        Some(&token),
+        "POST",
+        "/ops/v1/vehicles/LSVAU2180N2183299/inspections",
+        json!({"customer": "C001", "result": "PASS"}),
+    )
+    .await
+    .expect(3001, 404);
+    let pushes = receiver.wait_for(1, 10).await;
+    assert_eq!(pushes[0]["eventType"], "vehicleInspectionConfirm");
+    assert_eq!(pushes[0]["damages"][0]["part"], "左前门");
+    let r = app
+        .call(
+            "/dtc/logistics/vehicleInventoryQuery",
+            &who,
+            r#"{"inventoryCode":"YARD1"}"#,
+        )
+        .await;
+    let v = &r.body["value"]["items"][0];
+    assert_eq!(
+        (v["vin"].as_str(), v["status"].as_str()),
+        (Some(vin), Some("IN_YARD"))
+    );
+    assert_eq!(v["lastInspection"]["result"], "DAMAGED");
+}
+
+#[sqlx::test]
+async fn the_floor_can_look_an_order_up_with_its_batches_and_pushes(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    let hx = hx(&app
+        .call(
+            IN,
+            &who,
+            &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2}]})
+            .to_string(),
+        )
+        .await);
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{hx}/receipts"),
+        json!({"confirmType": "FINAL",
+        "lines": [{"lineNo": "1", "actualQty": 2}]}),
+    )
+    .await
+    .expect(200, 200);
+    receiver.wait_for(2, 10).await;
+    let r = app
+        .ops(
+            Some(&token),
+            "GET",
+            &format!("/ops/v1/orders/{hx}"),
+            json!({}),
+        )
+        .await;
+    r.expect(200, 200);
+    let v = &r.body["value"];
+    assert_eq!(v["status"], "RECEIVED");
+    assert_eq!(v["customer"], "C001");
+    assert_eq!(v["confirmations"].as_array().unwrap().len(), 1);
+    let pushes = v["pushes"].as_array().unwrap();
+    assert_eq!(pushes.len(), 2);
+    app.ops(Some(&token), "GET", "/ops/v1/orders/HX404", json!({}))
+        .await
+        .expect(3001, 404);
+}
