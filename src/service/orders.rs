@@ -291,6 +291,32 @@ pub async fn cancel(
     .await
 }
 
+/// Locks the tenant's order of `kind` by code: 3001 when there is none, 3003 unless its status
+/// is one of `allowed` (the message says what is `taken` in which statuses).
+async fn open_order(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    kind: OrderKind,
+    order_code: &str,
+    allowed: &[OrderStatus],
+    taken: &str,
+) -> Result<store::orders::OrderHead, ServiceError> {
+    let head = store::orders::find_for_update(tx, tenant, kind.as_str(), order_code)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("no {} order {order_code}", kind.as_str()))
+        })?;
+    if !OrderStatus::parse(&head.status).is_some_and(|s| allowed.contains(&s)) {
+        let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+        return Err(ServiceError::WrongStatus(format!(
+            "order {order_code} is {}: {taken} while it is {}",
+            head.status,
+            names.join(", ")
+        )));
+    }
+    Ok(head)
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LpnsAccepted {
     pub order_code: String,
@@ -306,18 +332,8 @@ pub async fn put_lpns(
     lpns: &[Lpn],
 ) -> Result<Outcome<LpnsAccepted>, ServiceError> {
     transaction(pool, replay, async |tx| {
-        let head = store::orders::find_for_update(tx, tenant, OrderKind::In.as_str(), order_code)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("no IN order {order_code}")))?;
-        if !matches!(
-            OrderStatus::parse(&head.status),
-            Some(OrderStatus::Created | OrderStatus::Processing | OrderStatus::PartiallyReceived)
-        ) {
-            return Err(ServiceError::WrongStatus(format!(
-                "order {order_code} is {}: LPNs are taken while it is CREATED, PROCESSING or PARTIALLY_RECEIVED",
-                head.status
-            )));
-        }
+        use OrderStatus::*;
+        let head = open_order(tx, tenant, OrderKind::In, order_code, &[Created, Processing, PartiallyReceived], "LPNs are taken").await?;
         let mut planned: HashMap<String, i64> = HashMap::new();
         for l in store::orders::lines_of(tx, &[head.id]).await? {
             *planned.entry(l.item_code).or_default() += l.plan_qty;
@@ -379,18 +395,16 @@ pub async fn bind_serials(
     lines: &[SerialLine],
 ) -> Result<Outcome<SerialsBound>, ServiceError> {
     transaction(pool, replay, async |tx| {
-        let head = store::orders::find_for_update(tx, tenant, OrderKind::Out.as_str(), order_code)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("no OUT order {order_code}")))?;
-        if !matches!(
-            OrderStatus::parse(&head.status),
-            Some(OrderStatus::Created | OrderStatus::Backordered | OrderStatus::Processing)
-        ) {
-            return Err(ServiceError::WrongStatus(format!(
-                "order {order_code} is {}: serial numbers are taken before shipping starts",
-                head.status
-            )));
-        }
+        use OrderStatus::*;
+        let head = open_order(
+            tx,
+            tenant,
+            OrderKind::Out,
+            order_code,
+            &[Created, Backordered, Processing],
+            "serial numbers are taken",
+        )
+        .await?;
         let order_lines = store::orders::lines_of(tx, &[head.id]).await?;
         let by_no: HashMap<&str, &store::orders::LineRow> = order_lines
             .iter()
