@@ -18,6 +18,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub audit: AuditSettings,
     pub push: PushSettings,
+    pub dws: DwsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +28,13 @@ pub struct ServerSettings {
     pub image_body_limit_bytes: usize,
     pub request_timeout_ms: u64,
     pub data_dir: PathBuf,
+    pub public_base_url: String,
+    pub download_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DwsSettings {
+    pub weight_tolerance: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +154,15 @@ impl Settings {
             owned.push("push.lease_secs must be longer than push.timeout_ms".into());
         }
         problems.extend(owned.iter().map(String::as_str));
+        if !(0.0..=10.0).contains(&self.dws.weight_tolerance) {
+            problems.push("dws.weight_tolerance must be between 0 and 10 (0.1 = 10 %)");
+        }
+        if url::Url::parse(&self.server.public_base_url).is_err() {
+            problems.push("server.public_base_url must be an absolute URL");
+        }
+        if self.server.download_ttl_secs == 0 {
+            problems.push("server.download_ttl_secs must be > 0");
+        }
         if problems.is_empty() {
             Ok(())
         } else {

@@ -1,7 +1,9 @@
 //! HTTP: one router per area, merged here with the middleware stack.
 
 pub mod base_data;
+pub mod carrier;
 pub mod context;
+pub mod device;
 pub mod envelope;
 pub mod error;
 pub mod health;
@@ -85,6 +87,10 @@ pub fn router(state: AppState) -> Router {
         .merge(order_extras::router())
         .merge(queries::router())
         .merge(ops::router())
+        .merge(carrier::router(
+            state.settings.server.image_body_limit_bytes,
+        ))
+        .merge(device::router())
         .merge(health::router())
         .merge(openapi::router())
         .fallback(no_such_endpoint)

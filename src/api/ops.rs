@@ -312,7 +312,15 @@ async fn shipments(
     }
     e.into_result(Some(()))?;
     Ok(state_value(
-        ops::ship(&app.db, &hx, ct, at, &packages).await?,
+        ops::ship(
+            &app.db,
+            &hx,
+            ct,
+            at,
+            &packages,
+            app.settings.dws.weight_tolerance,
+        )
+        .await?,
     ))
 }
 

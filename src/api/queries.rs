@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
             "/dtc/logistics/vehicleInventoryQuery",
             post(vehicle_inventory_query),
         )
+        .route("/dtc/logistics/routeQuery", post(route_query))
 }
 
 fn contract_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -166,14 +167,24 @@ fn order_json(r: OrderResult, kind: OrderKind) -> Value {
         .into_iter()
         .map(|h| json!({"status": h.status, "time": contract_time(h.created_at)}))
         .collect();
-    let mut packages = Vec::new();
+    let packages: Vec<Value> = r
+        .packages
+        .into_iter()
+        .map(|p| {
+            json!({"packageNo": p.package_no, "waybillNo": p.waybill_no, "carrierCode": p.carrier_code,
+                   "weight": p.weight_kg, "length": p.length_cm, "width": p.width_cm, "height": p.height_cm,
+                   "items": p.items,
+                   "measured": p.measured_at.map(|at| json!({
+                       "weight": p.measured_weight_kg, "length": p.measured_length_cm, "width": p.measured_width_cm,
+                       "height": p.measured_height_cm, "volume": p.measured_volume_cm3, "time": contract_time(at),
+                       "weightDeviation": p.weight_deviation, "weightFlagged": p.weight_flagged,
+                   }))})
+        })
+        .collect();
     let confirmations: Vec<Value> = r
         .confirmations
         .into_iter()
         .map(|c| {
-            if let Some(p) = c.lines.get("packages").and_then(Value::as_array) {
-                packages.extend(p.iter().cloned());
-            }
             let mut b = json!({"confirmSeq": c.confirm_seq, "confirmType": c.confirm_type,
                                "confirmTime": contract_time(c.confirm_time)});
             if let (Some(obj), Value::Object(extra)) = (b.as_object_mut(), c.lines) {
@@ -309,5 +320,71 @@ async fn vehicle_inventory_query(
     Ok(ApiOk::new(
         "success",
         Some(json!({"total": total, "pageNo": page_no, "pageSize": page_size, "items": items})),
+    ))
+}
+
+// ---------------------------------------------------------------- 路由查询
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteQueryRequest {
+    /// One of waybillNo and orderCode is required.
+    pub waybill_no: Option<String>,
+    pub order_code: Option<String>,
+}
+
+impl Endpoint for RouteQueryRequest {
+    const KINDS: &'static [ClientKind] = CUSTOMERS;
+    const CHANGES_STATE: bool = false;
+    fn business_key(&self) -> Option<String> {
+        self.waybill_no.clone().or_else(|| self.order_code.clone())
+    }
+}
+
+/// 路由查询: the tracking nodes of one of the customer's waybills (or all waybills of one of
+/// its orders), ordered by nodeTime; 3001 when there are none.
+#[utoipa::path(post, path = "/dtc/logistics/routeQuery", tag = "queries",
+    request_body = SignedRequest<RouteQueryRequest>,
+    responses((status = 200, description = "value: {waybillNo, carrierCode, orderCode, status, routes[]}", body = ResponseEnvelope),
+              (status = "4XX", description = "§2 error", body = ResponseEnvelope)))]
+async fn route_query(
+    State(app): State<AppState>,
+    req: Signed<RouteQueryRequest>,
+) -> Result<ApiOk, ApiError> {
+    let Signed { call, body: b, .. } = req;
+    let mut e = FieldErrors::default();
+    let waybill = e.optional("request.waybillNo", b.waybill_no, rules::code);
+    let order = e.optional("request.orderCode", b.order_code, rules::code);
+    if waybill.is_none() && order.is_none() && e.is_empty() {
+        e.missing_because("request.waybillNo", "waybillNo or orderCode is required");
+    }
+    e.into_result(Some(()))?;
+    let rows = service::carrier::routes(
+        &app.db,
+        &call.tenant(),
+        waybill.as_deref(),
+        order.as_deref(),
+    )
+    .await?;
+    let Some((first, order_code, status)) = rows.first().cloned() else {
+        return Err(ApiError::new(
+            super::error::Code::NotFound,
+            format!("no routes for {}", waybill.or(order).unwrap_or_default()),
+        ));
+    };
+    let routes: Vec<Value> = rows
+        .iter()
+        .map(|(r, _, _)| {
+            json!({"waybillNo": r.waybill_no, "nodeType": r.node_type, "nodeTime": contract_time(r.node_time),
+                   "location": r.location, "description": r.description, "operator": r.operator,
+                   "operatorPhone": r.operator_phone, "lng": r.lng, "lat": r.lat})
+        })
+        .collect();
+    Ok(ApiOk::new(
+        "success",
+        Some(
+            json!({"waybillNo": first.waybill_no, "carrierCode": first.carrier_code, "orderCode": order_code,
+                    "status": status, "routes": routes}),
+        ),
     ))
 }

@@ -94,6 +94,19 @@ impl MasterKey {
         Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.0.expose_secret()))
     }
 
+    /// HMAC-SHA256 (hex) of `msg` under a key derived from the master key: signs download links.
+    pub fn mac_hex(&self, msg: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let derived = Sha256::new()
+            .chain_update(b"hongxun-gateway download links")
+            .chain_update(self.0.expose_secret())
+            .finalize();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derived)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(msg.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     /// Encrypts a client secret: random nonce followed by ciphertext and tag.
     pub fn encrypt(&self, plain: &str) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];

@@ -1,6 +1,7 @@
 //! Plain types and rules of the gateway: no HTTP, no SQL. Everything here is unit-tested.
 
 pub mod base_data;
+pub mod carrier;
 pub mod client;
 pub mod inventory;
 pub mod lpn;

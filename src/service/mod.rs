@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod base_data;
+pub mod carrier;
+pub mod dws;
 pub mod inventory;
 pub mod ops;
 pub mod orders;

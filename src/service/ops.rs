@@ -76,31 +76,48 @@ fn header(o: &OpsOrder) -> serde_json::Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
-/// Writes a push about an order to the identity that created it (or, if that identity is
-/// gone, to every customer identity of the tenant), ordered with the order's other pushes.
+/// Writes a push about an order (header fields added) to the outbox; see [`push_to_order`].
 async fn push_order(
     tx: &mut PgConnection,
     o: &OpsOrder,
     event: EventType,
     fields: Value,
 ) -> Result<(), ServiceError> {
-    let tenant = Tenant(o.tenant.clone());
-    let recipients = match store::pushes::order_recipient(tx, o.id).await? {
-        Some(c) => vec![c],
-        None => store::pushes::tenant_recipients(tx, &tenant).await?,
-    };
     let mut payload = header(o);
     if let Value::Object(extra) = fields {
         payload.extend(extra);
     }
+    push_to_order(
+        tx,
+        o.id,
+        &Tenant(o.tenant.clone()),
+        event,
+        Value::Object(payload),
+    )
+    .await
+}
+
+/// Writes a push about an order to the identity that created it (or, if that identity is
+/// gone, to every customer identity of the tenant), ordered with the order's other pushes.
+pub(super) async fn push_to_order(
+    tx: &mut PgConnection,
+    order_id: i64,
+    tenant: &Tenant,
+    event: EventType,
+    payload: Value,
+) -> Result<(), ServiceError> {
+    let recipients = match store::pushes::order_recipient(tx, order_id).await? {
+        Some(c) => vec![c],
+        None => store::pushes::tenant_recipients(tx, tenant).await?,
+    };
     store::pushes::enqueue(
         tx,
         &recipients,
-        &tenant,
+        tenant,
         event.as_str(),
-        Some(&format!("order:{}", o.id)),
+        Some(&format!("order:{order_id}")),
         uuid::Uuid::now_v7(),
-        &Value::Object(payload),
+        &payload,
     )
     .await?;
     Ok(())
@@ -336,12 +353,14 @@ async fn take_stock(
 
 /// An outbound batch: consumes reserved stock (never more than planned, never below zero),
 /// pushes `outOrderStatusConfirm`; on FINAL releases what is left reserved and pushes `outOrderConfirm`.
+/// `dws_tolerance` judges DWS scans of these packages that arrived before the shipment.
 pub async fn ship(
     pool: &PgPool,
     hx: &str,
     confirm_type: ConfirmType,
     confirm_time: DateTime<Utc>,
     packages: &[Package],
+    dws_tolerance: f64,
 ) -> Result<OrderState, ServiceError> {
     Ok(transaction(pool, None, async |tx| {
         let (o, kind, status) = load(tx, hx).await?;
@@ -412,7 +431,13 @@ pub async fn ship(
                 height_cm: p.height_cm,
                 items: pj["items"].clone(),
             };
-            store::orders::insert_package(tx, &tenant, o.id, conf_id, &np).await?;
+            let package_id = store::orders::insert_package(tx, &tenant, o.id, conf_id, &np).await?;
+            let mut barcodes = vec![p.package_no.clone()];
+            barcodes.extend(p.waybill_no.clone());
+            super::dws::match_waiting_scans(tx, package_id, &barcodes, p.weight_kg, dws_tolerance).await?;
+            if let Some(w) = &p.waybill_no {
+                super::carrier::link_waybill(tx, o.id, w, p.carrier_code.as_deref()).await?;
+            }
         }
         let final_batch = confirm_type == ConfirmType::Final;
         if final_batch {
@@ -512,6 +537,10 @@ pub async fn confirm(
                 let d = decision.cloned().unwrap_or_default();
                 let new_status = if d.accept { OrderStatus::Confirmed } else { OrderStatus::Rejected };
                 let result = state(tx, &o, new_status, None, d.reason.as_deref()).await?;
+                if let (true, Some(w)) = (d.accept, &d.waybill_no) {
+                    store::carrier::set_order_waybill(tx, o.id, w, d.carrier_code.as_deref()).await?;
+                    super::carrier::link_waybill(tx, o.id, w, d.carrier_code.as_deref()).await?;
+                }
                 push_order(tx, &o, EventType::TransportOrderConfirm, json!({
                     "status": new_status.as_str(), "carrierCode": d.carrier_code, "waybillNo": d.waybill_no,
                     "plateNo": d.plate_no, "driverName": d.driver_name, "driverPhone": d.driver_phone,

@@ -501,6 +501,7 @@ pub struct OrderResult {
     pub lines: Vec<store::orders::LineRow>,
     pub history: Vec<store::orders::EventRow>,
     pub confirmations: Vec<store::orders::ConfirmationRow>,
+    pub packages: Vec<store::orders::PackageRow>,
 }
 
 /// Orders of this tenant and kind by code, in the order asked; codes not found listed apart.
@@ -525,6 +526,10 @@ pub async fn results(
     for c in store::orders::confirmations_of(&mut conn, &ids).await? {
         confirmations.entry(c.order_id).or_default().push(c);
     }
+    let mut packages: HashMap<i64, Vec<_>> = HashMap::new();
+    for p in store::orders::packages_of(&mut conn, &ids).await? {
+        packages.entry(p.order_id).or_default().push(p);
+    }
     let found: std::collections::HashSet<&str> =
         orders.iter().map(|o| o.order_code.as_str()).collect();
     let not_found = codes
@@ -538,6 +543,7 @@ pub async fn results(
             lines: lines.remove(&o.id).unwrap_or_default(),
             history: events.remove(&o.id).unwrap_or_default(),
             confirmations: confirmations.remove(&o.id).unwrap_or_default(),
+            packages: packages.remove(&o.id).unwrap_or_default(),
             order: o,
         })
         .collect();

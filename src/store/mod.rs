@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod base_data;
+pub mod carrier;
 pub mod clients;
 pub mod guard;
 pub mod inventory;

@@ -524,11 +524,11 @@ pub async fn insert_package(
     order_id: i64,
     confirmation_id: i64,
     p: &NewPackage,
-) -> sqlx::Result<()> {
-    sqlx::query!(
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
         r#"INSERT INTO packages (tenant, order_id, confirmation_id, package_no, waybill_no, carrier_code,
                weight_kg, length_cm, width_cm, height_cm, items)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"#,
         tenant.as_str(),
         order_id,
         confirmation_id,
@@ -541,9 +541,8 @@ pub async fn insert_package(
         p.height_cm,
         p.items
     )
-    .execute(conn)
-    .await?;
-    Ok(())
+    .fetch_one(conn)
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -592,5 +591,43 @@ pub async fn find_by_hx(
         hx_order_no
     )
     .fetch_optional(conn)
+    .await
+}
+
+/// A shipped package with what the DWS measured, for the result query.
+#[derive(Debug, Clone)]
+pub struct PackageRow {
+    pub order_id: i64,
+    pub package_no: String,
+    pub waybill_no: Option<String>,
+    pub carrier_code: Option<String>,
+    pub weight_kg: Option<Decimal>,
+    pub length_cm: Option<Decimal>,
+    pub width_cm: Option<Decimal>,
+    pub height_cm: Option<Decimal>,
+    pub items: serde_json::Value,
+    pub measured_weight_kg: Option<Decimal>,
+    pub measured_length_cm: Option<Decimal>,
+    pub measured_width_cm: Option<Decimal>,
+    pub measured_height_cm: Option<Decimal>,
+    pub measured_volume_cm3: Option<Decimal>,
+    pub measured_at: Option<DateTime<Utc>>,
+    pub weight_deviation: Option<Decimal>,
+    pub weight_flagged: bool,
+}
+
+pub async fn packages_of(
+    conn: &mut PgConnection,
+    order_ids: &[i64],
+) -> sqlx::Result<Vec<PackageRow>> {
+    sqlx::query_as!(
+        PackageRow,
+        r#"SELECT order_id, package_no, waybill_no, carrier_code, weight_kg, length_cm, width_cm, height_cm, items,
+                  measured_weight_kg, measured_length_cm, measured_width_cm, measured_height_cm, measured_volume_cm3,
+                  measured_at, weight_deviation, weight_flagged
+             FROM packages WHERE order_id = ANY($1) ORDER BY order_id, id"#,
+        order_ids
+    )
+    .fetch_all(conn)
     .await
 }

@@ -12,7 +12,7 @@ const RESULT_IN: &str = "/dtc/logistics/inOrderResult";
 const RESULT_OUT: &str = "/dtc/logistics/outOrderResult";
 
 /// A customer with base data whose callback is a fresh receiver.
-async fn customer(app: &TestApp) -> (Identity, Receiver) {
+pub async fn customer(app: &TestApp) -> (Identity, Receiver) {
     let who = customer_with_base_data(app, "C001").await;
     let receiver = Receiver::start(&who.secret).await;
     hongxun_gateway::service::admin::change_client(

@@ -1,0 +1,258 @@
+//! Carrier intake: route nodes (deduplicated, linked to the customer's order through its
+//! waybill, possibly later), sign-offs and sign-off images, with their pushes.
+
+use super::ops::push_to_order;
+use super::{transaction, Outcome, ReplayKey, ServiceError};
+use crate::domain::carrier::{is_sign_off, status_after};
+use crate::domain::client::Tenant;
+use crate::domain::order::{OrderKind, OrderStatus};
+use crate::domain::push::EventType;
+use crate::store::carrier::{Node, RouteRow, WaybillLink};
+use crate::store::{self, PgConnection, PgPool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn t(time: DateTime<Utc>) -> String {
+    crate::auth::timestamp::format(time)
+}
+
+fn node_json(r: &RouteRow) -> Value {
+    json!({
+        "nodeType": r.node_type, "nodeTime": t(r.node_time), "location": r.location,
+        "description": r.description, "operator": r.operator, "operatorPhone": r.operator_phone,
+        "lng": r.lng, "lat": r.lat,
+    })
+}
+
+/// The waybill's order, refusing a carrier other than the one the waybill is bound to.
+async fn link_for(
+    tx: &mut PgConnection,
+    carrier: &str,
+    waybill_no: &str,
+) -> Result<Option<WaybillLink>, ServiceError> {
+    let link = store::carrier::waybill_link(tx, waybill_no).await?;
+    if let Some(l) = &link {
+        if l.carrier_code.as_deref().is_some_and(|c| c != carrier) {
+            // Not "forbidden": another carrier's waybill is simply not one this carrier has.
+            return Err(ServiceError::NotFound(format!(
+                "no waybill {waybill_no} for carrier {carrier}"
+            )));
+        }
+    }
+    Ok(link)
+}
+
+/// Pushes new nodes of a linked waybill (`routePush`), records sign-offs (`signInfoPush`) and
+/// moves the order along its lifecycle.
+pub(super) async fn apply_nodes(
+    tx: &mut PgConnection,
+    l: &WaybillLink,
+    nodes: &[RouteRow],
+) -> Result<(), ServiceError> {
+    let Some(first) = nodes.first() else {
+        return Ok(());
+    };
+    let tenant = Tenant(l.tenant.clone());
+    let mut sorted: Vec<&RouteRow> = nodes.iter().collect();
+    sorted.sort_by_key(|n| n.node_time);
+    push_to_order(tx, l.order_id, &tenant, EventType::RoutePush, json!({
+        "orderCode": l.order_code, "waybillNo": first.waybill_no, "carrierCode": first.carrier_code,
+        "routes": sorted.iter().map(|n| node_json(n)).collect::<Vec<_>>(),
+    }))
+    .await?;
+    let kind = OrderKind::parse(&l.kind);
+    let mut status = OrderStatus::parse(&l.status);
+    for n in sorted {
+        if is_sign_off(&n.node_type)
+            && store::carrier::insert_sign_off(tx, &l.tenant, l.order_id, n).await?
+        {
+            push_to_order(
+                tx,
+                l.order_id,
+                &tenant,
+                EventType::SignInfoPush,
+                json!({
+                    "orderCode": l.order_code, "waybillNo": n.waybill_no, "signStatus": n.node_type,
+                    "signer": n.operator, "signTime": t(n.node_time), "remark": n.description,
+                }),
+            )
+            .await?;
+        }
+        if let (Some(k), Some(s)) = (kind, status) {
+            if let Some(next) = status_after(k, s, &n.node_type) {
+                store::orders::set_status(
+                    tx,
+                    l.order_id,
+                    next.as_str(),
+                    None,
+                    Some(&format!("route {}", n.node_type)),
+                )
+                .await?;
+                status = Some(next);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Links route nodes that arrived before the waybill was known (called when a shipment or a
+/// transport confirmation names it).
+pub(super) async fn link_waybill(
+    tx: &mut PgConnection,
+    order_id: i64,
+    waybill_no: &str,
+    carrier_code: Option<&str>,
+) -> Result<(), ServiceError> {
+    let Some(l) = store::carrier::waybill_link(tx, waybill_no).await? else {
+        return Ok(());
+    };
+    if l.order_id != order_id {
+        return Ok(());
+    }
+    let early =
+        store::carrier::link_early_routes(tx, waybill_no, carrier_code, &l.tenant, order_id)
+            .await?;
+    apply_nodes(tx, &l, &early).await
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoutesAccepted {
+    pub waybill_no: String,
+    pub accepted: u32,
+    pub duplicates: u32,
+    pub order_code: Option<String>,
+}
+
+/// 承运商路由推送.
+pub async fn receive_routes(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    carrier: &str,
+    waybill_no: &str,
+    nodes: &[Node],
+) -> Result<Outcome<RoutesAccepted>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        let link = link_for(tx, carrier, waybill_no).await?;
+        let new = store::carrier::insert_routes(
+            tx,
+            carrier,
+            waybill_no,
+            nodes,
+            link.as_ref().map(|l| (l.tenant.as_str(), l.order_id)),
+        )
+        .await?;
+        if let Some(l) = &link {
+            apply_nodes(tx, l, &new).await?;
+        }
+        Ok(RoutesAccepted {
+            waybill_no: waybill_no.into(),
+            accepted: new.len() as u32,
+            duplicates: (nodes.len() - new.len()) as u32,
+            order_code: link.map(|l| l.order_code),
+        })
+    })
+    .await
+}
+
+/// One decoded, checked sign-off image.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub file_name: Option<String>,
+    pub content_type: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Which waybill the images sign off, by whom and when.
+#[derive(Debug, Clone, Copy)]
+pub struct SignOff<'a> {
+    pub waybill_no: &'a str,
+    pub signer: Option<&'a str>,
+    pub sign_time: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredImage {
+    pub image_id: Uuid,
+    pub sha256: String,
+    pub content_type: String,
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImagesAccepted {
+    pub waybill_no: String,
+    pub order_code: Option<String>,
+    pub images: Vec<StoredImage>,
+}
+
+/// 签收图片推送: stores the images (duplicates by waybill and sha256 ignored) and pushes
+/// `signImagePush` with time-limited download links made by `url`.
+pub async fn receive_images(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    carrier: &str,
+    sign_off: &SignOff<'_>,
+    images: &[Image],
+    url: &(dyn Fn(Uuid) -> String + Sync),
+) -> Result<Outcome<ImagesAccepted>, ServiceError> {
+    let SignOff {
+        waybill_no,
+        signer,
+        sign_time,
+    } = *sign_off;
+    transaction(pool, replay, async |tx| {
+        let link = link_for(tx, carrier, waybill_no).await?;
+        let mut stored = Vec::new();
+        for i in images {
+            let (id, new) = store::carrier::insert_image(tx, &store::carrier::NewImage {
+                id: Uuid::now_v7(),
+                carrier_code: carrier,
+                waybill_no,
+                sha256: &i.sha256,
+                content_type: &i.content_type,
+                file_name: i.file_name.as_deref(),
+                bytes: &i.bytes,
+                signer,
+                sign_time,
+                link: link.as_ref().map(|l| (l.tenant.as_str(), l.order_id)),
+            })
+            .await?;
+            stored.push(StoredImage { image_id: id, sha256: i.sha256.clone(), content_type: i.content_type.clone(), duplicate: !new });
+        }
+        if let Some(l) = &link {
+            let fresh: Vec<Value> = stored
+                .iter()
+                .filter(|s| !s.duplicate)
+                .map(|s| json!({"imageId": s.image_id, "contentType": s.content_type, "sha256": s.sha256, "url": url(s.image_id)}))
+                .collect();
+            if !fresh.is_empty() {
+                push_to_order(tx, l.order_id, &Tenant(l.tenant.clone()), EventType::SignImagePush, json!({
+                    "orderCode": l.order_code, "waybillNo": waybill_no, "images": fresh,
+                }))
+                .await?;
+            }
+        }
+        Ok(ImagesAccepted { waybill_no: waybill_no.into(), order_code: link.map(|l| l.order_code), images: stored })
+    })
+    .await
+}
+
+/// An image's type and bytes for its download link.
+pub async fn image(pool: &PgPool, id: Uuid) -> Result<Option<(String, Vec<u8>)>, ServiceError> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::carrier::image(&mut conn, id).await?)
+}
+
+/// 路由查询: the routes of one of the tenant's waybills or orders.
+pub async fn routes(
+    pool: &PgPool,
+    tenant: &Tenant,
+    waybill_no: Option<&str>,
+    order_code: Option<&str>,
+) -> Result<Vec<(RouteRow, Option<String>, Option<String>)>, ServiceError> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::carrier::routes_of(&mut conn, tenant, waybill_no, order_code).await?)
+}

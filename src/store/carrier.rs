@@ -1,0 +1,376 @@
+//! Carrier routes, sign-offs, sign-off images and DWS scans.
+
+use super::PgConnection;
+use crate::domain::client::Tenant;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// The order a waybill belongs to, through a shipment package or a transport order.
+#[derive(Debug, Clone)]
+pub struct WaybillLink {
+    pub order_id: i64,
+    pub tenant: String,
+    pub order_code: String,
+    pub kind: String,
+    pub status: String,
+    pub carrier_code: Option<String>,
+}
+
+/// Finds the order of a waybill (the newest, should a number ever be reused), locking it.
+pub async fn waybill_link(
+    conn: &mut PgConnection,
+    waybill_no: &str,
+) -> sqlx::Result<Option<WaybillLink>> {
+    sqlx::query_as!(
+        WaybillLink,
+        r#"SELECT o.id AS "order_id!", o.tenant AS "tenant!", o.order_code AS "order_code!", o.kind AS "kind!",
+                  o.status AS "status!", x.carrier_code
+             FROM (SELECT order_id, carrier_code, created_at FROM packages WHERE waybill_no = $1
+                   UNION ALL
+                   SELECT id, carrier_code, created_at FROM orders WHERE waybill_no = $1) x
+             JOIN orders o ON o.id = x.order_id
+            ORDER BY x.created_at DESC LIMIT 1
+              FOR UPDATE OF o"#,
+        waybill_no
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// A route node as received.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub node_type: String,
+    pub node_time: DateTime<Utc>,
+    pub location: Option<String>,
+    pub description: String,
+    pub operator: Option<String>,
+    pub operator_phone: Option<String>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteRow {
+    pub waybill_no: String,
+    pub carrier_code: String,
+    pub node_type: String,
+    pub node_time: DateTime<Utc>,
+    pub location: Option<String>,
+    pub description: String,
+    pub operator: Option<String>,
+    pub operator_phone: Option<String>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+/// Inserts the nodes not seen before; returns those that are new.
+pub async fn insert_routes(
+    conn: &mut PgConnection,
+    carrier_code: &str,
+    waybill_no: &str,
+    nodes: &[Node],
+    link: Option<(&str, i64)>,
+) -> sqlx::Result<Vec<RouteRow>> {
+    let t: Vec<String> = nodes.iter().map(|n| n.node_type.clone()).collect();
+    let at: Vec<DateTime<Utc>> = nodes.iter().map(|n| n.node_time).collect();
+    let loc: Vec<Option<String>> = nodes.iter().map(|n| n.location.clone()).collect();
+    let desc: Vec<String> = nodes.iter().map(|n| n.description.clone()).collect();
+    let op: Vec<Option<String>> = nodes.iter().map(|n| n.operator.clone()).collect();
+    let phone: Vec<Option<String>> = nodes.iter().map(|n| n.operator_phone.clone()).collect();
+    let lng: Vec<Option<f64>> = nodes.iter().map(|n| n.lng).collect();
+    let lat: Vec<Option<f64>> = nodes.iter().map(|n| n.lat).collect();
+    sqlx::query_as!(
+        RouteRow,
+        r#"INSERT INTO routes (carrier_code, waybill_no, node_type, node_time, location, description, operator,
+               operator_phone, lng, lat, tenant, order_id)
+           SELECT $1, $2, u.t, u.at, u.loc, u.descr, u.op, u.phone, u.lng, u.lat, $11, $12
+             FROM UNNEST($3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
+                         $9::float8[], $10::float8[]) AS u(t, at, loc, descr, op, phone, lng, lat)
+           ON CONFLICT ON CONSTRAINT routes_node_key DO NOTHING
+           RETURNING waybill_no, carrier_code, node_type, node_time, location, description, operator,
+                     operator_phone, lng, lat"#,
+        carrier_code,
+        waybill_no,
+        &t,
+        &at,
+        &loc as &[Option<String>],
+        &desc,
+        &op as &[Option<String>],
+        &phone as &[Option<String>],
+        &lng as &[Option<f64>],
+        &lat as &[Option<f64>],
+        link.map(|l| l.0),
+        link.map(|l| l.1)
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Links nodes that arrived before their waybill was known; returns them in time order.
+pub async fn link_early_routes(
+    conn: &mut PgConnection,
+    waybill_no: &str,
+    carrier_code: Option<&str>,
+    tenant: &str,
+    order_id: i64,
+) -> sqlx::Result<Vec<RouteRow>> {
+    sqlx::query_as!(
+        RouteRow,
+        r#"UPDATE routes SET tenant = $3, order_id = $4
+            WHERE waybill_no = $1 AND order_id IS NULL AND ($2::text IS NULL OR carrier_code = $2)
+           RETURNING waybill_no, carrier_code, node_type, node_time, location, description, operator,
+                     operator_phone, lng, lat"#,
+        waybill_no,
+        carrier_code,
+        tenant,
+        order_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn insert_sign_off(
+    conn: &mut PgConnection,
+    tenant: &str,
+    order_id: i64,
+    r: &RouteRow,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query!(
+        r#"INSERT INTO sign_offs (tenant, order_id, waybill_no, carrier_code, sign_status, signer, sign_time, remark)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT ON CONSTRAINT sign_offs_key DO NOTHING"#,
+        tenant,
+        order_id,
+        r.waybill_no,
+        r.carrier_code,
+        r.node_type,
+        r.operator,
+        r.node_time,
+        r.description
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Routes of one of the tenant's waybills, or of all waybills of one of its orders.
+pub async fn routes_of(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    waybill_no: Option<&str>,
+    order_code: Option<&str>,
+) -> sqlx::Result<Vec<(RouteRow, Option<String>, Option<String>)>> {
+    let rows = sqlx::query!(
+        r#"SELECT r.waybill_no, r.carrier_code, r.node_type, r.node_time, r.location, r.description, r.operator,
+                  r.operator_phone, r.lng, r.lat, o.order_code AS "order_code?", o.status AS "status?"
+             FROM routes r JOIN orders o ON o.id = r.order_id
+            WHERE r.tenant = $1 AND ($2::text IS NULL OR r.waybill_no = $2) AND ($3::text IS NULL OR o.order_code = $3)
+            ORDER BY r.node_time, r.id"#,
+        tenant.as_str(),
+        waybill_no,
+        order_code
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                RouteRow {
+                    waybill_no: r.waybill_no,
+                    carrier_code: r.carrier_code,
+                    node_type: r.node_type,
+                    node_time: r.node_time,
+                    location: r.location,
+                    description: r.description,
+                    operator: r.operator,
+                    operator_phone: r.operator_phone,
+                    lng: r.lng,
+                    lat: r.lat,
+                },
+                r.order_code,
+                r.status,
+            )
+        })
+        .collect())
+}
+
+/// A sign-off image to store.
+pub struct NewImage<'a> {
+    pub id: Uuid,
+    pub carrier_code: &'a str,
+    pub waybill_no: &'a str,
+    pub sha256: &'a str,
+    pub content_type: &'a str,
+    pub file_name: Option<&'a str>,
+    pub bytes: &'a [u8],
+    pub signer: Option<&'a str>,
+    pub sign_time: DateTime<Utc>,
+    pub link: Option<(&'a str, i64)>,
+}
+
+/// Stores an image unless the same bytes were stored for this waybill; returns the image id
+/// (the existing one for a duplicate) and whether it is new.
+pub async fn insert_image(conn: &mut PgConnection, i: &NewImage<'_>) -> sqlx::Result<(Uuid, bool)> {
+    let new = sqlx::query_scalar!(
+        r#"INSERT INTO sign_images (id, carrier_code, waybill_no, sha256, content_type, file_name, size_bytes, bytes,
+               signer, sign_time, tenant, order_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT ON CONSTRAINT sign_images_dedupe_key DO NOTHING RETURNING id"#,
+        i.id,
+        i.carrier_code,
+        i.waybill_no,
+        i.sha256,
+        i.content_type,
+        i.file_name,
+        i.bytes.len() as i32,
+        i.bytes,
+        i.signer,
+        i.sign_time,
+        i.link.map(|l| l.0),
+        i.link.map(|l| l.1)
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = new {
+        return Ok((id, true));
+    }
+    let id = sqlx::query_scalar!(
+        "SELECT id FROM sign_images WHERE waybill_no = $1 AND sha256 = $2",
+        i.waybill_no,
+        i.sha256
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((id, false))
+}
+
+/// An image's type and bytes, for its download link.
+pub async fn image(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+    let r = sqlx::query!(
+        "SELECT content_type, bytes FROM sign_images WHERE id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| (r.content_type, r.bytes)))
+}
+
+/// A DWS scan as received.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub barcode: String,
+    pub weight_kg: Decimal,
+    pub length_cm: Option<Decimal>,
+    pub width_cm: Option<Decimal>,
+    pub height_cm: Option<Decimal>,
+    pub volume_cm3: Option<Decimal>,
+    pub scan_time: DateTime<Utc>,
+}
+
+/// Stores a scan unless (device, barcode, scan time) was seen; returns its id when new.
+pub async fn insert_scan(
+    conn: &mut PgConnection,
+    client_id: i64,
+    device_code: &str,
+    s: &Scan,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO dws_scans (client_id, device_code, barcode, weight_kg, length_cm, width_cm, height_cm, volume_cm3, scan_time)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT ON CONSTRAINT dws_scans_key DO NOTHING RETURNING id"#,
+        client_id,
+        device_code,
+        s.barcode,
+        s.weight_kg,
+        s.length_cm,
+        s.width_cm,
+        s.height_cm,
+        s.volume_cm3,
+        s.scan_time
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// A package a barcode names (waybill or package number), newest first.
+#[derive(Debug, Clone)]
+pub struct PackageMatch {
+    pub id: i64,
+    pub order_code: String,
+    pub weight_kg: Option<Decimal>,
+}
+
+pub async fn package_for_barcode(
+    conn: &mut PgConnection,
+    barcode: &str,
+) -> sqlx::Result<Option<PackageMatch>> {
+    sqlx::query_as!(
+        PackageMatch,
+        r#"SELECT p.id, o.order_code, p.weight_kg FROM packages p JOIN orders o ON o.id = p.order_id
+            WHERE p.waybill_no = $1 OR p.package_no = $1 ORDER BY p.id DESC LIMIT 1"#,
+        barcode
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records a scan's measurement on its package.
+pub async fn record_measurement(
+    conn: &mut PgConnection,
+    scan_id: i64,
+    package_id: i64,
+    deviation: Option<Decimal>,
+    flagged: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"WITH s AS (UPDATE dws_scans SET package_id = $2 WHERE id = $1
+                      RETURNING weight_kg, length_cm, width_cm, height_cm, volume_cm3, scan_time)
+           UPDATE packages p SET measured_weight_kg = s.weight_kg, measured_length_cm = s.length_cm,
+                  measured_width_cm = s.width_cm, measured_height_cm = s.height_cm,
+                  measured_volume_cm3 = s.volume_cm3, measured_at = s.scan_time,
+                  weight_deviation = $3, weight_flagged = $4
+             FROM s WHERE p.id = $2"#,
+        scan_id,
+        package_id,
+        deviation,
+        flagged
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Scans not matched yet whose barcode is one of `barcodes`: (scan id, weight).
+pub async fn unmatched_scans(
+    conn: &mut PgConnection,
+    barcodes: &[String],
+) -> sqlx::Result<Vec<(i64, Decimal)>> {
+    let rows = sqlx::query!(
+        "SELECT id, weight_kg FROM dws_scans WHERE package_id IS NULL AND barcode = ANY($1) ORDER BY scan_time",
+        barcodes
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.weight_kg)).collect())
+}
+
+/// Remembers the waybill and carrier of a transport order (from its confirmation).
+pub async fn set_order_waybill(
+    conn: &mut PgConnection,
+    order_id: i64,
+    waybill_no: &str,
+    carrier_code: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE orders SET waybill_no = $2, carrier_code = $3 WHERE id = $1",
+        order_id,
+        waybill_no,
+        carrier_code
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

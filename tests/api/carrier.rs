@@ -1,0 +1,447 @@
+//! §7 carrier and DWS intake: routes, sign-offs, images and their links, parcel scans, 路由查询.
+
+use crate::helpers::*;
+use crate::orders::{customer_with_base_data, out_order, stock, OUT};
+use crate::pushes::customer;
+use base64::Engine;
+use hongxun_gateway::domain::client::ClientKind;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+const ROUTE: &str = "/dtc/carrier/route";
+const IMAGE: &str = "/dtc/carrier/signImage";
+const DWS: &str = "/dtc/device/dws";
+const ROUTE_QUERY: &str = "/dtc/logistics/routeQuery";
+const OUT_RESULT: &str = "/dtc/logistics/outOrderResult";
+
+/// Ships OUT-1 (one unit of SKU-1) in package P1 with waybill SF001 of carrier SF, weight 1 kg.
+async fn shipped_order(
+    app: &TestApp,
+    who: &Identity,
+    token: &str,
+    code: &str,
+    package: &str,
+    waybill: &str,
+) {
+    let r = app
+        .call(
+            OUT,
+            who,
+            &out_order(
+                code,
+                json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]),
+            ),
+        )
+        .await;
+    r.expect(200, 200);
+    let hx = r.body["value"]["hxOrderNo"].as_str().unwrap().to_string();
+    app.ops(Some(token), "POST", &format!("/ops/v1/orders/{hx}/shipments"), json!({"confirmType": "FINAL",
+        "packages": [{"packageNo": package, "waybillNo": waybill, "carrierCode": "SF", "weight": 1.0,
+                      "items": [{"lineNo": "1", "qty": 1}]}]}))
+        .await
+        .expect(200, 200);
+}
+
+fn node(t: &str, at: &str) -> Value {
+    json!({"nodeType": t, "nodeTime": at, "description": format!("{t} at 上海"), "location": "上海", "operator": "王师傅"})
+}
+
+fn types(pushes: &[Value]) -> Vec<String> {
+    pushes
+        .iter()
+        .map(|p| p["eventType"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[sqlx::test]
+async fn routes_are_deduplicated_linked_pushed_and_queried(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let body = json!({"waybillNo": "SF001", "routes": [node("IN_TRANSIT", "2026-11-25 10:00:00"), node("PICKUP", "2026-11-25 08:00:00")]});
+    let r = app.call(ROUTE, &sf, &body.to_string()).await;
+    r.expect(200, 200);
+    assert_eq!(
+        r.body["value"],
+        json!({"waybillNo": "SF001", "accepted": 2, "duplicates": 0, "orderCode": "OUT-1"})
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = app.call(ROUTE, &sf, &body.to_string()).await;
+    assert_eq!(
+        (
+            r.body["value"]["accepted"].as_i64(),
+            r.body["value"]["duplicates"].as_i64()
+        ),
+        (Some(0), Some(2))
+    );
+
+    // Delivered: the shipment's two pushes, then one routePush with the nodes in time order.
+    let pushes = receiver.wait_for(3, 10).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let delivered = receiver.delivered();
+    let route_pushes: Vec<&Value> = delivered
+        .iter()
+        .filter(|p| p["eventType"] == "routePush")
+        .collect();
+    assert_eq!(route_pushes.len(), 1, "{pushes:#?}");
+    let nodes: Vec<&str> = route_pushes[0]["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["nodeType"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, vec!["PICKUP", "IN_TRANSIT"]);
+
+    for q in [json!({"waybillNo": "SF001"}), json!({"orderCode": "OUT-1"})] {
+        let r = app.call(ROUTE_QUERY, &who, &q.to_string()).await;
+        r.expect(200, 200);
+        assert_eq!(r.body["value"]["carrierCode"], "SF");
+        assert_eq!(r.body["value"]["routes"][0]["nodeType"], "PICKUP");
+        assert_eq!(
+            r.body["value"]["routes"][1]["nodeTime"],
+            "2026-11-25 10:00:00"
+        );
+    }
+    app.call(ROUTE_QUERY, &who, "{}").await.expect(2001, 400);
+    // Another customer sees nothing of it; another carrier cannot report on it.
+    let other = customer_with_base_data(&app, "C002").await;
+    app.call(ROUTE_QUERY, &other, r#"{"waybillNo":"SF001"}"#)
+        .await
+        .expect(3001, 404);
+    let yto = app.identity(ClientKind::Carrier, "YTO", "YTO-TMS").await;
+    app.call(ROUTE, &yto, &body.to_string())
+        .await
+        .expect(3001, 404);
+}
+
+#[sqlx::test]
+async fn a_signed_node_records_the_sign_off_and_signs_the_order(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    app.call(
+        ROUTE,
+        &sf,
+        &json!({"waybillNo": "SF001", "routes": [node("SIGNED", "2026-11-25 15:00:00")]})
+            .to_string(),
+    )
+    .await
+    .expect(200, 200);
+    let pushes = receiver.wait_for(4, 10).await;
+    assert_eq!(types(&pushes)[2..], ["routePush", "signInfoPush"]);
+    assert_eq!(pushes[3]["signStatus"], "SIGNED");
+    assert_eq!(pushes[3]["signer"], "王师傅");
+    let r = app
+        .call(OUT_RESULT, &who, r#"{"orderCodes":["OUT-1"]}"#)
+        .await;
+    assert_eq!(r.body["value"]["orders"][0]["status"], "SIGNED");
+}
+
+#[sqlx::test]
+async fn routes_that_arrive_before_their_waybill_are_linked_when_it_ships(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let r = app
+        .call(
+            ROUTE,
+            &sf,
+            &json!({"waybillNo": "SF777", "routes": [node("ACCEPT", "2026-11-25 07:00:00")]})
+                .to_string(),
+        )
+        .await;
+    r.expect(200, 200);
+    assert!(r.body["value"]["orderCode"].is_null());
+    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF777").await;
+    let pushes = receiver.wait_for(3, 10).await;
+    let route = pushes
+        .iter()
+        .find(|p| p["eventType"] == "routePush")
+        .expect("the early node is pushed once linked");
+    assert_eq!(route["routes"][0]["nodeType"], "ACCEPT");
+    assert_eq!(route["orderCode"], "OUT-1");
+}
+
+#[sqlx::test]
+async fn transport_orders_move_with_their_routes(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (who, _receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    let addr = json!({"name": "张三", "phone": "13800138000", "provinceName": "上海", "cityName": "上海", "address": "外高桥1号"});
+    let r = app
+        .call(
+            "/dtc/logistics/transportOrder",
+            &who,
+            &json!({"orderCode": "T-1", "orderType": "ZCYS",
+        "consigner": addr, "consignee": addr, "pickupTime": "2026-12-01 08:00:00",
+        "cargoList": [{"name": "家具", "quantity": 3}]})
+            .to_string(),
+        )
+        .await;
+    let hx = r.body["value"]["hxOrderNo"].as_str().unwrap().to_string();
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{hx}/confirm"),
+        json!({"carrierCode": "SF", "waybillNo": "T100"}),
+    )
+    .await
+    .expect(200, 200);
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let status = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM orders WHERE order_code = 'T-1'")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    app.call(
+        ROUTE,
+        &sf,
+        &json!({"waybillNo": "T100", "routes": [node("PICKUP", "2026-12-01 08:10:00")]})
+            .to_string(),
+    )
+    .await
+    .expect(200, 200);
+    assert_eq!(status(&app).await, "IN_TRANSIT");
+    app.call(
+        ROUTE,
+        &sf,
+        &json!({"waybillNo": "T100", "routes": [node("SIGNED", "2026-12-02 18:00:00")]})
+            .to_string(),
+    )
+    .await
+    .expect(200, 200);
+    assert_eq!(status(&app).await, "SIGNED");
+}
+
+fn jpeg(size: usize, seed: u8) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    b.extend((0..size.saturating_sub(4)).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    b
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[sqlx::test]
+async fn sign_off_images_are_checked_stored_deduplicated_and_linked(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let photo = jpeg(50_000, 1);
+    let body = |images: Value| {
+        json!({"waybillNo": "SF001", "signer": "王五", "signTime": "2026-11-25 15:00:00", "images": images}).to_string()
+    };
+    let r = app.call(IMAGE, &sf, &body(json!([{"fileName": "pod.jpg", "contentType": "image/jpeg", "base64": b64(&photo)}]))).await;
+    r.expect(200, 200);
+    assert_eq!(r.body["value"]["images"][0]["duplicate"], false);
+
+    let pushes = receiver.wait_for(3, 10).await;
+    let push = pushes
+        .iter()
+        .find(|p| p["eventType"] == "signImagePush")
+        .unwrap();
+    let url = push["images"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(
+        push["images"][0]["sha256"],
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&photo))
+    );
+    // The link works (served by this gateway; the configured base is 127.0.0.1:8080).
+    let path = &url[url.find("/files/").unwrap()..];
+    let got = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), photo);
+    // Tampered or expired links are refused; there is no listing.
+    let tampered = path.replace("sig=", "sig=0");
+    assert_eq!(
+        app.http
+            .get(format!("{}{tampered}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    let id = push["images"][0]["imageId"].as_str().unwrap();
+    let past = chrono::Utc::now().timestamp() - 10;
+    let sig = master_key().mac_hex(&format!("{id}:{past}"));
+    let expired = format!(
+        "{}/files/sign-images/{id}?expires={past}&sig={sig}",
+        app.base
+    );
+    assert_eq!(
+        app.http
+            .get(expired)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_eq!(
+        app.http
+            .get(format!("{}/files/sign-images/", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+
+    // The same bytes again: kept once, no second push.
+    let r = app
+        .call(
+            IMAGE,
+            &sf,
+            &body(json!([{"contentType": "image/jpeg", "base64": b64(&photo)}])),
+        )
+        .await;
+    assert_eq!(r.body["value"]["images"][0]["duplicate"], true);
+    // Wrong type by its bytes, oversize, too many, not base64.
+    let png_bytes = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+    let r = app
+        .call(
+            IMAGE,
+            &sf,
+            &body(json!([{"contentType": "image/jpeg", "base64": b64(&png_bytes)}])),
+        )
+        .await;
+    r.expect(2002, 400);
+    assert!(
+        r.message()
+            .contains("is image/png, not the declared image/jpeg"),
+        "{}",
+        r.message()
+    );
+    let big = jpeg(2 * 1024 * 1024 + 1, 2);
+    let r = app
+        .call(
+            IMAGE,
+            &sf,
+            &body(json!([{"contentType": "image/jpeg", "base64": b64(&big)}])),
+        )
+        .await;
+    r.expect(2002, 400);
+    assert!(r.message().contains("at most 2097152"), "{}", r.message());
+    let six: Vec<Value> = (0..6)
+        .map(|i| json!({"contentType": "image/jpeg", "base64": b64(&jpeg(100, i))}))
+        .collect();
+    app.call(IMAGE, &sf, &body(json!(six)))
+        .await
+        .expect(2002, 400);
+    app.call(
+        IMAGE,
+        &sf,
+        &body(json!([{"contentType": "image/jpeg", "base64": "@@@"}])),
+    )
+    .await
+    .expect(2002, 400);
+    // This route takes bodies up to 10 MiB (three 1.5 MiB photos), not more.
+    let three: Vec<Value> = (0..3)
+        .map(|i| json!({"contentType": "image/jpeg", "base64": b64(&jpeg(1_500_000, 10 + i))}))
+        .collect();
+    app.call(IMAGE, &sf, &body(json!(three)))
+        .await
+        .expect(200, 200);
+    let five: Vec<Value> = (0..5)
+        .map(|i| json!({"contentType": "image/jpeg", "base64": b64(&jpeg(2_000_000, 20 + i))}))
+        .collect();
+    app.call(IMAGE, &sf, &body(json!(five)))
+        .await
+        .expect(413, 413);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let image_pushes = receiver
+        .delivered()
+        .iter()
+        .filter(|p| p["eventType"] == "signImagePush")
+        .count();
+    assert_eq!(image_pushes, 2, "one push per call that stored new images");
+}
+
+#[sqlx::test]
+async fn dws_scans_match_packages_flag_weight_and_wait_for_late_packages(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (who, _receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
+    let dws = app.identity(ClientKind::Device, "HX-DWS", "LINE-1").await;
+    let scans = json!({"deviceCode": "LINE-1", "scans": [
+        {"barcode": "SF001", "weight": 1.25, "length": 30, "width": 20, "height": 10, "scanTime": "2026-11-25 09:00:00"},
+        {"barcode": "P-LATER", "weight": 2.0, "scanTime": "2026-11-25 09:00:05"}
+    ]});
+    let r = app.call(DWS, &dws, &scans.to_string()).await;
+    r.expect(200, 200);
+    let results = &r.body["value"]["results"];
+    assert_eq!(results[0]["matched"], true);
+    assert_eq!(results[0]["orderCode"], "OUT-1");
+    assert_eq!(results[0]["weightDeviation"], 0.25);
+    assert_eq!(results[0]["flagged"], true);
+    assert_eq!(results[1]["matched"], false);
+    // The same scans again are recognised as duplicates.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = app.call(DWS, &dws, &scans.to_string()).await;
+    assert_eq!(r.body["value"]["results"][0]["duplicate"], true);
+
+    // The package scanned before it shipped is matched when it ships.
+    shipped_order(&app, &who, &token, "OUT-2", "P-LATER", "SF002").await;
+    let r = app
+        .call(OUT_RESULT, &who, r#"{"orderCodes":["OUT-1","OUT-2"]}"#)
+        .await;
+    let orders = r.body["value"]["orders"].as_array().unwrap();
+    let m1 = &orders[0]["packages"][0]["measured"];
+    assert_eq!(
+        (m1["weight"].as_str(), m1["weightFlagged"].as_bool()),
+        (Some("1.250"), Some(true))
+    );
+    let m2 = &orders[1]["packages"][0]["measured"];
+    assert_eq!(
+        (m2["weight"].as_str(), m2["weightFlagged"].as_bool()),
+        (Some("2.000"), Some(true))
+    );
+
+    // Validation and kinds: a device calls nothing but DWS, a carrier not DWS.
+    let r = app
+        .call(
+            DWS,
+            &dws,
+            r#"{"deviceCode":"LINE-1","scans":[{"barcode":"X","weight":0,"scanTime":"soon"}]}"#,
+        )
+        .await;
+    r.expect(2002, 400);
+    app.call(ROUTE, &dws, r#"{"waybillNo":"SF001","routes":[]}"#)
+        .await
+        .expect(1005, 403);
+    app.call(OUT, &dws, "{}").await.expect(1005, 403);
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    app.call(DWS, &sf, &scans.to_string())
+        .await
+        .expect(1005, 403);
+    app.call(ROUTE_QUERY, &sf, r#"{"waybillNo":"SF001"}"#)
+        .await
+        .expect(1005, 403);
+}
