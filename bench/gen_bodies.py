@@ -2,7 +2,8 @@
 """Writes pre-signed request bodies, one per line, for the load generator.
 
 usage: gen_bodies.py KIND SECRET CREATE_BY DATA_SOURCE COUNT PREFIX OUT
-KIND: out5 (outbound order, 5 lines of 5 distinct SKUs out of 200).
+KIND: out5 (outbound order, 5 lines of 5 distinct SKUs out of 200);
+      dws1 / dws50 (DWS batches of 1 or 50 scans of waybills WB000001..WB010000, unique scan times).
 Signing follows Appendix 1 (md5) over the exact request text written to the file.
 """
 import datetime, hashlib, json, random, sys
@@ -22,6 +23,16 @@ def request(i):
                 "receiver": {"name": "王五", "phone": "13900000000", "provinceName": "上海", "cityName": "上海",
                              "address": "世纪大道1号"},
                 "items": items}
+    if kind in ("dws1", "dws50"):
+        per = 1 if kind == "dws1" else 50
+        base = datetime.datetime(2026, 1, 1)
+        scans = []
+        for k in range(per):
+            n = i * per + k
+            scans.append({"barcode": "WB%06d" % rnd.randint(1, 10000), "weight": round(rnd.uniform(0.8, 1.3), 3),
+                          "length": 30, "width": 20, "height": 10,
+                          "scanTime": (base + datetime.timedelta(seconds=n)).strftime("%Y-%m-%d %H:%M:%S")})
+        return {"deviceCode": prefix, "scans": scans}
     raise SystemExit("unknown kind " + kind)
 
 with open(out, "w", encoding="utf-8") as f:

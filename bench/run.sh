@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark: signed outbound-order creation (5 lines) through the gateway, measured with wrk,
-# against the same transaction's SQL through pgbench, in one run on this machine.
-# Starts its own PostgreSQL (scripts/local-postgres.sh) and a release build on loopback.
-#   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_BODIES (default 60000)
+# Benchmarks through the gateway (wrk, pre-signed bodies) against the same transactions' SQL
+# through pgbench, in one run on this machine: outbound-order creation with 5 lines, and DWS
+# intake with batches of 1 and of 50 scans. Starts its own PostgreSQL (scripts/local-postgres.sh)
+# and a release build on loopback.
+#   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_ONLY (e.g. "out5 dws1")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; nbodies="${BENCH_BODIES:-60000}"
+secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; only="${BENCH_ONLY:-out5 dws1 dws50}"
 command -v wrk >/dev/null || { echo "installing wrk..." >&2; apt-get update -qq >&2; apt-get install -y -qq wrk >&2; }
 unset DATABASE_URL
 # shellcheck source=scripts/local-postgres.sh
@@ -20,10 +21,14 @@ cargo build --release --locked --bin hongxun-gateway 2>&1 | tail -1
 bin=target/release/hongxun-gateway
 work=$(mktemp -d /tmp/hxgw-bench.XXXXXX)
 "$bin" migrate
-"$bin" client add --kind customer --create-by BENCH --data-source ERP --secret bench-secret --rate-limit 1000000000 >/dev/null
-"$bin" client add --kind customer --create-by PGBENCH --data-source ERP --secret pg-secret --rate-limit 1000000000 >/dev/null
+add() { "$bin" client add --kind "$1" --create-by "$2" --data-source "$3" --secret "$4" --rate-limit 1000000000 >/dev/null; }
+add customer BENCH ERP bench-secret
+add customer PGBENCH ERP pg-secret
+add device BENCH-DWS LINE dws-secret
+add device PGBENCH-DWS LINE pgdws-secret
 
-# Base data and stock for both tenants: WH01/OW01, SKU-001..SKU-200, plenty of stock each.
+# Base data and stock for both tenants: WH01/OW01, SKU-001..SKU-200, plenty of stock; and
+# 10,000 shipped packages with waybills WB000001..WB010000 for the DWS to match.
 "$psql" -q "$DATABASE_URL" <<'SQL'
 INSERT INTO inventory_orgs (tenant, inventory_code, subbase_code, inventory_name, subbase_name, contact, phone)
 SELECT t, 'WH01', 'OW01', 'Bench WH', 'Bench owner', 'Li', '13800138000' FROM unnest(ARRAY['BENCH','PGBENCH']) t;
@@ -34,12 +39,21 @@ SELECT t, 'WH01', 'OW01', format('SKU-%s', lpad(i::text, 3, '0')), 'ZP', '', 100
   FROM unnest(ARRAY['BENCH','PGBENCH']) WITH ORDINALITY AS x(t, o), generate_series(1, 200) i ORDER BY o, i;
 INSERT INTO inventory_movements (balance_id, reason, on_hand_delta, reference)
 SELECT id, 'ADJUSTMENT', on_hand, 'bench stock' FROM inventory_balances;
+INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code, status, fingerprint, request)
+VALUES ('BENCH', 'OUT', 'DWS-ORDER', 'HXO-BENCH-DWS', 'JYCK', 'WH01', 'OW01', 'SHIPPED', '-', '{}');
+INSERT INTO order_confirmations (order_id, confirm_seq, confirm_type, confirm_time, lines)
+SELECT id, 1, 'FINAL', now(), '{}' FROM orders WHERE order_code = 'DWS-ORDER';
+INSERT INTO packages (tenant, order_id, confirmation_id, package_no, waybill_no, carrier_code, weight_kg, items)
+SELECT 'BENCH', o.id, c.id, 'PKG' || lpad(i::text, 6, '0'), 'WB' || lpad(i::text, 6, '0'), 'SF', 1.0, '[]'
+  FROM orders o JOIN order_confirmations c ON c.order_id = o.id, generate_series(1, 10000) i
+ WHERE o.order_code = 'DWS-ORDER' ORDER BY i;
 ANALYZE;
 SQL
-pg_client=$("$psql" -tA "$DATABASE_URL" -c "SELECT id FROM clients WHERE create_by='PGBENCH'")
-pg_base=$("$psql" -tA "$DATABASE_URL" -c "SELECT min(id) - 1 FROM inventory_balances WHERE tenant='PGBENCH'")
-
-python3 bench/gen_bodies.py out5 bench-secret BENCH ERP "$nbodies" B "$work/out5.txt"
+q() { "$psql" -tA "$DATABASE_URL" -c "$1"; }
+pg_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH'")
+pg_base=$(q "SELECT min(id) - 1 FROM inventory_balances WHERE tenant='PGBENCH'")
+dws_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH-DWS'")
+pkg_base=$(q "SELECT min(id) - 1 FROM packages")
 
 HXGW__LOG__LEVEL="warn,hongxun_gateway::startup=info" "$bin" serve --bind 127.0.0.1:0 2>"$work/gateway.log" &
 gw=$!
@@ -48,24 +62,43 @@ for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null &
 addr=$(grep -o "listening on [0-9.:]*" "$work/gateway.log" | head -1 | awk '{print $3}')
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 
-echo "== gateway: POST /dtc/logistics/outOrder, 5 lines, $conns connections, ${secs}s (wrk)"
-t0=$(cpu_ticks)
-wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr/dtc/logistics/outOrder" -- "$work/out5.txt" 2 \
-  | tee "$work/wrk.txt" | grep -E "BENCH|Latency|Requests/sec"
-t1=$(cpu_ticks)
-line=$(grep BENCH "$work/wrk.txt")
-requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
-rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
-rows=$("$psql" -tA "$DATABASE_URL" -c "SELECT count(*) FROM orders WHERE tenant='BENCH'")
-hz=$(getconf CLK_TCK)
-cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }')
-rss_mb=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
-echo "orders written: $rows for $requests answered requests (the difference is at most the $conns in flight at the end)"
-echo "gateway CPU per request: ${cpu_us} us; peak RSS: ${rss_mb} MB"
+# scenario NAME PATH BODIES_FILE PGBENCH_SCRIPT ROWS_SQL ROWS_PER_REQUEST
+scenario() {
+  local name=$1 path=$2 bodies=$3 script=$4 rows_sql=$5 per=$6
+  echo "== $name: gateway POST $path, $conns connections, ${secs}s (wrk)"
+  local t0 t1 line requests rps p50 p99 rows cpu_us tps
+  t0=$(cpu_ticks)
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 >"$work/wrk-$name.txt"
+  t1=$(cpu_ticks)
+  line=$(grep BENCH "$work/wrk-$name.txt"); echo "$line"
+  requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
+  rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
+  p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")
+  p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
+  rows=$(q "$rows_sql")
+  cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }')
+  echo "rows written: $rows for $requests answered requests x $per (the difference is at most the $conns in flight at the end)"
+  echo "== $name: pgbench, the same statements, $conns clients, ${secs}s"
+  "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -T "$secs" -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
+    -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$DATABASE_URL" >"$work/pgbench-$name.txt" 2>&1 || true
+  grep -E "^tps|failed|aborted" "$work/pgbench-$name.txt" || true
+  tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name.txt" | awk '{print $3}')
+  awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s cpu_us_per_req=%s pgbench_tps=%.1f ratio=%.2f\n", n, g, a, b, c, p, (p > 0 ? g / p : 0) }' | tee -a "$work/results.txt"
+}
 
-echo "== pgbench: the same statements, $conns clients, ${secs}s"
-"$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -T "$secs" -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
-  -f bench/out_order.pgbench.sql "$DATABASE_URL" 2>&1 | tee "$work/pgbench.txt" | grep -E "^tps|latency average|failed"
-tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench.txt" | awk '{print $3}')
-awk -v g="$rps" -v p="$tps" 'BEGIN { printf "RESULT outbound-order-5-lines gateway_rps=%.1f pgbench_tps=%.1f ratio=%.2f (target >= 0.60)\n", g, p, g / p }'
+for s in $only; do
+  case "$s" in
+    out5)
+      python3 bench/gen_bodies.py out5 bench-secret BENCH ERP 60000 B "$work/out5.txt"
+      scenario out5 /dtc/logistics/outOrder "$work/out5.txt" bench/out_order.pgbench.sql \
+        "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 ;;
+    dws1|dws50)
+      per=${s#dws}
+      python3 bench/gen_bodies.py "$s" dws-secret BENCH-DWS LINE "$([ "$per" = 1 ] && echo 60000 || echo 6000)" "LINE-$per" "$work/$s.txt"
+      bench/dws.pgbench.sh "$per" >"$work/$s.pgbench.sql"
+      scenario "$s" /dtc/device/dws "$work/$s.txt" "$work/$s.pgbench.sql" \
+        "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" ;;
+  esac
+done
+echo "peak RSS of the gateway: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$gw/status")"
 echo "(logs and raw output in $work)"

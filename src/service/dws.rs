@@ -47,8 +47,13 @@ pub async fn receive_scans(
     tolerance: f64,
 ) -> Result<Outcome<Vec<ScanResult>>, ServiceError> {
     transaction(pool, replay, async |tx| {
-        let mut results = Vec::with_capacity(scans.len());
-        for s in scans {
+        // Packages are locked in barcode order, the same in every transaction, so concurrent
+        // batches never deadlock; results go back in the order of the request.
+        let mut order: Vec<usize> = (0..scans.len()).collect();
+        order.sort_by(|&a, &b| scans[a].barcode.cmp(&scans[b].barcode));
+        let mut results: Vec<Option<ScanResult>> = vec![None; scans.len()];
+        for i in order {
+            let s = &scans[i];
             let id = store::carrier::insert_scan(tx, client_id, device_code, s).await?;
             let package = store::carrier::package_for_barcode(tx, &s.barcode).await?;
             let (stored, shown, flagged) = match &package {
@@ -58,7 +63,7 @@ pub async fn receive_scans(
             if let (Some(id), Some(p)) = (id, &package) {
                 store::carrier::record_measurement(tx, id, p.id, stored, flagged).await?;
             }
-            results.push(ScanResult {
+            results[i] = Some(ScanResult {
                 barcode: s.barcode.clone(),
                 matched: package.is_some(),
                 order_code: package.map(|p| p.order_code),
@@ -67,7 +72,7 @@ pub async fn receive_scans(
                 duplicate: id.is_none(),
             });
         }
-        Ok(results)
+        Ok(results.into_iter().flatten().collect())
     })
     .await
 }
