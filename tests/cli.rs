@@ -456,3 +456,197 @@ async fn sigterm_lets_a_delivery_in_flight_finish(pool: PgPool) {
         .unwrap();
     assert_eq!(state, "delivered");
 }
+
+/// Starts `serve` and returns it with its address (JSON logs, first line `listening on`).
+async fn serve_at(db: &str) -> (tokio::process::Child, String) {
+    let mut child = gateway(db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("HXGW__LOG__FORMAT", "json")
+        .env("HXGW__LOG__LEVEL", "warn,hongxun_gateway::startup=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let v: Value = serde_json::from_str(&first).unwrap();
+    let addr = v["message"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+fn signed(secret: &str, request: &str) -> String {
+    use hongxun_gateway::auth::signature::{sign, SignInput, SignMethod};
+    let ts = hongxun_gateway::auth::timestamp::format(chrono::Utc::now());
+    let input = SignInput {
+        create_by: "K1",
+        data_source: "ERP",
+        timestamp: &ts,
+        sign_method: None,
+        request,
+    };
+    let s = sign(SignMethod::Md5, secret, &input);
+    format!("{{\"createBy\":\"K1\",\"dataSource\":\"ERP\",\"timestamp\":\"{ts}\",\"sign\":\"{s}\",\"request\":{request}}}")
+}
+
+#[sqlx::test]
+async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(pool: PgPool) {
+    let db = db_url(&pool);
+    let secret = "crash-secret";
+    json_of(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "K1",
+        "--data-source",
+        "ERP",
+        "--secret",
+        secret,
+        "--rate-limit",
+        "1000000",
+    ]))
+    .await;
+    let token = json_of(gateway(&db).args(["token", "add", "--name", "floor"])).await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (mut first, addr) = serve_at(&db).await;
+    let http = reqwest::Client::new();
+    let post =
+        |path: &str, body: String| http.post(format!("http://{addr}{path}")).body(body).send();
+    let org = r#"{"inventoryCode":"WH01","inventoryName":"仓","subbaseCode":"OW01","subbaseName":"主","contact":"李","phone":"13800138000"}"#;
+    assert_eq!(
+        post("/dtc/base/inventoryOrg", signed(secret, org))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let products: Vec<Value> = (1..=5)
+        .map(|i| serde_json::json!({"itemCode": format!("SKU-{i}"), "itemName": "x"}))
+        .collect();
+    let r = post(
+        "/dtc/base/product",
+        signed(
+            secret,
+            &serde_json::json!({"products": products}).to_string(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let items: Vec<Value> = (1..=5)
+        .map(|i| serde_json::json!({"itemCode": format!("SKU-{i}"), "qty": 1_000_000}))
+        .collect();
+    let r = http
+        .post(format!("http://{addr}/ops/v1/inventory/adjustments"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"customer": "K1", "warehouseCode": "WH01", "ownerCode": "OW01",
+            "adjustOrderCode": "ADJ-1", "adjustType": "CHECK", "items": items}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // 32 clients create orders until the gateway dies under them.
+    let mut set = tokio::task::JoinSet::new();
+    for c in 0..32 {
+        let (http, addr) = (http.clone(), addr.clone());
+        set.spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0.. {
+                let code = format!("K-{c}-{i}");
+                let lines: Vec<Value> = (1..=5)
+                    .map(|l| serde_json::json!({"lineNo": l.to_string(), "itemCode": format!("SKU-{l}"), "planQty": 1}))
+                    .collect();
+                let req = serde_json::json!({"orderCode": code, "orderType": "JYCK", "inventoryCode": "WH01", "subbaseCode": "OW01",
+                    "receiver": {"name": "王", "phone": "13900000000", "provinceName": "沪", "cityName": "沪", "address": "路1号"},
+                    "items": lines}).to_string();
+                match http.post(format!("http://{addr}/dtc/logistics/outOrder")).body(signed("crash-secret", &req)).send().await {
+                    Ok(r) if r.status() == 200 => acknowledged.push(code),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            acknowledged
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pid = first.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    first.wait().await.unwrap();
+    let acknowledged: Vec<String> = set.join_all().await.into_iter().flatten().collect();
+    assert!(
+        acknowledged.len() >= 32,
+        "load was running: {} orders acknowledged",
+        acknowledged.len()
+    );
+
+    // After a restart every acknowledged order is there with all its lines; none is half-written.
+    let (mut second, addr2) = serve_at(&db).await;
+    let stored: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT o.order_code, (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) FROM orders o WHERE o.tenant = 'K1'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let stored_codes: std::collections::HashSet<&str> =
+        stored.iter().map(|(c, _)| c.as_str()).collect();
+    for code in &acknowledged {
+        assert!(
+            stored_codes.contains(code.as_str()),
+            "acknowledged order {code} is missing"
+        );
+    }
+    assert!(
+        stored.iter().all(|(_, n)| *n == 5),
+        "an order is half-written"
+    );
+    let (reserved, mismatches): (i64, i64) = sqlx::query_as(
+        r#"SELECT (SELECT COALESCE(SUM(reserved), 0)::int8 FROM inventory_balances),
+                  (SELECT count(*) FROM inventory_balances b
+                     LEFT JOIN (SELECT balance_id, SUM(on_hand_delta) oh, SUM(reserved_delta) rs FROM inventory_movements GROUP BY balance_id) m
+                       ON m.balance_id = b.id
+                    WHERE b.on_hand <> COALESCE(m.oh, 0) OR b.reserved <> COALESCE(m.rs, 0))"#,
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        reserved,
+        5 * stored.len() as i64,
+        "every stored order holds exactly its reservation"
+    );
+    assert_eq!(mismatches, 0, "the ledger rebuilds every balance");
+    // The restarted gateway answers for them.
+    let sample = &acknowledged[0];
+    let r: Value = http
+        .post(format!("http://{addr2}/dtc/logistics/outOrderResult"))
+        .body(signed(
+            secret,
+            &serde_json::json!({"orderCodes": [sample]}).to_string(),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["value"]["orders"][0]["orderCode"], sample.as_str());
+    second.kill().await.unwrap();
+}

@@ -5,6 +5,7 @@ mod base_data;
 mod carrier;
 mod envelope;
 mod helpers;
+mod hostile;
 mod orders;
 mod pushes;
 mod queries;
