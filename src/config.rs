@@ -71,6 +71,7 @@ pub struct PushSettings {
     pub timeout_ms: u64,
     pub allow_networks: String,
     pub concurrency: usize,
+    pub per_identity_concurrency: usize,
     pub lease_secs: u64,
     pub poll_interval_ms: u64,
 }
@@ -147,7 +148,11 @@ impl Settings {
         if let Err(e) = crate::push::ssrf::parse_networks(&self.push.allow_networks) {
             owned.push(format!("push.allow_networks: {e}"));
         }
-        if self.push.concurrency == 0 || self.push.timeout_ms == 0 || self.push.lease_secs == 0 {
+        if self.push.concurrency == 0
+            || self.push.per_identity_concurrency == 0
+            || self.push.timeout_ms == 0
+            || self.push.lease_secs == 0
+        {
             owned.push("push.concurrency, push.timeout_ms and push.lease_secs must be > 0".into());
         }
         if self.push.lease_secs * 1000 <= self.push.timeout_ms {

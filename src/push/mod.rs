@@ -34,7 +34,14 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
         let claimed = if free == 0 {
             Vec::new()
         } else {
-            match store::pushes::claim(&state.db, free as i64, s.lease_secs as f64).await {
+            match store::pushes::claim(
+                &state.db,
+                free as i64,
+                s.lease_secs as f64,
+                s.per_identity_concurrency as i64,
+            )
+            .await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming pushes failed; retrying");

@@ -71,20 +71,36 @@ pub struct ClaimedPush {
 
 /// Claims up to `limit` due pushes for `lease_secs`. A push waits while an earlier push of the
 /// same order to the same identity is still pending, so each order's pushes arrive in order.
+/// No identity gets more than `per_identity` deliveries in flight, so one slow or failing
+/// receiver cannot take every worker from the other customers.
 /// Identities without a callback URL keep their pushes pending.
-pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64) -> sqlx::Result<Vec<ClaimedPush>> {
+pub async fn claim(
+    pool: &PgPool,
+    limit: i64,
+    lease_secs: f64,
+    per_identity: i64,
+) -> sqlx::Result<Vec<ClaimedPush>> {
     sqlx::query_as!(
         ClaimedPush,
-        r#"WITH due AS (
-               SELECT p.id FROM push_outbox p
+        r#"WITH inflight AS (
+               SELECT client_id, count(*) AS n FROM push_outbox
+                WHERE status = 'pending' AND lease_until > now() GROUP BY client_id),
+           candidates AS (
+               SELECT p.id, row_number() OVER (PARTITION BY p.client_id ORDER BY p.next_attempt_at, p.id) AS rn,
+                      COALESCE(i.n, 0) AS busy
+                 FROM push_outbox p
                  JOIN clients c ON c.id = p.client_id
+                 LEFT JOIN inflight i ON i.client_id = p.client_id
                 WHERE p.status = 'pending' AND p.next_attempt_at <= now()
                   AND (p.lease_until IS NULL OR p.lease_until < now())
                   AND c.callback_url IS NOT NULL
                   AND (p.order_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM push_outbox e
                          WHERE e.order_key = p.order_key AND e.client_id = p.client_id
-                           AND e.status = 'pending' AND e.id < p.id))
+                           AND e.status = 'pending' AND e.id < p.id))),
+           due AS (
+               SELECT p.id FROM push_outbox p JOIN candidates k ON k.id = p.id
+                WHERE k.rn + k.busy <= $3
                 ORDER BY p.next_attempt_at, p.id
                 LIMIT $1
                   FOR UPDATE OF p SKIP LOCKED)
@@ -94,7 +110,8 @@ pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64) -> sqlx::Result<V
            RETURNING p.id, p.event_id, p.event_type, p.payload, p.attempts, p.created_at,
                      c.create_by, c.data_source, c.secret_enc, c.callback_url"#,
         limit,
-        lease_secs
+        lease_secs,
+        per_identity
     )
     .fetch_all(pool)
     .await

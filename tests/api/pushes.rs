@@ -735,3 +735,71 @@ async fn the_floor_can_look_an_order_up_with_its_batches_and_pushes(pool: PgPool
         .await
         .expect(3001, 404);
 }
+
+#[sqlx::test]
+async fn a_hanging_receiver_does_not_hold_up_other_customers(pool: PgPool) {
+    let _gateway = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+        s.push.allow_networks = "127.0.0.0/8".into();
+        s.push.retry_schedule = "10s".into();
+        s.push.poll_interval_ms = 50;
+        s.push.timeout_ms = 3000;
+        s.push.lease_secs = 10;
+        s.push.concurrency = 8;
+        s.push.per_identity_concurrency = 2;
+    })
+    .await;
+    let slow = Receiver::start("slow-secret").await;
+    slow.set_delay_ms(2500);
+    let fast = Receiver::start("fast-secret").await;
+    let key = master_key();
+    let mut ids = Vec::new();
+    for (who, secret, url) in [
+        ("SLOW", "slow-secret", &slow.url),
+        ("FAST", "fast-secret", &fast.url),
+    ] {
+        let c = hongxun_gateway::service::admin::add_client(
+            &pool,
+            &key,
+            hongxun_gateway::service::admin::NewClientInput {
+                kind: hongxun_gateway::domain::client::ClientKind::Customer,
+                create_by: who.into(),
+                data_source: "ERP".into(),
+                name: None,
+                secret: Some(secret.into()),
+                callback_url: Some(url.to_string()),
+                rate_limit_per_hour: None,
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(c.id);
+    }
+    let mut conn = pool.acquire().await.unwrap();
+    // The slow customer's pushes are queued first and would take every worker without a cap.
+    for (client, tenant) in [(ids[0], "SLOW"), (ids[1], "FAST")] {
+        for i in 0..10 {
+            hongxun_gateway::store::pushes::enqueue(
+                &mut conn,
+                &[client],
+                &hongxun_gateway::domain::client::Tenant(tenant.into()),
+                "cancelResult",
+                Some(&format!("order:{tenant}-{i}")),
+                uuid::Uuid::now_v7(),
+                &json!({"orderCode": format!("{tenant}-{i}")}),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    fast.wait_for(10, 5).await;
+    // Every fast push arrived while the slow receiver was still sitting on its first ones.
+    assert!(
+        slow.delivered().is_empty(),
+        "the fast customer waited behind the slow one"
+    );
+    assert!(
+        slow.started() <= 2,
+        "at most two deliveries in flight to one identity: {}",
+        slow.started()
+    );
+}
