@@ -85,25 +85,27 @@ pub async fn claim(
         r#"WITH inflight AS (
                SELECT client_id, count(*) AS n FROM push_outbox
                 WHERE status = 'pending' AND lease_until > now() GROUP BY client_id),
-           candidates AS (
-               SELECT p.id, row_number() OVER (PARTITION BY p.client_id ORDER BY p.next_attempt_at, p.id) AS rn,
-                      COALESCE(i.n, 0) AS busy
-                 FROM push_outbox p
-                 JOIN clients c ON c.id = p.client_id
-                 LEFT JOIN inflight i ON i.client_id = p.client_id
+           identities AS (
+               SELECT DISTINCT p.client_id FROM push_outbox p
                 WHERE p.status = 'pending' AND p.next_attempt_at <= now()
-                  AND (p.lease_until IS NULL OR p.lease_until < now())
-                  AND c.callback_url IS NOT NULL
-                  AND (p.order_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM push_outbox e
-                         WHERE e.order_key = p.order_key AND e.client_id = p.client_id
-                           AND e.status = 'pending' AND e.id < p.id))),
+                  AND (p.lease_until IS NULL OR p.lease_until < now())),
            due AS (
-               SELECT p.id FROM push_outbox p JOIN candidates k ON k.id = p.id
-                WHERE k.rn + k.busy <= $3
-                ORDER BY p.next_attempt_at, p.id
-                LIMIT $1
-                  FOR UPDATE OF p SKIP LOCKED)
+               SELECT x.id FROM identities i
+                 JOIN clients c ON c.id = i.client_id AND c.callback_url IS NOT NULL
+                 LEFT JOIN inflight f ON f.client_id = i.client_id
+                CROSS JOIN LATERAL (
+                    SELECT p.id, p.next_attempt_at FROM push_outbox p
+                     WHERE p.client_id = i.client_id AND p.status = 'pending' AND p.next_attempt_at <= now()
+                       AND (p.lease_until IS NULL OR p.lease_until < now())
+                       AND (p.order_key IS NULL OR NOT EXISTS (
+                             SELECT 1 FROM push_outbox e
+                              WHERE e.order_key = p.order_key AND e.client_id = p.client_id
+                                AND e.status = 'pending' AND e.id < p.id))
+                     ORDER BY p.next_attempt_at, p.id
+                     LIMIT GREATEST($3 - COALESCE(f.n, 0), 0)
+                       FOR UPDATE OF p SKIP LOCKED) x
+                ORDER BY x.next_attempt_at, x.id
+                LIMIT $1)
            UPDATE push_outbox p SET lease_until = now() + make_interval(secs => $2), attempts = p.attempts + 1
              FROM due, clients c
             WHERE p.id = due.id AND c.id = p.client_id
