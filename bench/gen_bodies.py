@@ -3,7 +3,8 @@
 
 usage: gen_bodies.py KIND SECRET CREATE_BY DATA_SOURCE COUNT PREFIX OUT
 KIND: out5 (outbound order, 5 lines of 5 distinct SKUs out of 200);
-      dws1 / dws50 (DWS batches of 1 or 50 scans of waybills WB000001..WB010000, unique scan times).
+      dws1 / dws50 (DWS batches of 1 or 50 scans of waybills WB000001..WB010000, unique scan times);
+      inv20 (inventory query of 20 items); prod100 (product sync of 100 products, block of 10,000 codes).
 Signing follows Appendix 1 (md5) over the exact request text written to the file.
 """
 import datetime, hashlib, json, random, sys
@@ -33,6 +34,16 @@ def request(i):
                           "length": 30, "width": 20, "height": 10,
                           "scanTime": (base + datetime.timedelta(seconds=n)).strftime("%Y-%m-%d %H:%M:%S")})
         return {"deviceCode": prefix, "scans": scans}
+    if kind == "inv20":
+        codes = sorted(rnd.sample(range(1, 201), 20))
+        return {"inventoryCode": "WH01", "subbaseCode": "OW01",
+                "itemCodes": ["SKU-%03d" % c for c in codes], "pageSize": 100}
+    if kind == "prod100":
+        block = rnd.randint(0, 99)
+        return {"products": [{"itemCode": "PS-%05d" % (block * 100 + k), "itemName": "商品 %d" % k,
+                              "barCode": "69%011d" % (block * 100 + k), "unit": "个",
+                              "price": round(rnd.uniform(1, 100), 2), "grossWeight": 0.5}
+                             for k in range(1, 101)]}
     raise SystemExit("unknown kind " + kind)
 
 with open(out, "w", encoding="utf-8") as f:

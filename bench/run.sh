@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks through the gateway (wrk, pre-signed bodies) against the same transactions' SQL
-# through pgbench, in one run on this machine: outbound-order creation with 5 lines, and DWS
-# intake with batches of 1 and of 50 scans. Starts its own PostgreSQL (scripts/local-postgres.sh)
+# through pgbench, in one run on this machine: outbound-order creation with 5 lines, DWS
+# intake with batches of 1 and of 50 scans, inventory query of 20 items, product sync of 100. Starts its own PostgreSQL (scripts/local-postgres.sh)
 # and a release build on loopback.
 #   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_ONLY (e.g. "out5 dws1")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; only="${BENCH_ONLY:-out5 dws1 dws50}"
+secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; only="${BENCH_ONLY:-out5 dws1 dws50 inv20 prod100}"
 command -v wrk >/dev/null || { echo "installing wrk..." >&2; apt-get update -qq >&2; apt-get install -y -qq wrk >&2; }
 unset DATABASE_URL
 # shellcheck source=scripts/local-postgres.sh
@@ -77,7 +77,11 @@ scenario() {
   p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
   rows=$(q "$rows_sql")
   cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }')
-  echo "rows written: $rows for $requests answered requests x $per (the difference is at most the $conns in flight at the end)"
+  if [ "$per" = 0 ]; then
+    echo "read-only scenario: nothing to count"
+  else
+    echo "rows written: $rows for $requests answered requests x $per (the difference is at most the $conns in flight at the end)"
+  fi
   echo "== $name: pgbench, the same statements, $conns clients, ${secs}s"
   "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -T "$secs" -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
     -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$DATABASE_URL" >"$work/pgbench-$name.txt" 2>&1 || true
@@ -98,6 +102,14 @@ for s in $only; do
       bench/dws.pgbench.sh "$per" >"$work/$s.pgbench.sql"
       scenario "$s" /dtc/device/dws "$work/$s.txt" "$work/$s.pgbench.sql" \
         "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" ;;
+    inv20)
+      python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 60000 I "$work/inv20.txt"
+      scenario inv20 /dtc/logistics/inventoryQuery "$work/inv20.txt" bench/inventory_query.pgbench.sql \
+        "SELECT 0" 0 ;;
+    prod100)
+      python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 20000 P "$work/prod100.txt"
+      scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
+        "SELECT count(*) FROM products WHERE tenant='BENCH' AND item_code LIKE 'PS-%'" "(upserts of 100)" ;;
   esac
 done
 echo "peak RSS of the gateway: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$gw/status")"
