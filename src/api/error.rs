@@ -136,6 +136,8 @@ impl From<AuthError> for ApiError {
             AuthError::UnknownIdentity { .. } | AuthError::Disabled(_) => {
                 Self::new(Code::UnknownIdentity, e.to_string())
             }
+            AuthError::UnknownOpsToken(m) => Self::new(Code::UnknownIdentity, m),
+            AuthError::OpsTokenDisabled(_) => Self::new(Code::KindNotAllowed, e.to_string()),
             AuthError::Timestamp(m) => Self::new(Code::BadTimestamp, m),
             AuthError::Signature(m) => Self::new(Code::BadSignature, m),
             AuthError::RateLimited {

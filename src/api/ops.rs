@@ -5,7 +5,6 @@ use super::envelope::{serde_reason, ApiOk};
 use super::error::{ApiError, Code};
 use super::order_dto as dto;
 use super::AppState;
-use crate::auth::secrets::hash_token;
 use crate::domain::client::Tenant;
 use crate::domain::order::INVENTORY_TYPES;
 use crate::domain::rules;
@@ -63,20 +62,9 @@ impl FromRequestParts<AppState> for Operator {
                     "Authorization: Bearer <ops token> is required",
                 )
             })?;
-        let row = store::tokens::find_by_hash(&app.db, &hash_token(token))
-            .await
-            .map_err(|e| ApiError::from(crate::service::ServiceError::from(e)))?
-            .ok_or_else(|| ApiError::new(Code::UnknownIdentity, "unknown ops token"))?;
-        if row.status != "active" {
-            return Err(ApiError::new(
-                Code::KindNotAllowed,
-                format!("ops token {} is disabled", row.name),
-            ));
-        }
-        super::context::set_client(0, format!("ops:{}", row.name));
-        Ok(Self {
-            token_name: row.name,
-        })
+        let name = crate::auth::authenticate_ops(&app.db, token).await?;
+        super::context::set_client(0, format!("ops:{name}"));
+        Ok(Self { token_name: name })
     }
 }
 
@@ -507,9 +495,7 @@ async fn pushes(
             "status: must be one of pending, delivered, dead",
         ));
     }
-    let rows = store::pushes::list(&app.db, &status, f.limit.unwrap_or(100).clamp(1, 1000))
-        .await
-        .map_err(|e| ApiError::from(crate::service::ServiceError::from(e)))?;
+    let rows = ops::list_pushes(&app.db, &status, f.limit.unwrap_or(100).clamp(1, 1000)).await?;
     let items: Vec<_> = rows.into_iter().map(push_json).collect();
     Ok(ApiOk::new("success", Some(json!({"items": items}))))
 }
@@ -531,10 +517,7 @@ async fn replay(
     State(app): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<ApiOk, ApiError> {
-    let row = store::pushes::replay(&app.db, id)
-        .await
-        .map_err(|e| ApiError::from(crate::service::ServiceError::from(e)))?
-        .ok_or_else(|| ApiError::new(Code::NotFound, format!("no push {id}")))?;
+    let row = ops::replay_push(&app.db, id).await?;
     Ok(ApiOk::new("success", Some(push_json(row))))
 }
 

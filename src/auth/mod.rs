@@ -44,6 +44,10 @@ pub enum AuthError {
     Signature(String),
     #[error("rate limit of {limit} calls per hour exceeded")]
     RateLimited { limit: i32, retry_after_secs: u64 },
+    #[error("{0}")]
+    UnknownOpsToken(String),
+    #[error("ops token {0} is disabled")]
+    OpsTokenDisabled(String),
     #[error("storage error")]
     Storage(#[from] sqlx::Error),
     #[error(transparent)]
@@ -108,4 +112,15 @@ pub async fn check_rate(
             retry_after_secs,
         }),
     }
+}
+
+/// Checks an ops API bearer token; returns the token's name.
+pub async fn authenticate_ops(pool: &PgPool, token: &str) -> Result<String, AuthError> {
+    let row = store::tokens::find_by_hash(pool, &secrets::hash_token(token))
+        .await?
+        .ok_or_else(|| AuthError::UnknownOpsToken("unknown ops token".into()))?;
+    if row.status != "active" {
+        return Err(AuthError::OpsTokenDisabled(row.name));
+    }
+    Ok(row.name)
 }

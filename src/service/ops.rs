@@ -788,3 +788,19 @@ pub async fn order_view(pool: &PgPool, hx: &str) -> Result<Value, ServiceError> 
     v["pushes"] = Value::Array(pushes);
     Ok(v)
 }
+
+/// Pushes in a status (pending, delivered, dead), newest first.
+pub async fn list_pushes(
+    pool: &PgPool,
+    status: &str,
+    limit: i64,
+) -> Result<Vec<store::pushes::PushRow>, ServiceError> {
+    Ok(store::pushes::list(pool, status, limit).await?)
+}
+
+/// Puts a push back in the queue with a fresh schedule and the same event id.
+pub async fn replay_push(pool: &PgPool, id: i64) -> Result<store::pushes::PushRow, ServiceError> {
+    store::pushes::replay(pool, id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no push {id}")))
+}
