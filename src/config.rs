@@ -49,6 +49,8 @@ pub struct DatabaseSettings {
 pub struct AuthSettings {
     pub timestamp_window_secs: i64,
     pub default_rate_limit_per_hour: i32,
+    pub identity_cache_secs: u64,
+    pub rate_sync_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -137,6 +139,12 @@ impl Settings {
         }
         if self.auth.default_rate_limit_per_hour <= 0 {
             problems.push("auth.default_rate_limit_per_hour must be > 0");
+        }
+        if self.auth.identity_cache_secs > 3600 {
+            problems.push("auth.identity_cache_secs must be at most 3600");
+        }
+        if self.auth.rate_sync_ms > 60_000 {
+            problems.push("auth.rate_sync_ms must be at most 60000");
         }
         if self.audit.queue_capacity == 0 || self.audit.batch_size == 0 {
             problems.push("audit.queue_capacity and audit.batch_size must be > 0");

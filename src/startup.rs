@@ -3,7 +3,9 @@
 
 use crate::api::{self, App, AppState, Clock};
 use crate::audit;
+use crate::auth::cache::{self, IdentityCache};
 use crate::auth::secrets::MasterKey;
+use crate::auth::tally::RateTally;
 use crate::config::Settings;
 use crate::store;
 use secrecy::ExposeSecret;
@@ -65,12 +67,19 @@ impl Application {
             settings.audit.queue_capacity,
             settings.audit.batch_size,
         );
+        let auth = &settings.auth;
+        let identities = Arc::new(IdentityCache::new(Duration::from_secs(
+            auth.identity_cache_secs,
+        )));
+        let rates = RateTally::new(Duration::from_millis(auth.rate_sync_ms));
         let state = AppState(Arc::new(App {
             db,
             settings,
             key,
             audit,
             clock,
+            identities,
+            rates,
         }));
         Ok(Self {
             listener,
@@ -96,6 +105,15 @@ impl Application {
         tracing::info!("listening on {addr}");
         after_listening();
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        let watcher = tokio::spawn(cache::watch(
+            self.state.db.clone(),
+            self.state.identities.clone(),
+            shutdown.clone(),
+        ));
+        let state = self.state.clone();
+        let token = shutdown.clone();
+        let rate_flusher =
+            tokio::spawn(async move { state.rates.run(state.db.clone(), token).await });
         let pusher = self
             .state
             .settings
@@ -109,6 +127,10 @@ impl Application {
             .await?;
         shutdown.cancel();
         let _ = housekeeping.await;
+        let _ = watcher.await;
+        let _ = rate_flusher.await;
+        // Counts of the requests just finished.
+        self.state.rates.flush(&self.state.db).await;
         if let Some(p) = pusher {
             let _ = p.await;
         }

@@ -17,7 +17,9 @@ pub mod queries;
 pub mod signed;
 
 use crate::audit::AuditSink;
+use crate::auth::cache::IdentityCache;
 use crate::auth::secrets::MasterKey;
+use crate::auth::tally::RateTally;
 use crate::config::Settings;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
@@ -37,6 +39,8 @@ pub struct App {
     pub key: MasterKey,
     pub audit: AuditSink,
     pub clock: Clock,
+    pub identities: Arc<IdentityCache>,
+    pub rates: RateTally,
 }
 
 /// Where "now" comes from: the system clock, or a fixed instant in tests that replay

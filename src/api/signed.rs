@@ -111,9 +111,13 @@ impl<T: Endpoint> FromRequest<AppState> for Signed<T> {
             request: env.request.get(),
         };
         let now = app.clock.now();
+        let identities = auth::Identities {
+            pool: &app.db,
+            key: &app.key,
+            cache: &app.identities,
+        };
         let client = auth::authenticate(
-            &app.db,
-            &app.key,
+            &identities,
             app.settings.auth.timestamp_window_secs,
             now,
             &input,
@@ -136,6 +140,7 @@ impl<T: Endpoint> FromRequest<AppState> for Signed<T> {
         }
         auth::check_rate(
             &app.db,
+            &app.rates,
             &client,
             app.settings.auth.default_rate_limit_per_hour,
             now,

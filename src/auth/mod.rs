@@ -1,16 +1,21 @@
 //! Who is calling: identity lookup, timestamp window, signature, rate limit.
 //! The signature maths is pure ([`signature`]); this module adds the stored identities.
 
+pub mod cache;
 pub mod rate;
 pub mod secrets;
 pub mod signature;
+pub mod tally;
 pub mod timestamp;
 
 use crate::domain::client::{ClientKind, ClientStatus, Tenant};
 use crate::store::{self, PgPool};
+use cache::{IdentityCache, KnownIdentity};
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use signature::{SignInput, SignMethod};
+use std::sync::Arc;
+use tally::{Count, RateTally};
 
 /// An identity whose signature has been verified for this request.
 #[derive(Debug, Clone)]
@@ -54,57 +59,100 @@ pub enum AuthError {
     Key(#[from] secrets::KeyError),
 }
 
+/// The identities and keys [`authenticate`] checks against.
+pub struct Identities<'a> {
+    pub pool: &'a PgPool,
+    pub key: &'a secrets::MasterKey,
+    pub cache: &'a IdentityCache,
+}
+
+impl Identities<'_> {
+    /// The stored identity, from memory when the cache may serve it.
+    async fn find(
+        &self,
+        create_by: &str,
+        data_source: &str,
+    ) -> Result<Option<Arc<KnownIdentity>>, AuthError> {
+        if let Some(known) = self.cache.get(create_by, data_source) {
+            return Ok(Some(known));
+        }
+        let generation = self.cache.generation();
+        let Some(row) = store::clients::find_by_identity(self.pool, create_by, data_source).await?
+        else {
+            return Ok(None);
+        };
+        let known = Arc::new(KnownIdentity {
+            id: row.id,
+            kind: row.kind.parse(),
+            active: ClientStatus::parse(&row.status) == ClientStatus::Active,
+            secret: self.key.decrypt(&row.secret_enc)?,
+            create_by: row.create_by,
+            data_source: row.data_source,
+            rate_limit_per_hour: row.rate_limit_per_hour,
+        });
+        self.cache.put(generation, known.clone());
+        Ok(Some(known))
+    }
+}
+
 /// Resolves the identity of a signed envelope and verifies timestamp and signature, in that order.
 pub async fn authenticate(
-    pool: &PgPool,
-    key: &secrets::MasterKey,
+    identities: &Identities<'_>,
     window_secs: i64,
     now: DateTime<Utc>,
     input: &SignInput<'_>,
     received_sign: &str,
 ) -> Result<AuthenticatedClient, AuthError> {
-    let row = store::clients::find_by_identity(pool, input.create_by, input.data_source)
+    let known = identities
+        .find(input.create_by, input.data_source)
         .await?
         .ok_or_else(|| AuthError::UnknownIdentity {
             create_by: input.create_by.into(),
             data_source: input.data_source.into(),
         })?;
-    if ClientStatus::parse(&row.status) != ClientStatus::Active {
-        return Err(AuthError::Disabled(row.create_by));
+    if !known.active {
+        return Err(AuthError::Disabled(known.create_by.clone()));
     }
     timestamp::check_window(input.timestamp, now, window_secs).map_err(AuthError::Timestamp)?;
     let method = SignMethod::parse(input.sign_method).map_err(AuthError::Signature)?;
-    let secret: SecretString = key.decrypt(&row.secret_enc)?;
-    if !signature::verify(method, secret.expose_secret(), input, received_sign) {
+    if !signature::verify(method, known.secret.expose_secret(), input, received_sign) {
         return Err(AuthError::Signature(
             "signature mismatch: sign must be computed per Appendix 1 over the exact text of request"
                 .into(),
         ));
     }
-    let kind = row
+    let kind = known
         .kind
-        .parse()
-        .map_err(|e: String| AuthError::Signature(format!("identity misconfigured: {e}")))?;
+        .clone()
+        .map_err(|e| AuthError::Signature(format!("identity misconfigured: {e}")))?;
     Ok(AuthenticatedClient {
-        id: row.id,
+        id: known.id,
         kind,
-        create_by: row.create_by,
-        data_source: row.data_source,
-        rate_limit_per_hour: row.rate_limit_per_hour,
+        create_by: known.create_by.clone(),
+        data_source: known.data_source.clone(),
+        rate_limit_per_hour: known.rate_limit_per_hour,
     })
 }
 
 /// Counts this call against the identity's hourly limit; refuses it when over.
 pub async fn check_rate(
     pool: &PgPool,
+    tally: &RateTally,
     client: &AuthenticatedClient,
     default_limit: i32,
     now: DateTime<Utc>,
 ) -> Result<(), AuthError> {
     let limit = client.rate_limit_per_hour.unwrap_or(default_limit);
     let w = rate::Window::containing(now);
-    let (current, previous) =
-        store::guard::hit_rate_counter(pool, client.id, w.start, w.previous_start()).await?;
+    let (current, previous) = match tally.count(client.id, w.start) {
+        Count::Local { current, previous } => (current, previous),
+        Count::Sync => {
+            let (c, p) =
+                store::guard::add_rate_hits(pool, client.id, w.start, w.previous_start(), 1)
+                    .await?;
+            tally.synced(client.id, w.start, c, p)
+        }
+    };
     match rate::decide(current, previous, limit, w.elapsed_secs(now)) {
         None => Ok(()),
         Some(retry_after_secs) => Err(AuthError::RateLimited {

@@ -80,6 +80,23 @@ impl MissingRefs {
         }
     }
 
+    /// Groups `(kind, code)` rows as [`store::orders::missing_references`] returns them.
+    pub fn from_rows(rows: Vec<(String, String)>) -> Self {
+        let mut refs = Self::default();
+        for (kind, code) in rows {
+            let kind = match kind.as_str() {
+                "inventoryOrgs" => "inventoryOrgs",
+                "products" => "products",
+                _ => "consignees",
+            };
+            match refs.0.last_mut() {
+                Some((k, codes)) if *k == kind => codes.push(code),
+                _ => refs.0.push((kind, vec![code])),
+            }
+        }
+        refs
+    }
+
     pub fn into_result(self) -> Result<(), ServiceError> {
         if self.0.is_empty() {
             Ok(())

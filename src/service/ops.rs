@@ -617,11 +617,14 @@ pub struct Adjustment {
 /// A stock adjustment (count, damage, reclassification): pushes `inventoryAdjust`.
 pub async fn adjust(pool: &PgPool, a: &Adjustment) -> Result<usize, ServiceError> {
     Ok(transaction(pool, None, async |tx| {
-        let mut missing = MissingRefs::default();
-        missing.add("inventoryOrgs", store::orders::missing_inventory_orgs(tx, &a.tenant, &[(a.inventory_code.clone(), a.subbase_code.clone())]).await?);
         let items: Vec<String> = a.lines.iter().map(|l| l.item_code.clone()).collect();
-        missing.add("products", store::base_data::missing_products(tx, &a.tenant, &items).await?);
-        missing.into_result()?;
+        let refs = store::orders::References {
+            inventory_orgs: &[(a.inventory_code.clone(), a.subbase_code.clone())],
+            products: &items,
+            consignees: &[],
+        };
+        MissingRefs::from_rows(store::orders::missing_references(tx, &a.tenant, &refs).await?)
+            .into_result()?;
         let mut changes: Vec<StockChange> = a
             .lines
             .iter()

@@ -119,22 +119,13 @@ async fn check_references(
     let mut items: Vec<String> = order.lines.iter().map(|l| l.item_code.clone()).collect();
     items.sort();
     items.dedup();
-    let mut missing = MissingRefs::default();
-    missing.add(
-        "inventoryOrgs",
-        store::orders::missing_inventory_orgs(tx, tenant, &pairs).await?,
-    );
-    missing.add(
-        "products",
-        store::base_data::missing_products(tx, tenant, &items).await?,
-    );
-    if let Some(c) = &order.consignee_code {
-        missing.add(
-            "consignees",
-            store::orders::missing_consignees(tx, tenant, std::slice::from_ref(c)).await?,
-        );
-    }
-    missing.into_result()
+    let refs = store::orders::References {
+        inventory_orgs: &pairs,
+        products: &items,
+        consignees: order.consignee_code.as_slice(),
+    };
+    let missing = store::orders::missing_references(tx, tenant, &refs).await?;
+    MissingRefs::from_rows(missing).into_result()
 }
 
 /// Reserves what is available for the order's lines; returns the lines left short.

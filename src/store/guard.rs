@@ -55,18 +55,20 @@ pub async fn record_replay_outcome(
     Ok(())
 }
 
-/// Counts one call in the current window and returns `(hits this window, hits last window)`.
-pub async fn hit_rate_counter(
+/// Adds `hits` calls to the current window and returns `(hits this window, hits last window)`
+/// of all processes together.
+pub async fn add_rate_hits(
     pool: &PgPool,
     client_id: i64,
     window_start: DateTime<Utc>,
     previous_window_start: DateTime<Utc>,
+    hits: i32,
 ) -> sqlx::Result<(i32, i32)> {
     let r = sqlx::query!(
         r#"WITH cur AS (
-               INSERT INTO rate_counters (client_id, window_start, hits) VALUES ($1, $2, 1)
+               INSERT INTO rate_counters (client_id, window_start, hits) VALUES ($1, $2, $4)
                ON CONFLICT (client_id, window_start)
-               DO UPDATE SET hits = rate_counters.hits + 1
+               DO UPDATE SET hits = rate_counters.hits + EXCLUDED.hits
                RETURNING hits)
            SELECT cur.hits AS "current!",
                   COALESCE((SELECT hits FROM rate_counters
@@ -74,7 +76,8 @@ pub async fn hit_rate_counter(
              FROM cur"#,
         client_id,
         window_start,
-        previous_window_start
+        previous_window_start,
+        hits
     )
     .fetch_one(pool)
     .await?;

@@ -142,7 +142,7 @@ pub async fn insert_event(
     Ok(())
 }
 
-/// Moves an order to `status` and records it in the history.
+/// Moves an order to `status` and records it in the history (one round trip).
 pub async fn set_status(
     conn: &mut PgConnection,
     order_id: i64,
@@ -151,49 +151,57 @@ pub async fn set_status(
     note: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE orders SET status = $2, pre_cancel_status = COALESCE($3, pre_cancel_status) WHERE id = $1",
+        r#"WITH o AS (UPDATE orders SET status = $2, pre_cancel_status = COALESCE($3, pre_cancel_status)
+                        WHERE id = $1 RETURNING id)
+           INSERT INTO order_events (order_id, status, note) SELECT o.id, $2, $4 FROM o"#,
         order_id,
         status,
-        pre_cancel_status
+        pre_cancel_status,
+        note
     )
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    insert_event(conn, order_id, status, note).await
+    Ok(())
 }
 
-/// The (warehouse, owner) pairs among `pairs` this tenant never synced, as `WH/OWNER`.
-pub async fn missing_inventory_orgs(
+/// What an order (or adjustment) refers to, to be checked against the tenant's base data.
+pub struct References<'a> {
+    /// (warehouse, owner) pairs.
+    pub inventory_orgs: &'a [(String, String)],
+    pub products: &'a [String],
+    pub consignees: &'a [String],
+}
+
+/// Every reference this tenant never synced, in one round trip, grouped by kind
+/// (`inventoryOrgs` as `WH/OWNER`, `products`, `consignees`), each in the order given.
+pub async fn missing_references(
     conn: &mut PgConnection,
     tenant: &Tenant,
-    pairs: &[(String, String)],
-) -> sqlx::Result<Vec<String>> {
-    let wh: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
-    let ow: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
-    sqlx::query_scalar!(
-        r#"SELECT u.wh || '/' || u.ow AS "pair!" FROM UNNEST($2::text[], $3::text[]) AS u(wh, ow)
+    refs: &References<'_>,
+) -> sqlx::Result<Vec<(String, String)>> {
+    let wh: Vec<String> = refs.inventory_orgs.iter().map(|p| p.0.clone()).collect();
+    let ow: Vec<String> = refs.inventory_orgs.iter().map(|p| p.1.clone()).collect();
+    let rows = sqlx::query!(
+        r#"SELECT 'inventoryOrgs' AS "kind!", u.wh || '/' || u.ow AS "code!", 1 AS "g!", u.i AS "i!"
+             FROM UNNEST($2::text[], $3::text[]) WITH ORDINALITY AS u(wh, ow, i)
             WHERE NOT EXISTS (SELECT 1 FROM inventory_orgs o
-                               WHERE o.tenant = $1 AND o.inventory_code = u.wh AND o.subbase_code = u.ow)"#,
+                               WHERE o.tenant = $1 AND o.inventory_code = u.wh AND o.subbase_code = u.ow)
+           UNION ALL
+           SELECT 'products', u.c, 2, u.i FROM UNNEST($4::text[]) WITH ORDINALITY AS u(c, i)
+            WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.tenant = $1 AND p.item_code = u.c)
+           UNION ALL
+           SELECT 'consignees', u.c, 3, u.i FROM UNNEST($5::text[]) WITH ORDINALITY AS u(c, i)
+            WHERE NOT EXISTS (SELECT 1 FROM consignees x WHERE x.tenant = $1 AND x.consignee_code = u.c)
+           ORDER BY 3, 4"#,
         tenant.as_str(),
         &wh,
-        &ow
+        &ow,
+        refs.products,
+        refs.consignees
     )
     .fetch_all(conn)
-    .await
-}
-
-pub async fn missing_consignees(
-    conn: &mut PgConnection,
-    tenant: &Tenant,
-    codes: &[String],
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar!(
-        r#"SELECT c AS "code!" FROM UNNEST($2::text[]) AS u(c)
-            WHERE NOT EXISTS (SELECT 1 FROM consignees x WHERE x.tenant = $1 AND x.consignee_code = u.c)"#,
-        tenant.as_str(),
-        codes
-    )
-    .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.kind, r.code)).collect())
 }
 
 /// Item codes among `codes` whose product is not serial-managed (or not synced).

@@ -2,6 +2,7 @@
 //! database per test (`#[sqlx::test]` creates and drops it).
 
 mod base_data;
+mod caching;
 mod carrier;
 mod envelope;
 mod helpers;

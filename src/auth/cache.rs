@@ -1,0 +1,193 @@
+//! Identities kept in memory between calls, so a signed call costs no identity query and no
+//! secret decryption. A change to `clients` (any statement: CLI, SQL by hand, another
+//! gateway) fires the `hxgw_clients` notification (trigger in the migrations) and every
+//! gateway listening drops its whole cache at once; `ttl` bounds staleness should a
+//! notification be lost, and the cache is bypassed while the listener is not connected.
+
+use crate::domain::client::ClientKind;
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const CHANNEL: &str = "hxgw_clients";
+
+/// An identity as the signature check needs it, secret already decrypted.
+#[derive(Debug)]
+pub struct KnownIdentity {
+    pub id: i64,
+    pub kind: Result<ClientKind, String>,
+    pub create_by: String,
+    pub data_source: String,
+    pub active: bool,
+    pub secret: SecretString,
+    pub rate_limit_per_hour: Option<i32>,
+}
+
+struct Entry {
+    identity: Arc<KnownIdentity>,
+    fetched: Instant,
+}
+
+pub struct IdentityCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<(String, String), Entry>>,
+    /// Bumped by every invalidation: a lookup started before it must not store its result.
+    generation: AtomicU64,
+    /// Whether changes are being heard; without that, nothing is served from memory.
+    live: AtomicBool,
+}
+
+impl IdentityCache {
+    /// `ttl` zero turns caching off.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+        // A panic while holding the lock cannot leave the map inconsistent (single inserts).
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The identity if known, fresh, and changes are being heard.
+    pub fn get(&self, create_by: &str, data_source: &str) -> Option<Arc<KnownIdentity>> {
+        if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
+            return None;
+        }
+        let map = self.map();
+        let e = map.get(&(create_by.to_string(), data_source.to_string()))?;
+        (e.fetched.elapsed() < self.ttl).then(|| e.identity.clone())
+    }
+
+    /// The generation to hand back to [`IdentityCache::put`] after reading the database.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Stores an identity read while `generation` was current, unless an invalidation came since.
+    pub fn put(&self, generation: u64, identity: Arc<KnownIdentity>) {
+        if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
+            return;
+        }
+        let mut map = self.map();
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        let key = (identity.create_by.clone(), identity.data_source.clone());
+        map.insert(
+            key,
+            Entry {
+                identity,
+                fetched: Instant::now(),
+            },
+        );
+    }
+
+    /// Forgets everything (an identity changed, or notifications may have been missed).
+    pub fn invalidate(&self) {
+        let mut map = self.map();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.clear();
+    }
+
+    /// Whether the change listener is connected; going either way forgets everything.
+    pub fn set_live(&self, live: bool) {
+        self.invalidate();
+        self.live.store(live, Ordering::Release);
+    }
+}
+
+/// Listens for identity changes until `shutdown`, reconnecting after failures.
+pub async fn watch(
+    db: sqlx::PgPool,
+    cache: Arc<IdentityCache>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        let listener = async {
+            let mut l = sqlx::postgres::PgListener::connect_with(&db).await?;
+            l.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        };
+        let mut listener = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            l = listener => l,
+        };
+        if let Ok(l) = &mut listener {
+            cache.set_live(true);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    n = l.try_recv() => match n {
+                        Ok(Some(_)) => cache.invalidate(),
+                        // The connection dropped: what was said meanwhile is lost.
+                        Ok(None) | Err(_) => break,
+                    },
+                }
+            }
+        }
+        cache.set_live(false);
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(create_by: &str) -> Arc<KnownIdentity> {
+        Arc::new(KnownIdentity {
+            id: 1,
+            kind: Ok(ClientKind::Customer),
+            create_by: create_by.into(),
+            data_source: "ERP".into(),
+            active: true,
+            secret: SecretString::from("s"),
+            rate_limit_per_hour: None,
+        })
+    }
+
+    #[test]
+    fn serves_only_while_live_and_fresh() {
+        let c = IdentityCache::new(Duration::from_secs(60));
+        c.put(c.generation(), identity("A"));
+        assert!(c.get("A", "ERP").is_none(), "not live yet: nothing stored");
+        c.set_live(true);
+        c.put(c.generation(), identity("A"));
+        assert!(c.get("A", "ERP").is_some());
+        c.set_live(false);
+        assert!(c.get("A", "ERP").is_none());
+        let off = IdentityCache::new(Duration::ZERO);
+        off.set_live(true);
+        off.put(off.generation(), identity("A"));
+        assert!(off.get("A", "ERP").is_none(), "ttl 0 disables the cache");
+    }
+
+    #[test]
+    fn a_lookup_that_raced_an_invalidation_is_not_stored() {
+        let c = IdentityCache::new(Duration::from_secs(60));
+        c.set_live(true);
+        let before = c.generation();
+        c.invalidate(); // the identity changed while we were reading the old row
+        c.put(before, identity("A"));
+        assert!(c.get("A", "ERP").is_none());
+    }
+
+    #[test]
+    fn entries_expire() {
+        let c = IdentityCache::new(Duration::from_millis(1));
+        c.set_live(true);
+        c.put(c.generation(), identity("A"));
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(c.get("A", "ERP").is_none());
+    }
+}

@@ -1,0 +1,136 @@
+//! What the gateway keeps in memory between calls (identities, rate counts) and how changes
+//! made elsewhere (the CLI, SQL by hand, another gateway) still take effect.
+
+use crate::helpers::*;
+use hongxun_gateway::domain::client::ClientKind;
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+
+/// Waits until the gateway hears identity changes (its listener has said LISTEN).
+async fn listening(pool: &PgPool) {
+    for _ in 0..100 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+              WHERE datname = current_database() AND query LIKE 'LISTEN%hxgw_clients%'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the gateway never listened for identity changes");
+}
+
+/// Calls until the reply has `code`; returns how long that took.
+async fn until_code(app: &TestApp, who: &Identity, code: i64) -> Duration {
+    let start = Instant::now();
+    loop {
+        let r = app.call(ORG_PATH, who, &org_request("WH01", "OW01")).await;
+        if r.code() == code {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "still {:#} after 5 s",
+            r.body
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[sqlx::test]
+async fn identities_are_served_from_memory_until_any_change_to_clients(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    listening(&pool).await;
+    let who = app.identity(ClientKind::Customer, "C001", "ERP01").await;
+    app.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
+        .await
+        .expect(200, 200);
+
+    // A change that tells nobody: the gateway still answers from memory (proves the cache).
+    let mut tx = pool.begin().await.unwrap();
+    for sql in [
+        "ALTER TABLE clients DISABLE TRIGGER clients_changed",
+        "UPDATE clients SET status = 'disabled' WHERE create_by = 'C001'",
+        "ALTER TABLE clients ENABLE TRIGGER clients_changed",
+    ] {
+        sqlx::query(sql).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    app.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
+        .await
+        .expect(200, 200);
+
+    // Any statement on clients, even by hand, is heard at once.
+    sqlx::query("UPDATE clients SET name = 'renamed' WHERE create_by = 'C001'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let took = until_code(&app, &who, 1001).await;
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    // Enabled again and the secret rotated: the old secret stops working at once.
+    sqlx::query("UPDATE clients SET status = 'active' WHERE create_by = 'C001'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    until_code(&app, &who, 200).await;
+    let rotated = hongxun_gateway::service::admin::rotate_secret(
+        &pool,
+        &master_key(),
+        "C001",
+        "ERP01",
+        Some("the-new-secret".into()),
+    )
+    .await
+    .unwrap();
+    assert!(rotated.secret.is_some());
+    until_code(&app, &who, 1003).await;
+    let renewed = Identity {
+        secret: "the-new-secret".into(),
+        ..who
+    };
+    app.call(ORG_PATH, &renewed, &org_request("WH01", "OW01"))
+        .await
+        .expect(200, 200);
+}
+
+#[sqlx::test]
+async fn rate_counts_are_shared_by_gateways_through_the_database(pool: PgPool) {
+    let a = spawn_app(pool.clone()).await;
+    let b = spawn_app(pool.clone()).await;
+    let who = a
+        .identity_with(ClientKind::Customer, "C001", "ERP01", Some(5))
+        .await;
+    for _ in 0..3 {
+        a.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
+            .await
+            .expect(200, 200);
+    }
+    // Gateway A adds its local counts to the shared counter within its sync interval.
+    let start = Instant::now();
+    loop {
+        let hits: i32 =
+            sqlx::query_scalar("SELECT COALESCE(sum(hits), 0)::int4 FROM rate_counters")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if hits == 3 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "hits {hits}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Gateway B sees A's three: two more are allowed, the sixth is not.
+    for _ in 0..2 {
+        b.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
+            .await
+            .expect(200, 200);
+    }
+    b.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
+        .await
+        .expect(429, 429);
+}
