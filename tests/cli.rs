@@ -458,9 +458,18 @@ async fn sigterm_lets_a_delivery_in_flight_finish(pool: PgPool) {
 }
 
 /// Starts `serve` and returns it with its address (JSON logs, first line `listening on`).
+/// Pushes may reach loopback receivers, with short leases and retries.
 async fn serve_at(db: &str) -> (tokio::process::Child, String) {
     let mut child = gateway(db)
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("HXGW__PUSH__ALLOW_NETWORKS", "127.0.0.0/8")
+        .env("HXGW__PUSH__LEASE_SECS", "2")
+        .env("HXGW__PUSH__TIMEOUT_MS", "1500")
+        .env("HXGW__PUSH__POLL_INTERVAL_MS", "100")
+        .env(
+            "HXGW__PUSH__RETRY_SCHEDULE",
+            "200ms,200ms,500ms,1s,1s,1s,1s,1s",
+        )
         .env("HXGW__LOG__FORMAT", "json")
         .env("HXGW__LOG__LEVEL", "warn,hongxun_gateway::startup=info")
         .stderr(Stdio::piped())
@@ -498,9 +507,12 @@ fn signed(secret: &str, request: &str) -> String {
 }
 
 #[sqlx::test]
-async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(pool: PgPool) {
+async fn a_crash_during_load_loses_no_acknowledged_order_or_push_and_half_writes_none(
+    pool: PgPool,
+) {
     let db = db_url(&pool);
     let secret = "crash-secret";
+    let receiver = receiver::Receiver::start(secret).await;
     json_of(gateway(&db).args([
         "client",
         "add",
@@ -514,6 +526,8 @@ async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(po
         secret,
         "--rate-limit",
         "1000000",
+        "--callback-url",
+        &receiver.url,
     ]))
     .await;
     let token = json_of(gateway(&db).args(["token", "add", "--name", "floor"])).await["token"]
@@ -560,12 +574,14 @@ async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(po
         .unwrap();
     assert_eq!(r.status(), 200);
 
-    // 32 clients create orders until the gateway dies under them.
+    // 32 clients create orders until the gateway dies under them; the warehouse ships every
+    // other one, each shipment pushing outOrderStatusConfirm to K1's receiver.
     let mut set = tokio::task::JoinSet::new();
     for c in 0..32 {
-        let (http, addr) = (http.clone(), addr.clone());
+        let (http, addr, token) = (http.clone(), addr.clone(), token.clone());
         set.spawn(async move {
             let mut acknowledged = Vec::new();
+            let mut shipped = Vec::new();
             for i in 0.. {
                 let code = format!("K-{c}-{i}");
                 let lines: Vec<Value> = (1..=5)
@@ -574,13 +590,28 @@ async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(po
                 let req = serde_json::json!({"orderCode": code, "orderType": "JYCK", "inventoryCode": "WH01", "subbaseCode": "OW01",
                     "receiver": {"name": "王", "phone": "13900000000", "provinceName": "沪", "cityName": "沪", "address": "路1号"},
                     "items": lines}).to_string();
-                match http.post(format!("http://{addr}/dtc/logistics/outOrder")).body(signed("crash-secret", &req)).send().await {
-                    Ok(r) if r.status() == 200 => acknowledged.push(code),
+                let hx = match http.post(format!("http://{addr}/dtc/logistics/outOrder")).body(signed("crash-secret", &req)).send().await {
+                    Ok(r) if r.status() == 200 => {
+                        acknowledged.push(code.clone());
+                        let v: Value = match r.json().await { Ok(v) => v, Err(_) => break };
+                        v["value"]["hxOrderNo"].as_str().unwrap_or_default().to_string()
+                    }
+                    Ok(_) => continue,
+                    Err(_) => break,
+                };
+                if i % 2 == 1 {
+                    continue;
+                }
+                let items: Vec<Value> = (1..=5).map(|l| serde_json::json!({"lineNo": l.to_string(), "qty": 1})).collect();
+                let shipment = serde_json::json!({"confirmType": "FINAL", "packages": [{"packageNo": format!("P-{code}"),
+                    "waybillNo": format!("W-{code}"), "carrierCode": "SF", "weight": 1.0, "items": items}]});
+                match http.post(format!("http://{addr}/ops/v1/orders/{hx}/shipments")).bearer_auth(&token).json(&shipment).send().await {
+                    Ok(r) if r.status() == 200 => shipped.push(code),
                     Ok(_) => {}
                     Err(_) => break,
                 }
             }
-            acknowledged
+            (acknowledged, shipped)
         });
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -590,11 +621,15 @@ async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(po
         .status()
         .unwrap();
     first.wait().await.unwrap();
-    let acknowledged: Vec<String> = set.join_all().await.into_iter().flatten().collect();
+    let (acknowledged, shipped): (Vec<Vec<String>>, Vec<Vec<String>>) =
+        set.join_all().await.into_iter().unzip();
+    let acknowledged: Vec<String> = acknowledged.into_iter().flatten().collect();
+    let shipped: Vec<String> = shipped.into_iter().flatten().collect();
     assert!(
-        acknowledged.len() >= 32,
-        "load was running: {} orders acknowledged",
-        acknowledged.len()
+        acknowledged.len() >= 32 && shipped.len() >= 16,
+        "load was running: {} orders acknowledged, {} shipped",
+        acknowledged.len(),
+        shipped.len()
     );
 
     // After a restart every acknowledged order is there with all its lines; none is half-written.
@@ -627,10 +662,16 @@ async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(po
     .fetch_one(&pool)
     .await
     .unwrap();
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders WHERE tenant = 'K1' AND status = 'CREATED'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(
         reserved,
-        5 * stored.len() as i64,
-        "every stored order holds exactly its reservation"
+        5 * open,
+        "every open order holds exactly its reservation, shipped ones none"
     );
     assert_eq!(mismatches, 0, "the ledger rebuilds every balance");
     // The restarted gateway answers for them.
@@ -648,5 +689,47 @@ async fn a_crash_during_load_loses_no_acknowledged_order_and_half_writes_none(po
         .await
         .unwrap();
     assert_eq!(r["value"]["orders"][0]["orderCode"], sample.as_str());
+
+    // Every acknowledged shipment is SHIPPED and its push reaches the customer (once or, for a
+    // delivery cut off by the kill, again with the same eventId), correctly signed.
+    let shipped_now: std::collections::HashSet<String> = sqlx::query_scalar(
+        "SELECT order_code FROM orders WHERE tenant = 'K1' AND status = 'SHIPPED'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    for code in &shipped {
+        assert!(
+            shipped_now.contains(code),
+            "acknowledged shipment of {code} lost"
+        );
+    }
+    // Pushes the kill cut off are claimed again once their lease ran out: wait for the outbox
+    // to drain as well.
+    let mut waited = 0;
+    let (missing, undelivered) = loop {
+        let pushed: std::collections::HashSet<String> = receiver
+            .delivered()
+            .iter()
+            .filter_map(|p| p["orderCode"].as_str().map(String::from))
+            .collect();
+        let missing = shipped_now.iter().filter(|c| !pushed.contains(*c)).count();
+        let undelivered: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM push_outbox WHERE tenant = 'K1' AND status <> 'delivered'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if (missing == 0 && undelivered == 0) || waited >= 600 {
+            break (missing, undelivered);
+        }
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(missing, 0, "shipments whose push never arrived");
+    assert_eq!(undelivered, 0, "pushes left undelivered");
+    assert_eq!(receiver.bad_signatures(), 0);
     second.kill().await.unwrap();
 }

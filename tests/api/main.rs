@@ -7,6 +7,7 @@ mod carrier;
 mod envelope;
 mod helpers;
 mod hostile;
+mod isolation;
 mod orders;
 mod pushes;
 mod queries;

@@ -1,0 +1,463 @@
+//! Tenant isolation sweep: customer B calls every customer endpoint with customer A's
+//! identifiers (order codes, waybills, VIN, item codes, consignee code). No reply shows
+//! anything of A's, and every row of A's, in every table, is exactly as before.
+
+use crate::helpers::*;
+use crate::orders::{customer_with_base_data, out_order, stock};
+use hongxun_gateway::domain::client::ClientKind;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+
+const VIN: &str = "LSVAU2180N2183294";
+const IN_PATH: &str = "/dtc/logistics/inOrder";
+const OUT_PATH: &str = "/dtc/logistics/outOrder";
+const PROPERTY_PATH: &str = "/dtc/logistics/propertyOrder";
+const TRANSPORT_PATH: &str = "/dtc/logistics/transportOrder";
+const CANCEL_PATH: &str = "/dtc/logistics/cancelOrder";
+const LPN_PATH: &str = "/dtc/logistics/lpn";
+const SERIALS_PATH: &str = "/dtc/logistics/serialCodes";
+const INVENTORY_PATH: &str = "/dtc/logistics/inventoryQuery";
+const IN_RESULT_PATH: &str = "/dtc/logistics/inOrderResult";
+const OUT_RESULT_PATH: &str = "/dtc/logistics/outOrderResult";
+const VEHICLES_PATH: &str = "/dtc/logistics/vehicleInventoryQuery";
+const ROUTE_QUERY_PATH: &str = "/dtc/logistics/routeQuery";
+
+/// A's rows per table. Every table is either here or in `NOT_TENANT_DATA`, so a new table
+/// without an entry fails this test until someone decides how it is isolated.
+const A_ROWS: &[(&str, &str)] = &[
+    ("clients", "id = $2"),
+    ("consignees", "tenant = $1"),
+    ("dws_scans", "package_id IN (SELECT id FROM packages WHERE tenant = $1)"),
+    ("inventory_balances", "tenant = $1"),
+    ("inventory_movements", "balance_id IN (SELECT id FROM inventory_balances WHERE tenant = $1)"),
+    ("inventory_orgs", "tenant = $1"),
+    ("lpn_items", "lpn_id IN (SELECT l.id FROM lpns l JOIN orders o ON o.id = l.order_id WHERE o.tenant = $1)"),
+    ("lpns", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),
+    ("order_confirmations", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),
+    ("order_events", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),
+    ("order_lines", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),
+    ("order_vehicles", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),
+    ("orders", "tenant = $1"),
+    ("packages", "tenant = $1"),
+    ("products", "tenant = $1"),
+    ("push_attempts", "push_id IN (SELECT id FROM push_outbox WHERE tenant = $1)"),
+    ("push_outbox", "tenant = $1"),
+    ("replay_keys", "client_id = $2"),
+    ("reservations", "order_line_id IN (SELECT l.id FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.tenant = $1)"),
+    ("routes", "tenant = $1"),
+    ("serial_codes", "tenant = $1"),
+    ("sign_images", "tenant = $1"),
+    ("sign_offs", "tenant = $1"),
+    ("vehicles", "tenant = $1"),
+];
+
+/// Written in the background (audit rows, rate counts) or not customer data at all.
+const NOT_TENANT_DATA: &[&str] = &[
+    "_sqlx_migrations",
+    "api_requests",
+    "ops_tokens",
+    "rate_counters",
+];
+
+async fn snapshot(pool: &PgPool, tenant: &str, client_id: i64) -> BTreeMap<String, (i64, String)> {
+    let mut out = BTreeMap::new();
+    for (table, filter) in A_ROWS {
+        let sql = format!(
+            "SELECT count(*), COALESCE(md5(string_agg(t::text, '|' ORDER BY t::text)), '')
+               FROM {table} t WHERE {filter}"
+        );
+        let row: (i64, String) = sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(client_id)
+            .fetch_one(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+        out.insert(table.to_string(), row);
+    }
+    out
+}
+
+/// Things only A's data holds; none may appear in any reply to B.
+struct Markers(Vec<String>);
+
+impl Markers {
+    #[track_caller]
+    fn absent_from(&self, what: &str, r: &Reply) {
+        let text = r.body.to_string();
+        for m in &self.0 {
+            assert!(
+                !text.contains(m.as_str()),
+                "{what}: B's reply shows A's {m:?}: {text}"
+            );
+        }
+    }
+}
+
+fn hx(r: &Reply) -> String {
+    r.expect(200, 200);
+    r.body["value"]["hxOrderNo"].as_str().unwrap().to_string()
+}
+
+fn address(name: &str) -> Value {
+    json!({"name": name, "phone": "13800138000", "provinceName": "上海", "cityName": "上海", "address": "外高桥1号"})
+}
+
+/// A: base data with a product and consignee of its own, stock, an inbound order with an LPN,
+/// an outbound order shipped with a waybill and routed by a carrier, a property order, a
+/// confirmed transport order, a vehicle in the yard. Returns A and the markers of its data.
+async fn tenant_a(app: &TestApp) -> (Identity, Markers) {
+    let a = customer_with_base_data(app, "C001").await;
+    let token = app.ops_token("floor").await;
+    app.call(
+        PRODUCT_PATH,
+        &a,
+        &json!({"products": [{"itemCode": "A-ONLY", "itemName": "甲方专用品"}]}).to_string(),
+    )
+    .await
+    .expect(200, 200);
+    let mut cnee = address("甲方收货人");
+    cnee["consigneeCode"] = json!("A-CNEE");
+    app.call(
+        CONSIGNEE_PATH,
+        &a,
+        &json!({"consignees": [cnee]}).to_string(),
+    )
+    .await
+    .expect(200, 200);
+    stock(app, &a, "OW01", "SKU-1", "", None, 10).await;
+
+    let mut hxs = Vec::new();
+    let mut out = serde_json::from_str::<Value>(&out_order(
+        "A-OUT",
+        json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2}]),
+    ))
+    .unwrap();
+    out["receiver"]["name"] = json!("甲方收件人");
+    let out_hx = hx(&app.call(OUT_PATH, &a, &out.to_string()).await);
+    app.ops(Some(&token), "POST", &format!("/ops/v1/orders/{out_hx}/shipments"), json!({"confirmType": "FINAL",
+        "packages": [{"packageNo": "A-PKG-1", "waybillNo": "A-WB-1", "carrierCode": "SF", "weight": 1.0,
+                      "items": [{"lineNo": "1", "qty": 2}]}]}))
+        .await
+        .expect(200, 200);
+    hxs.push(out_hx);
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    app.call(
+        "/dtc/carrier/route",
+        &sf,
+        &json!({"waybillNo": "A-WB-1", "routes": [{"nodeType": "PICKUP",
+        "nodeTime": "2026-11-25 09:00:00", "description": "甲方包裹已揽收", "location": "上海"}]})
+        .to_string(),
+    )
+    .await
+    .expect(200, 200);
+
+    let in_hx = hx(&app
+        .call(
+            IN_PATH,
+            &a,
+            &json!({"orderCode": "A-IN", "orderType": "CGRK", "inventoryCode": "WH01",
+            "subbaseCode": "OW01", "remark": "甲方入库",
+            "items": [{"lineNo": "1", "itemCode": "SKU-2", "planQty": 4}]})
+            .to_string(),
+        )
+        .await);
+    app.call(
+        LPN_PATH,
+        &a,
+        &json!({"orderCode": "A-IN", "lpns": [{"lpnCode": "A-LPN-1",
+        "items": [{"itemCode": "SKU-2", "qty": 4}]}]})
+        .to_string(),
+    )
+    .await
+    .expect(200, 200);
+    hxs.push(in_hx);
+
+    hxs.push(hx(&app
+        .call(
+            PROPERTY_PATH,
+            &a,
+            &json!({"orderCode": "A-PROP", "orderType": "WQZY", "inventoryCode": "WH01",
+            "subbaseCode": "OW01", "toSubbaseCode": "OW02",
+            "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]})
+            .to_string(),
+        )
+        .await));
+
+    let tr_hx = hx(&app
+        .call(
+            TRANSPORT_PATH,
+            &a,
+            &json!({"orderCode": "A-TR", "orderType": "ZCYS",
+            "consigner": address("甲方发货人"), "consignee": address("甲方收货人"),
+            "pickupTime": "2026-12-01 08:00:00", "cargoList": [{"name": "家具", "quantity": 3}]})
+            .to_string(),
+        )
+        .await);
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{tr_hx}/confirm"),
+        json!({"accept": true, "carrierCode": "SF", "waybillNo": "A-WB-T"}),
+    )
+    .await
+    .expect(200, 200);
+    hxs.push(tr_hx);
+
+    app.ops(
+        Some(&token),
+        "POST",
+        "/ops/v1/vehicles",
+        json!({"customer": "C001", "vin": VIN,
+        "inventoryCode": "YARD1", "brand": "甲方品牌", "model": "朗逸", "color": "白"}),
+    )
+    .await
+    .expect(200, 200);
+
+    let mut markers = hxs;
+    markers.extend(["甲方", "A-PKG-1", "A-LPN-1"].map(String::from));
+    (a, Markers(markers))
+}
+
+#[sqlx::test]
+async fn customer_b_using_a_s_identifiers_sees_and_changes_nothing_of_a_s(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (a, markers) = tenant_a(&app).await;
+    let a_id: i64 = sqlx::query_scalar("SELECT id FROM clients WHERE create_by = 'C001'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for t in &tables {
+        assert!(
+            A_ROWS.iter().any(|(n, _)| n == t) || NOT_TENANT_DATA.contains(&t.as_str()),
+            "table {t} is not covered by the isolation sweep"
+        );
+    }
+    let before = snapshot(&pool, "C001", a_id).await;
+    assert!(
+        before.values().filter(|(n, _)| *n > 0).count() >= 18,
+        "{before:#?}"
+    );
+
+    let b = customer_with_base_data(&app, "C002").await;
+    stock(&app, &b, "OW01", "SKU-1", "", None, 10).await;
+    // Each call: (what, path, request, the code B must get).
+    let calls: Vec<(&str, &str, Value, i64)> = vec![
+        (
+            "inventory of A's items",
+            INVENTORY_PATH,
+            json!({"inventoryCode": "WH01", "itemCodes": ["SKU-1", "SKU-2", "A-ONLY"]}),
+            200,
+        ),
+        (
+            "A's inbound result",
+            IN_RESULT_PATH,
+            json!({"orderCodes": ["A-IN"]}),
+            200,
+        ),
+        (
+            "A's outbound result",
+            OUT_RESULT_PATH,
+            json!({"orderCodes": ["A-OUT", "A-PROP"]}),
+            200,
+        ),
+        (
+            "A's waybill",
+            ROUTE_QUERY_PATH,
+            json!({"waybillNo": "A-WB-1"}),
+            3001,
+        ),
+        (
+            "A's order's routes",
+            ROUTE_QUERY_PATH,
+            json!({"orderCode": "A-OUT"}),
+            3001,
+        ),
+        (
+            "A's transport waybill",
+            ROUTE_QUERY_PATH,
+            json!({"waybillNo": "A-WB-T"}),
+            3001,
+        ),
+        (
+            "A's transport order's routes",
+            ROUTE_QUERY_PATH,
+            json!({"orderCode": "A-TR"}),
+            3001,
+        ),
+        (
+            "A's VIN",
+            VEHICLES_PATH,
+            json!({"inventoryCode": "YARD1", "vin": VIN}),
+            200,
+        ),
+        (
+            "A's yard",
+            VEHICLES_PATH,
+            json!({"inventoryCode": "YARD1"}),
+            200,
+        ),
+        (
+            "cancel A's inbound",
+            CANCEL_PATH,
+            json!({"orderCode": "A-IN", "orderKind": "IN"}),
+            3001,
+        ),
+        (
+            "cancel A's outbound",
+            CANCEL_PATH,
+            json!({"orderCode": "A-OUT", "orderKind": "OUT"}),
+            3001,
+        ),
+        (
+            "cancel A's property order",
+            CANCEL_PATH,
+            json!({"orderCode": "A-PROP", "orderKind": "PROPERTY"}),
+            3001,
+        ),
+        (
+            "cancel A's transport order",
+            CANCEL_PATH,
+            json!({"orderCode": "A-TR", "orderKind": "TRANSPORT"}),
+            3001,
+        ),
+        (
+            "LPN on A's inbound",
+            LPN_PATH,
+            json!({"orderCode": "A-IN", "lpns": [{"lpnCode": "B-LPN", "items": [{"itemCode": "SKU-2", "qty": 1}]}]}),
+            3001,
+        ),
+        (
+            "serials on A's outbound",
+            SERIALS_PATH,
+            json!({"orderCode": "A-OUT", "items": [{"lineNo": "1", "snCodes": ["SN-B"]}]}),
+            3001,
+        ),
+        (
+            "dimensions of A's own item",
+            DIMENSION_PATH,
+            json!({"items": [{"itemCode": "A-ONLY", "height": 9}]}),
+            3004,
+        ),
+        (
+            "A's consignee on an order",
+            OUT_PATH,
+            {
+                let mut o: Value = serde_json::from_str(&out_order(
+                    "B-CN",
+                    json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]),
+                ))
+                .unwrap();
+                o["consigneeCode"] = json!("A-CNEE");
+                o.as_object_mut().unwrap().remove("receiver");
+                o
+            },
+            3004,
+        ),
+        // The same codes are B's own to use: no conflict, nothing that tells A exists.
+        (
+            "B's product with A's item code",
+            PRODUCT_PATH,
+            json!({"products": [{"itemCode": "A-ONLY", "itemName": "乙方"}]}),
+            200,
+        ),
+        (
+            "B's outbound with A's order code",
+            OUT_PATH,
+            serde_json::from_str(&out_order(
+                "A-OUT",
+                json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]),
+            ))
+            .unwrap(),
+            200,
+        ),
+        (
+            "B's inbound with A's order code",
+            IN_PATH,
+            json!({"orderCode": "A-IN", "orderType": "CGRK", "inventoryCode": "WH01",
+            "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 9}]}),
+            200,
+        ),
+        (
+            "B's property order with A's code",
+            PROPERTY_PATH,
+            json!({"orderCode": "A-PROP", "orderType": "WQZY", "inventoryCode": "WH01",
+            "subbaseCode": "OW01", "toSubbaseCode": "OW02", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2}]}),
+            200,
+        ),
+        (
+            "B's transport order with A's code",
+            TRANSPORT_PATH,
+            json!({"orderCode": "A-TR", "orderType": "ZCYS",
+            "consigner": address("乙方"), "consignee": address("乙方"), "pickupTime": "2026-12-02 08:00:00",
+            "cargoList": [{"name": "箱子", "quantity": 1}]}),
+            200,
+        ),
+        // ...and after that, B's own orders are what B sees under those codes.
+        (
+            "B's results under A's codes",
+            OUT_RESULT_PATH,
+            json!({"orderCodes": ["A-OUT"]}),
+            200,
+        ),
+        (
+            "B's LPN on its own A-IN",
+            LPN_PATH,
+            json!({"orderCode": "A-IN", "lpns": [{"lpnCode": "B-LPN", "items": [{"itemCode": "SKU-1", "qty": 9}]}]}),
+            200,
+        ),
+        (
+            "cancel B's own A-IN",
+            CANCEL_PATH,
+            json!({"orderCode": "A-IN", "orderKind": "IN"}),
+            200,
+        ),
+    ];
+    for (what, path, request, code) in &calls {
+        let r = app.call(path, &b, &request.to_string()).await;
+        assert_eq!(r.code(), *code, "{what}: {:#}", r.body);
+        markers.absent_from(what, &r);
+    }
+    // What B's queries of A's codes answer: nothing of A's.
+    let r = app
+        .call(
+            INVENTORY_PATH,
+            &b,
+            r#"{"inventoryCode":"WH01","itemCodes":["SKU-2","A-ONLY"]}"#,
+        )
+        .await;
+    assert_eq!(r.body["value"]["total"], 0, "{:#}", r.body);
+    let r = app
+        .call(IN_RESULT_PATH, &b, r#"{"orderCodes":["A-PROP"]}"#)
+        .await;
+    assert_eq!(r.body["value"]["notFound"], json!(["A-PROP"]));
+    let r = app
+        .call(
+            VEHICLES_PATH,
+            &b,
+            &json!({"inventoryCode": "YARD1", "vin": VIN}).to_string(),
+        )
+        .await;
+    assert_eq!(r.body["value"]["total"], 0, "{:#}", r.body);
+
+    assert_eq!(
+        snapshot(&pool, "C001", a_id).await,
+        before,
+        "A's data changed"
+    );
+    // And A still sees all of it, unchanged by B's orders under the same codes.
+    let r = app
+        .call(OUT_RESULT_PATH, &a, r#"{"orderCodes":["A-OUT"]}"#)
+        .await;
+    assert!(
+        r.body.to_string().contains("甲方") || r.body.to_string().contains("A-PKG-1"),
+        "{:#}",
+        r.body
+    );
+}
