@@ -1,6 +1,7 @@
 -- wrk script: each thread posts its own share of pre-signed bodies (one per line of the file
 -- given after --), counts replies other than HTTP 200, and the run prints one BENCH line.
--- usage: wrk -t T -c C -d D -s bench/bodies.lua URL -- BODIES_FILE T
+-- usage: wrk -t T -c C -d D -s bench/bodies.lua URL -- BODIES_FILE T [FIRST_LINE]
+-- (a warm-up run starts further down the file so the measured run never replays its bodies)
 local threads = {}
 local next_id = 0
 
@@ -12,10 +13,11 @@ end
 
 function init(args)
   local step = tonumber(args[2])
+  local first = tonumber(args[3] or "0")
   bodies = {}
   local n = 0
   for line in io.lines(args[1]) do
-    if n % step == id then bodies[#bodies + 1] = line end
+    if n >= first and (n - first) % step == id then bodies[#bodies + 1] = line end
     n = n + 1
   end
   idx = 0

@@ -1,17 +1,10 @@
 #!/usr/bin/env bash
 # Writes the pgbench script for one DWS call of N scans: the statements the gateway runs
-# (clients::find_by_identity, guard::hit_rate_counter, then in one transaction
-# guard::claim_replay_key, per scan carrier::insert_scan, carrier::package_for_barcode,
+# (in one transaction guard::claim_replay_key, per scan carrier::insert_scan, carrier::package_for_barcode,
 # carrier::record_measurement, and guard::record_replay_outcome).   usage: dws.pgbench.sh N
 n="$1"
 echo '\set n random(1, 2000000000)'
-echo "SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status, rate_limit_per_hour, created_at FROM clients WHERE create_by = 'PGBENCH-DWS' AND data_source = 'LINE';"
 cat <<'SQL'
-WITH cur AS (
-    INSERT INTO rate_counters (client_id, window_start, hits) VALUES (:dws_client, date_trunc('hour', now()), 1)
-    ON CONFLICT (client_id, window_start) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING hits)
-SELECT cur.hits, COALESCE((SELECT hits FROM rate_counters WHERE client_id = :dws_client
-                           AND window_start = date_trunc('hour', now()) - interval '1 hour'), 0) FROM cur;
 SELECT upper(md5('dws' || :client_id || '-' || :n || random())) AS sign \gset
 BEGIN;
 INSERT INTO replay_keys (client_id, sign, endpoint, outcome) VALUES (:dws_client, :sign, '/dtc/device/dws', 'null'::jsonb)

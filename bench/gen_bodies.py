@@ -3,6 +3,7 @@
 
 usage: gen_bodies.py KIND SECRET CREATE_BY DATA_SOURCE COUNT PREFIX OUT
 KIND: out5 (outbound order, 5 lines of 5 distinct SKUs out of 200);
+      in50 (inbound order, 50 lines: SKU-s..SKU-(s+49) for a random s);
       dws1 / dws50 (DWS batches of 1 or 50 scans of waybills WB000001..WB010000, unique scan times);
       inv20 (inventory query of 20 items); prod100 (product sync of 100 products, block of 10,000 codes).
 Signing follows Appendix 1 (md5) over the exact request text written to the file.
@@ -24,6 +25,12 @@ def request(i):
                 "receiver": {"name": "王五", "phone": "13900000000", "provinceName": "上海", "cityName": "上海",
                              "address": "世纪大道1号"},
                 "items": items}
+    if kind == "in50":
+        s = rnd.randint(1, 151)
+        items = [{"lineNo": str(k + 1), "itemCode": "SKU-%03d" % (s + k), "planQty": rnd.randint(1, 100)}
+                 for k in range(50)]
+        return {"orderCode": "%s-%07d" % (prefix, i), "orderType": "CGRK", "inventoryCode": "WH01",
+                "subbaseCode": "OW01", "expectedArriveTime": "2026-12-01 10:00:00", "items": items}
     if kind in ("dws1", "dws50"):
         per = 1 if kind == "dws1" else 50
         base = datetime.datetime(2026, 1, 1)

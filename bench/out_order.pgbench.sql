@@ -1,7 +1,6 @@
 -- The statements the gateway runs for one signed outbound-order creation with 5 lines
--- (src/store: clients::find_by_identity, guard::hit_rate_counter, then in one transaction
--- guard::claim_replay_key, orders::insert, orders::missing_inventory_orgs,
--- base_data::missing_products, orders::insert_lines, inventory::lock_slots,
+-- (src/store: in one transaction guard::claim_replay_key, orders::insert,
+-- orders::missing_references, orders::insert_lines, inventory::lock_slots,
 -- inventory::reserve, orders::set_status, guard::record_replay_outcome).
 -- The audit row is written in batches off the request path and is left out here.
 \set n random(1, 2000000000)
@@ -15,13 +14,6 @@
 \set b3 :pg_base + :i3
 \set b4 :pg_base + :i4
 \set b5 :pg_base + :i5
-SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status, rate_limit_per_hour, created_at
-  FROM clients WHERE create_by = 'PGBENCH' AND data_source = 'ERP';
-WITH cur AS (
-    INSERT INTO rate_counters (client_id, window_start, hits) VALUES (:pg_client, date_trunc('hour', now()), 1)
-    ON CONFLICT (client_id, window_start) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING hits)
-SELECT cur.hits, COALESCE((SELECT hits FROM rate_counters WHERE client_id = :pg_client
-                           AND window_start = date_trunc('hour', now()) - interval '1 hour'), 0) FROM cur;
 SELECT upper(md5('pg' || :client_id || '-' || :n || random())) AS sign \gset
 BEGIN;
 INSERT INTO replay_keys (client_id, sign, endpoint, outcome)
@@ -36,12 +28,17 @@ VALUES ('PGBENCH', 'OUT', 'PG-' || :client_id || '-' || :n || '-' || md5(random(
         :pg_client)
 ON CONFLICT ON CONSTRAINT orders_code_key DO NOTHING
 RETURNING id AS order_id \gset
-SELECT u.wh || '/' || u.ow FROM UNNEST(ARRAY['WH01']::text[], ARRAY['OW01']::text[]) AS u(wh, ow)
- WHERE NOT EXISTS (SELECT 1 FROM inventory_orgs o WHERE o.tenant = 'PGBENCH' AND o.inventory_code = u.wh AND o.subbase_code = u.ow);
-SELECT c FROM UNNEST(ARRAY[format('SKU-%s', lpad(:i1::text, 3, '0')), format('SKU-%s', lpad(:i2::text, 3, '0')),
-                           format('SKU-%s', lpad(:i3::text, 3, '0')), format('SKU-%s', lpad(:i4::text, 3, '0')),
-                           format('SKU-%s', lpad(:i5::text, 3, '0'))]) WITH ORDINALITY AS u(c, i)
- WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.tenant = 'PGBENCH' AND p.item_code = u.c) ORDER BY i;
+SELECT 'inventoryOrgs', u.wh || '/' || u.ow, 1, u.i FROM UNNEST(ARRAY['WH01']::text[], ARRAY['OW01']::text[]) WITH ORDINALITY AS u(wh, ow, i)
+ WHERE NOT EXISTS (SELECT 1 FROM inventory_orgs o WHERE o.tenant = 'PGBENCH' AND o.inventory_code = u.wh AND o.subbase_code = u.ow)
+UNION ALL
+SELECT 'products', u.c, 2, u.i FROM UNNEST(ARRAY[format('SKU-%s', lpad(:i1::text, 3, '0')), format('SKU-%s', lpad(:i2::text, 3, '0')),
+                 format('SKU-%s', lpad(:i3::text, 3, '0')), format('SKU-%s', lpad(:i4::text, 3, '0')),
+                 format('SKU-%s', lpad(:i5::text, 3, '0'))]::text[]) WITH ORDINALITY AS u(c, i)
+ WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.tenant = 'PGBENCH' AND p.item_code = u.c)
+UNION ALL
+SELECT 'consignees', u.c, 3, u.i FROM UNNEST(ARRAY[]::text[]) WITH ORDINALITY AS u(c, i)
+ WHERE NOT EXISTS (SELECT 1 FROM consignees x WHERE x.tenant = 'PGBENCH' AND x.consignee_code = u.c)
+ORDER BY 3, 4;
 WITH ins AS (
     INSERT INTO order_lines (order_id, line_no, item_code, plan_qty, inventory_type, batch_code, product_date,
            expire_date, produce_code, price, remark)
@@ -69,8 +66,9 @@ WITH u AS (SELECT * FROM UNNEST(:lines::int8[],
            SELECT balance, 'RESERVE', qty, :order_id, line FROM u)
 INSERT INTO reservations (order_line_id, balance_id, qty) SELECT line, balance, qty FROM u
 ON CONFLICT (order_line_id, balance_id) DO UPDATE SET qty = reservations.qty + EXCLUDED.qty;
-UPDATE orders SET status = 'CREATED', pre_cancel_status = COALESCE(NULL, pre_cancel_status) WHERE id = :order_id;
-INSERT INTO order_events (order_id, status, note) VALUES (:order_id, 'CREATED', NULL);
+WITH o AS (UPDATE orders SET status = 'CREATED', pre_cancel_status = COALESCE(NULL, pre_cancel_status)
+             WHERE id = :order_id RETURNING id)
+INSERT INTO order_events (order_id, status, note) SELECT o.id, 'CREATED', NULL FROM o;
 UPDATE replay_keys SET outcome = '{"order_code":"x","hx_order_no":"HXO","status":"CREATED","existed": false}'::jsonb
  WHERE client_id = :pg_client AND sign = :sign;
 COMMIT;

@@ -1,16 +1,9 @@
--- What the gateway runs for one product sync of 100 products (clients::find_by_identity,
--- guard::hit_rate_counter, then in one transaction guard::claim_replay_key,
+-- What the gateway runs for one product sync of 100 products (in one transaction
+-- guard::claim_replay_key,
 -- base_data::upsert_products: insert-new then update-changed, guard::record_replay_outcome).
 -- The 100 codes are one random block of 10,000, as in the gateway's bodies; prices change.
 \set blk random(0, 99)
 \set n random(1, 2000000000)
-SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status, rate_limit_per_hour, created_at
-  FROM clients WHERE create_by = 'PGBENCH' AND data_source = 'ERP';
-WITH cur AS (
-    INSERT INTO rate_counters (client_id, window_start, hits) VALUES (:pg_client, date_trunc('hour', now()), 1)
-    ON CONFLICT (client_id, window_start) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING hits)
-SELECT cur.hits, COALESCE((SELECT hits FROM rate_counters WHERE client_id = :pg_client
-                           AND window_start = date_trunc('hour', now()) - interval '1 hour'), 0) FROM cur;
 SELECT upper(md5('prod' || :client_id || '-' || :n || random())) AS sign \gset
 BEGIN;
 INSERT INTO replay_keys (client_id, sign, endpoint, outcome) VALUES (:pg_client, :sign, '/dtc/base/product', 'null'::jsonb)

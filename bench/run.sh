@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Benchmarks through the gateway (wrk, pre-signed bodies) against the same transactions' SQL
-# through pgbench, in one run on this machine: outbound-order creation with 5 lines, DWS
-# intake with batches of 1 and of 50 scans, inventory query of 20 items, product sync of 100. Starts its own PostgreSQL (scripts/local-postgres.sh)
-# and a release build on loopback.
-#   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_ONLY (e.g. "out5 dws1")
+# through pgbench, in one run on this machine: outbound-order creation with 5 lines, inbound
+# with 50 lines, DWS intake with batches of 1 and of 50 scans, inventory query of 20 items,
+# product sync of 100. Starts its own PostgreSQL (scripts/local-postgres.sh) and a release
+# build on loopback; each scenario gets a short warm-up (not measured) on both sides.
+# The pgbench scripts hold the statements the store runs per call; identities come from
+# memory (auth::cache) and rate counts are added once a second (auth::tally), so neither is
+# a statement per call. Ends with one summary table.
+#   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_WARMUP (seconds, default 3)
+#   BENCH_ONLY (e.g. "out5 dws1")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; only="${BENCH_ONLY:-out5 dws1 dws50 inv20 prod100}"
+secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; warmup="${BENCH_WARMUP:-3}"
+only="${BENCH_ONLY:-out5 in50 dws1 dws50 inv20 prod100}"
 command -v wrk >/dev/null || { echo "installing wrk..." >&2; apt-get update -qq >&2; apt-get install -y -qq wrk >&2; }
 unset DATABASE_URL
 # shellcheck source=scripts/local-postgres.sh
@@ -47,7 +53,17 @@ INSERT INTO packages (tenant, order_id, confirmation_id, package_no, waybill_no,
 SELECT 'BENCH', o.id, c.id, 'PKG' || lpad(i::text, 6, '0'), 'WB' || lpad(i::text, 6, '0'), 'SF', 1.0, '[]'
   FROM orders o JOIN order_confirmations c ON c.order_id = o.id, generate_series(1, 10000) i
  WHERE o.order_code = 'DWS-ORDER' ORDER BY i;
-ANALYZE;
+-- History, so the planner sees tables of a database in use: 20,000 shipped orders of 5 lines
+-- per tenant. (On empty tables, plans cached early, e.g. foreign-key checks, stay seq scans.)
+INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code, status, fingerprint, request)
+SELECT t, 'OUT', format('H-%s', i), format('HXOH%s%s', o, lpad(i::text, 8, '0')), 'JYCK', 'WH01', 'OW01', 'SHIPPED', '-', '{}'
+  FROM unnest(ARRAY['BENCH','PGBENCH']) WITH ORDINALITY AS x(t, o), generate_series(1, 20000) i;
+INSERT INTO order_lines (order_id, line_no, item_code, plan_qty, actual_qty, inventory_type)
+SELECT o.id, k::text, format('SKU-%s', lpad((k * 40 - (o.id % 40))::text, 3, '0')), 1, 1, 'ZP'
+  FROM orders o, generate_series(1, 5) k WHERE o.order_code LIKE 'H-%';
+INSERT INTO order_events (order_id, status) SELECT id, 'SHIPPED' FROM orders WHERE order_code LIKE 'H-%';
+VACUUM ANALYZE;
+CHECKPOINT;
 SQL
 q() { "$psql" -tA "$DATABASE_URL" -c "$1"; }
 pg_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH'")
@@ -62,11 +78,26 @@ for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null &
 addr=$(grep -o "listening on [0-9.:]*" "$work/gateway.log" | head -1 | awk '{print $3}')
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 
+# percentiles P50 P99 of pgbench's per-transaction log (microseconds, 3rd field) in ms
+pg_percentiles() {
+  cat "$@" | awk '{print $3}' | sort -n | awk '{v[NR] = $1} END {
+    if (NR == 0) { print "- -"; exit }
+    i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+    printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000 }'
+}
+
 # scenario NAME PATH BODIES_FILE PGBENCH_SCRIPT ROWS_SQL ROWS_PER_REQUEST
+# The bodies file holds twice what the measured run needs: the warm-up starts at its middle.
 scenario() {
-  local name=$1 path=$2 bodies=$3 script=$4 rows_sql=$5 per=$6
-  echo "== $name: gateway POST $path, $conns connections, ${secs}s (wrk)"
-  local t0 t1 line requests rps p50 p99 rows cpu_us tps
+  local name=$1 path=$2 bodies=$3 script rows_sql=$5 per=$6
+  script=$(realpath "$4")
+  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200
+  half=$(( $(wc -l <"$bodies") / 2 ))
+  pgb() { "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
+    -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$@" "$DATABASE_URL"; }
+  echo "== $name: gateway POST $path, $conns connections, ${secs}s after ${warmup}s warm-up (wrk)"
+  wrk -t2 -c"$conns" -d"${warmup}s" -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$half" >/dev/null
+  rows0=$(q "$rows_sql")
   t0=$(cpu_ticks)
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 >"$work/wrk-$name.txt"
   t1=$(cpu_ticks)
@@ -75,42 +106,56 @@ scenario() {
   rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
   p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")
   p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
-  rows=$(q "$rows_sql")
+  non200=$(sed -E 's/.*non200=([0-9]+) socket_errors=([0-9]+).*/\1+\2/' <<<"$line")
+  rows=$(( $(q "$rows_sql") - rows0 ))
   cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }')
   if [ "$per" = 0 ]; then
     echo "read-only scenario: nothing to count"
   else
     echo "rows written: $rows for $requests answered requests x $per (the difference is at most the $conns in flight at the end)"
   fi
-  echo "== $name: pgbench, the same statements, $conns clients, ${secs}s"
-  "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -T "$secs" -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
-    -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$DATABASE_URL" >"$work/pgbench-$name.txt" 2>&1 || true
+  echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
+  pgb -T "$warmup" >/dev/null 2>&1 || true
+  rm -f "$work"/pglog-"$name".*
+  (cd "$work" && pgb -T "$secs" -l --log-prefix="pglog-$name") >"$work/pgbench-$name.txt" 2>&1 || true
   grep -E "^tps|failed|aborted" "$work/pgbench-$name.txt" || true
   tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name.txt" | awk '{print $3}')
-  awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s cpu_us_per_req=%s pgbench_tps=%.1f ratio=%.2f\n", n, g, a, b, c, p, (p > 0 ? g / p : 0) }' | tee -a "$work/results.txt"
+  read -r pg50 pg99 < <(pg_percentiles "$work"/pglog-"$name".*)
+  rm -f "$work"/pglog-"$name".*
+  awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" -v e="$non200" -v x="$pg50" -v y="$pg99" \
+    'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s cpu_us_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f\n", n, g, a, b, e, c, p, x, y, (p > 0 ? g / p : 0) }' | tee -a "$work/results.txt"
 }
 
 for s in $only; do
   case "$s" in
     out5)
-      python3 bench/gen_bodies.py out5 bench-secret BENCH ERP 60000 B "$work/out5.txt"
+      python3 bench/gen_bodies.py out5 bench-secret BENCH ERP 120000 B "$work/out5.txt"
       scenario out5 /dtc/logistics/outOrder "$work/out5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 ;;
+    in50)
+      python3 bench/gen_bodies.py in50 bench-secret BENCH ERP 40000 I "$work/in50.txt"
+      scenario in50 /dtc/logistics/inOrder "$work/in50.txt" bench/in_order.pgbench.sql \
+        "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.tenant='BENCH' AND o.order_code LIKE 'I-%'" 50 ;;
     dws1|dws50)
       per=${s#dws}
-      python3 bench/gen_bodies.py "$s" dws-secret BENCH-DWS LINE "$([ "$per" = 1 ] && echo 60000 || echo 6000)" "LINE-$per" "$work/$s.txt"
+      python3 bench/gen_bodies.py "$s" dws-secret BENCH-DWS LINE "$([ "$per" = 1 ] && echo 120000 || echo 12000)" "LINE-$per" "$work/$s.txt"
       bench/dws.pgbench.sh "$per" >"$work/$s.pgbench.sql"
       scenario "$s" /dtc/device/dws "$work/$s.txt" "$work/$s.pgbench.sql" \
         "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" ;;
     inv20)
-      python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 60000 I "$work/inv20.txt"
+      python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 120000 Q "$work/inv20.txt"
       scenario inv20 /dtc/logistics/inventoryQuery "$work/inv20.txt" bench/inventory_query.pgbench.sql \
         "SELECT 0" 0 ;;
     prod100)
-      python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 20000 P "$work/prod100.txt"
+      python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
         "SELECT count(*) FROM products WHERE tenant='BENCH' AND item_code LIKE 'PS-%'" "(upserts of 100)" ;;
   esac
 done
-echo "peak RSS of the gateway: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$gw/status")"
+rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
+echo
+echo "Summary: $(nproc) cores, $conns connections, ${secs}s per scenario; peak RSS of the gateway $rss MB"
+echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | CPU µs/req | pgbench tps | pgbench p50 | pgbench p99 | ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
