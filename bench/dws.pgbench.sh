@@ -1,38 +1,53 @@
 #!/usr/bin/env bash
-# Writes the pgbench script for one DWS call of N scans: the statements the gateway runs
-# (in one transaction guard::claim_replay_key, per scan carrier::insert_scan, carrier::package_for_barcode,
-# carrier::record_measurement, and guard::record_replay_outcome).   usage: dws.pgbench.sh N
+# Writes the pgbench script for one DWS call of N scans: the statements the gateway runs, in one
+# transaction: guard::claim_replay_key, carrier::insert_scans, carrier::packages_for_barcodes,
+# carrier::record_measurements (lock, then link and measure), guard::record_replay_outcome.
+#   usage: dws.pgbench.sh N
 n="$1"
 echo '\set n random(1, 2000000000)'
-cat <<'SQL'
-SELECT upper(md5('dws' || :client_id || '-' || :n || random())) AS sign \gset
+# Barcodes ascend within a call (block k of 10000/n), as the gateway stores them sorted.
+w=$((10000 / n))
+for k in $(seq 1 "$n"); do
+  echo "\\set b$k random($(( (k - 1) * w + 1 )), $(( k * w )))"
+  echo "\\set t$k random(1, 2000000000)"
+  echo "\\set p$k :pkg_base + :b$k"
+done
+list() { local out="" k; for k in $(seq 1 "$n"); do out+="${out:+, }$(printf "$1" "$k")"; done; echo "$out"; }
+barcodes="ARRAY[$(list "'WB' || lpad(:b%s::text, 6, '0')")]::text[]"
+times="ARRAY[$(list "to_timestamp(:t%s)")]::timestamptz[]"
+packages="ARRAY[$(list ":p%s")]::int8[]"
+same() { local out="" k; for k in $(seq 1 "$n"); do out+="${out:+, }$1"; done; echo "ARRAY[$out]::$2[]"; }
+cat <<SQL
+SELECT upper(md5('dws' || :client_id || '-' || :n || random())) AS sign \\gset
 BEGIN;
 INSERT INTO replay_keys (client_id, sign, endpoint, outcome) VALUES (:dws_client, :sign, '/dtc/device/dws', 'null'::jsonb)
 ON CONFLICT (client_id, sign) DO NOTHING;
-SQL
-# Barcodes ascend within a call (block k of 10000/n), as the gateway processes them sorted.
-w=$((10000 / n))
-for k in $(seq 1 "$n"); do
-cat <<SQL
-\\set b$k random($(( (k - 1) * w + 1 )), $(( k * w )))
-\\set t$k random(1, 2000000000)
-\\set p$k :pkg_base + :b$k
 WITH ins AS (
     INSERT INTO dws_scans (client_id, device_code, barcode, weight_kg, length_cm, width_cm, height_cm, volume_cm3, scan_time)
-    VALUES (:dws_client, 'PGLINE', 'WB' || lpad(:b$k::text, 6, '0'), 1.1, 30, 20, 10, NULL, to_timestamp(:t$k))
-    ON CONFLICT ON CONSTRAINT dws_scans_key DO NOTHING RETURNING id)
-SELECT COALESCE((SELECT id FROM ins), 0) AS scan$k \\gset
-SELECT p.id, o.order_code, p.weight_kg FROM packages p JOIN orders o ON o.id = p.order_id
- WHERE p.waybill_no = 'WB' || lpad(:b$k::text, 6, '0') OR p.package_no = 'WB' || lpad(:b$k::text, 6, '0') ORDER BY p.id DESC LIMIT 1;
-WITH s AS (UPDATE dws_scans SET package_id = :p$k WHERE id = :scan$k
-           RETURNING weight_kg, length_cm, width_cm, height_cm, volume_cm3, scan_time)
-UPDATE packages p SET measured_weight_kg = s.weight_kg, measured_length_cm = s.length_cm,
-       measured_width_cm = s.width_cm, measured_height_cm = s.height_cm, measured_volume_cm3 = s.volume_cm3,
-       measured_at = s.scan_time, weight_deviation = 0.1, weight_flagged = false
-  FROM s WHERE p.id = :p$k;
-SQL
-done
-cat <<'SQL'
+    SELECT :dws_client, 'PGLINE', u.barcode, u.w, u.l, u.wd, u.h, u.v, u.t
+      FROM UNNEST($barcodes, $(same 1.1 numeric), $(same 30 numeric), $(same 20 numeric), $(same 10 numeric),
+                  $(same NULL numeric), $times) WITH ORDINALITY AS u(barcode, w, l, wd, h, v, t, i)
+     ORDER BY u.i
+    ON CONFLICT ON CONSTRAINT dws_scans_key DO NOTHING
+    RETURNING id, barcode, scan_time)
+SELECT array_agg(id ORDER BY barcode, scan_time) AS scans FROM ins \\gset
+SELECT u.b, p.id, o.order_code, p.weight_kg
+  FROM UNNEST($barcodes) AS u(b)
+  JOIN LATERAL (SELECT q.id, q.order_id, q.weight_kg FROM packages q
+                 WHERE q.waybill_no = u.b OR q.package_no = u.b ORDER BY q.id DESC LIMIT 1) p ON true
+  JOIN orders o ON o.id = p.order_id;
+SELECT id FROM packages WHERE id = ANY($packages) ORDER BY id FOR UPDATE;
+WITH u AS (SELECT * FROM UNNEST(:scans::int8[], $packages, $(same 0.1 numeric), $(same false bool))
+             AS u(scan, package, deviation, flagged)),
+     s AS (UPDATE dws_scans d SET package_id = u.package FROM u WHERE d.id = u.scan
+           RETURNING d.id, d.package_id, d.weight_kg, d.length_cm, d.width_cm, d.height_cm,
+                     d.volume_cm3, d.scan_time, u.deviation, u.flagged),
+     latest AS (SELECT DISTINCT ON (package_id) * FROM s ORDER BY package_id, scan_time DESC, id DESC)
+UPDATE packages p SET measured_weight_kg = l.weight_kg, measured_length_cm = l.length_cm,
+       measured_width_cm = l.width_cm, measured_height_cm = l.height_cm,
+       measured_volume_cm3 = l.volume_cm3, measured_at = l.scan_time,
+       weight_deviation = l.deviation, weight_flagged = l.flagged
+  FROM latest l WHERE p.id = l.package_id;
 UPDATE replay_keys SET outcome = '[{"barcode": "x"}]'::jsonb WHERE client_id = :dws_client AND sign = :sign;
 COMMIT;
 SQL

@@ -3,7 +3,7 @@
 
 use super::{transaction, Outcome, ReplayKey, ServiceError};
 use crate::domain::carrier::weight_deviation;
-use crate::store::carrier::Scan;
+use crate::store::carrier::{Measurement, Scan};
 use crate::store::{self, PgConnection, PgPool};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -38,6 +38,8 @@ fn deviation(
     }
 }
 
+/// Stores a batch of scans and matches them in a handful of statements, whatever the batch
+/// size: a statement per scan held the packages' locks across 150 round trips.
 pub async fn receive_scans(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
@@ -47,31 +49,40 @@ pub async fn receive_scans(
     tolerance: f64,
 ) -> Result<Outcome<Vec<ScanResult>>, ServiceError> {
     transaction(pool, replay, async |tx| {
-        // Packages are locked in barcode order, the same in every transaction, so concurrent
-        // batches never deadlock; results go back in the order of the request.
+        // Stored in barcode order, the same in every transaction; results in request order.
         let mut order: Vec<usize> = (0..scans.len()).collect();
         order.sort_by(|&a, &b| scans[a].barcode.cmp(&scans[b].barcode));
+        let sorted: Vec<Scan> = order.iter().map(|&i| scans[i].clone()).collect();
+        let ids = store::carrier::insert_scans(tx, client_id, device_code, &sorted).await?;
+        let mut barcodes: Vec<String> = sorted.iter().map(|s| s.barcode.clone()).collect();
+        barcodes.dedup();
+        let packages = store::carrier::packages_for_barcodes(tx, &barcodes).await?;
+        let mut measurements = Vec::new();
         let mut results: Vec<Option<ScanResult>> = vec![None; scans.len()];
-        for i in order {
-            let s = &scans[i];
-            let id = store::carrier::insert_scan(tx, client_id, device_code, s).await?;
-            let package = store::carrier::package_for_barcode(tx, &s.barcode).await?;
-            let (stored, shown, flagged) = match &package {
+        for ((s, id), &i) in sorted.iter().zip(&ids).zip(&order) {
+            let package = packages.get(&s.barcode);
+            let (stored, shown, flagged) = match package {
                 Some(p) => deviation(s.weight_kg, p.weight_kg, tolerance),
                 None => (None, None, false),
             };
-            if let (Some(id), Some(p)) = (id, &package) {
-                store::carrier::record_measurement(tx, id, p.id, stored, flagged).await?;
+            if let (Some(id), Some(p)) = (id, package) {
+                measurements.push(Measurement {
+                    scan_id: *id,
+                    package_id: p.id,
+                    deviation: stored,
+                    flagged,
+                });
             }
             results[i] = Some(ScanResult {
                 barcode: s.barcode.clone(),
                 matched: package.is_some(),
-                order_code: package.map(|p| p.order_code),
+                order_code: package.map(|p| p.order_code.clone()),
                 weight_deviation: shown,
                 flagged,
                 duplicate: id.is_none(),
             });
         }
+        store::carrier::record_measurements(tx, &measurements).await?;
         Ok(results.into_iter().flatten().collect())
     })
     .await
@@ -85,9 +96,19 @@ pub(super) async fn match_waiting_scans(
     expected: Option<Decimal>,
     tolerance: f64,
 ) -> Result<(), ServiceError> {
-    for (scan_id, weight) in store::carrier::unmatched_scans(tx, barcodes).await? {
-        let (stored, _, flagged) = deviation(weight, expected, tolerance);
-        store::carrier::record_measurement(tx, scan_id, package_id, stored, flagged).await?;
-    }
+    let waiting: Vec<Measurement> = store::carrier::unmatched_scans(tx, barcodes)
+        .await?
+        .into_iter()
+        .map(|(scan_id, weight)| {
+            let (deviation, _, flagged) = self::deviation(weight, expected, tolerance);
+            Measurement {
+                scan_id,
+                package_id,
+                deviation,
+                flagged,
+            }
+        })
+        .collect();
+    store::carrier::record_measurements(tx, &waiting).await?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use super::PgConnection;
 use crate::domain::client::Tenant;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The order a waybill belongs to, through a shipment package or a transport order.
@@ -270,29 +271,48 @@ pub struct Scan {
     pub scan_time: DateTime<Utc>,
 }
 
-/// Stores a scan unless (device, barcode, scan time) was seen; returns its id when new.
-pub async fn insert_scan(
+/// Stores the scans not seen before (device, barcode, scan time), in the order given (callers
+/// sort them, so concurrent calls meet on the unique index in one order). Returns, per scan,
+/// its new id, or `None` for a duplicate (of a stored scan or of an earlier one in `scans`).
+pub async fn insert_scans(
     conn: &mut PgConnection,
     client_id: i64,
     device_code: &str,
-    s: &Scan,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar!(
+    scans: &[Scan],
+) -> sqlx::Result<Vec<Option<i64>>> {
+    let barcode: Vec<String> = scans.iter().map(|s| s.barcode.clone()).collect();
+    let weight: Vec<Decimal> = scans.iter().map(|s| s.weight_kg).collect();
+    let col =
+        |f: fn(&Scan) -> Option<Decimal>| -> Vec<Option<Decimal>> { scans.iter().map(f).collect() };
+    let time: Vec<DateTime<Utc>> = scans.iter().map(|s| s.scan_time).collect();
+    let rows = sqlx::query!(
         r#"INSERT INTO dws_scans (client_id, device_code, barcode, weight_kg, length_cm, width_cm, height_cm, volume_cm3, scan_time)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT ON CONSTRAINT dws_scans_key DO NOTHING RETURNING id"#,
+           SELECT $1, $2, u.barcode, u.w, u.l, u.wd, u.h, u.v, u.t
+             FROM UNNEST($3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[],
+                         $9::timestamptz[]) WITH ORDINALITY AS u(barcode, w, l, wd, h, v, t, i)
+            ORDER BY u.i
+           ON CONFLICT ON CONSTRAINT dws_scans_key DO NOTHING
+           RETURNING id, barcode, scan_time"#,
         client_id,
         device_code,
-        s.barcode,
-        s.weight_kg,
-        s.length_cm,
-        s.width_cm,
-        s.height_cm,
-        s.volume_cm3,
-        s.scan_time
+        &barcode,
+        &weight,
+        &col(|s| s.length_cm) as &[Option<Decimal>],
+        &col(|s| s.width_cm) as &[Option<Decimal>],
+        &col(|s| s.height_cm) as &[Option<Decimal>],
+        &col(|s| s.volume_cm3) as &[Option<Decimal>],
+        &time
     )
-    .fetch_optional(conn)
-    .await
+    .fetch_all(conn)
+    .await?;
+    let mut new: HashMap<(String, DateTime<Utc>), i64> = rows
+        .into_iter()
+        .map(|r| ((r.barcode, r.scan_time), r.id))
+        .collect();
+    Ok(scans
+        .iter()
+        .map(|s| new.remove(&(s.barcode.clone(), s.scan_time)))
+        .collect())
 }
 
 /// A package a barcode names (waybill or package number), newest first.
@@ -303,40 +323,77 @@ pub struct PackageMatch {
     pub weight_kg: Option<Decimal>,
 }
 
-pub async fn package_for_barcode(
+/// The package each barcode names (its waybill or package number; the newest if several).
+pub async fn packages_for_barcodes(
     conn: &mut PgConnection,
-    barcode: &str,
-) -> sqlx::Result<Option<PackageMatch>> {
-    sqlx::query_as!(
-        PackageMatch,
-        r#"SELECT p.id, o.order_code, p.weight_kg FROM packages p JOIN orders o ON o.id = p.order_id
-            WHERE p.waybill_no = $1 OR p.package_no = $1 ORDER BY p.id DESC LIMIT 1"#,
-        barcode
+    barcodes: &[String],
+) -> sqlx::Result<HashMap<String, PackageMatch>> {
+    let rows = sqlx::query!(
+        r#"SELECT u.b AS "barcode!", p.id AS "id!", o.order_code AS "order_code!", p.weight_kg
+             FROM UNNEST($1::text[]) AS u(b)
+             JOIN LATERAL (SELECT q.id, q.order_id, q.weight_kg FROM packages q
+                            WHERE q.waybill_no = u.b OR q.package_no = u.b
+                            ORDER BY q.id DESC LIMIT 1) p ON true
+             JOIN orders o ON o.id = p.order_id"#,
+        barcodes
     )
-    .fetch_optional(conn)
-    .await
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let m = PackageMatch {
+                id: r.id,
+                order_code: r.order_code,
+                weight_kg: r.weight_kg,
+            };
+            (r.barcode, m)
+        })
+        .collect())
 }
 
-/// Records a scan's measurement on its package.
-pub async fn record_measurement(
-    conn: &mut PgConnection,
-    scan_id: i64,
-    package_id: i64,
-    deviation: Option<Decimal>,
-    flagged: bool,
-) -> sqlx::Result<()> {
+/// A scan matched to a package, with the weight deviation worked out for it.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub scan_id: i64,
+    pub package_id: i64,
+    pub deviation: Option<Decimal>,
+    pub flagged: bool,
+}
+
+/// Links scans to their packages and puts each package's latest scan (by scan time) on it as
+/// its measurement. The packages are locked in id order first, the same order in every
+/// transaction, so concurrent calls never deadlock.
+pub async fn record_measurements(conn: &mut PgConnection, m: &[Measurement]) -> sqlx::Result<()> {
+    if m.is_empty() {
+        return Ok(());
+    }
+    let scan: Vec<i64> = m.iter().map(|x| x.scan_id).collect();
+    let package: Vec<i64> = m.iter().map(|x| x.package_id).collect();
+    let deviation: Vec<Option<Decimal>> = m.iter().map(|x| x.deviation).collect();
+    let flagged: Vec<bool> = m.iter().map(|x| x.flagged).collect();
     sqlx::query!(
-        r#"WITH s AS (UPDATE dws_scans SET package_id = $2 WHERE id = $1
-                      RETURNING weight_kg, length_cm, width_cm, height_cm, volume_cm3, scan_time)
-           UPDATE packages p SET measured_weight_kg = s.weight_kg, measured_length_cm = s.length_cm,
-                  measured_width_cm = s.width_cm, measured_height_cm = s.height_cm,
-                  measured_volume_cm3 = s.volume_cm3, measured_at = s.scan_time,
-                  weight_deviation = $3, weight_flagged = $4
-             FROM s WHERE p.id = $2"#,
-        scan_id,
-        package_id,
-        deviation,
-        flagged
+        "SELECT id FROM packages WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &package
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"WITH u AS (SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::numeric[], $4::bool[])
+                        AS u(scan, package, deviation, flagged)),
+                s AS (UPDATE dws_scans d SET package_id = u.package FROM u WHERE d.id = u.scan
+                      RETURNING d.id, d.package_id, d.weight_kg, d.length_cm, d.width_cm, d.height_cm,
+                                d.volume_cm3, d.scan_time, u.deviation, u.flagged),
+                latest AS (SELECT DISTINCT ON (package_id) * FROM s ORDER BY package_id, scan_time DESC, id DESC)
+           UPDATE packages p SET measured_weight_kg = l.weight_kg, measured_length_cm = l.length_cm,
+                  measured_width_cm = l.width_cm, measured_height_cm = l.height_cm,
+                  measured_volume_cm3 = l.volume_cm3, measured_at = l.scan_time,
+                  weight_deviation = l.deviation, weight_flagged = l.flagged
+             FROM latest l WHERE p.id = l.package_id"#,
+        &scan,
+        &package,
+        &deviation as &[Option<Decimal>],
+        &flagged
     )
     .execute(conn)
     .await?;

@@ -445,3 +445,54 @@ async fn dws_scans_match_packages_flag_weight_and_wait_for_late_packages(pool: P
         .await
         .expect(1005, 403);
 }
+
+#[sqlx::test]
+async fn a_batch_answers_in_request_order_and_the_latest_scan_measures_the_package(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (who, _receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
+    let dws = app.identity(ClientKind::Device, "HX-DWS", "LINE-1").await;
+    // By package number at 09:10, by waybill at 09:05 (the same scan twice), and a stranger.
+    let scans = json!({"deviceCode": "LINE-1", "scans": [
+        {"barcode": "P1", "weight": 1.02, "scanTime": "2026-11-25 09:10:00"},
+        {"barcode": "SF001", "weight": 1.5, "scanTime": "2026-11-25 09:05:00"},
+        {"barcode": "SF001", "weight": 1.5, "scanTime": "2026-11-25 09:05:00"},
+        {"barcode": "NOBODY", "weight": 3.0, "scanTime": "2026-11-25 09:06:00"}
+    ]});
+    let r = app.call(DWS, &dws, &scans.to_string()).await;
+    r.expect(200, 200);
+    let got: Vec<(String, bool, bool, bool)> = r.body["value"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["barcode"].as_str().unwrap().to_string(),
+                x["matched"].as_bool().unwrap(),
+                x["duplicate"].as_bool().unwrap(),
+                x["flagged"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("P1".into(), true, false, false),
+            ("SF001".into(), true, false, true),
+            ("SF001".into(), true, true, true),
+            ("NOBODY".into(), false, false, false),
+        ]
+    );
+    // The package carries the 09:10 measurement, not the earlier one listed after it.
+    let r = app
+        .call(OUT_RESULT, &who, r#"{"orderCodes":["OUT-1"]}"#)
+        .await;
+    let m = &r.body["value"]["orders"][0]["packages"][0]["measured"];
+    assert_eq!(
+        (m["weight"].as_str(), m["weightFlagged"].as_bool()),
+        (Some("1.020"), Some(false)),
+        "{m:#}"
+    );
+}
