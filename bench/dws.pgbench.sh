@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the pgbench script for one DWS call of N scans: the statements the gateway runs, in one
 # transaction: guard::claim_replay_key, carrier::insert_scans, carrier::packages_for_barcodes,
-# carrier::record_measurements (lock, then link and measure), guard::record_replay_outcome.
+# carrier::record_measurements (lock when more than one package, then link and measure), guard::record_replay_outcome.
 #   usage: dws.pgbench.sh N
 n="$1"
 echo '\set n random(1, 2000000000)'
@@ -36,7 +36,7 @@ SELECT u.b, p.id, o.order_code, p.weight_kg
   JOIN LATERAL (SELECT q.id, q.order_id, q.weight_kg FROM packages q
                  WHERE q.waybill_no = u.b OR q.package_no = u.b ORDER BY q.id DESC LIMIT 1) p ON true
   JOIN orders o ON o.id = p.order_id;
-SELECT id FROM packages WHERE id = ANY($packages) ORDER BY id FOR UPDATE;
+$([ "$n" -gt 1 ] && echo "SELECT id FROM packages WHERE id = ANY($packages) ORDER BY id FOR UPDATE;")
 WITH u AS (SELECT * FROM UNNEST(:scans::int8[], $packages, $(same 0.1 numeric), $(same false bool))
              AS u(scan, package, deviation, flagged)),
      s AS (UPDATE dws_scans d SET package_id = u.package FROM u WHERE d.id = u.scan

@@ -95,6 +95,10 @@ scenario() {
   half=$(( $(wc -l <"$bodies") / 2 ))
   pgb() { "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
     -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$@" "$DATABASE_URL"; }
+  # Both sides start from the same state: dead rows of the previous run vacuumed, statistics
+  # fresh, no checkpoint due (whichever side ran first otherwise met the other's leftovers).
+  settle() { "$psql" -q "$DATABASE_URL" -c "VACUUM ANALYZE" -c "CHECKPOINT"; }
+  settle
   echo "== $name: gateway POST $path, $conns connections, ${secs}s after ${warmup}s warm-up (wrk)"
   wrk -t2 -c"$conns" -d"${warmup}s" -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$half" >/dev/null
   rows0=$(q "$rows_sql")
@@ -115,6 +119,7 @@ scenario() {
     echo "rows written: $rows for $requests answered requests x $per (the difference is at most the $conns in flight at the end)"
   fi
   echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
+  settle
   pgb -T "$warmup" >/dev/null 2>&1 || true
   rm -f "$work"/pglog-"$name".*
   (cd "$work" && pgb -T "$secs" -l --log-prefix="pglog-$name") >"$work/pgbench-$name.txt" 2>&1 || true

@@ -372,12 +372,16 @@ pub async fn record_measurements(conn: &mut PgConnection, m: &[Measurement]) -> 
     let package: Vec<i64> = m.iter().map(|x| x.package_id).collect();
     let deviation: Vec<Option<Decimal>> = m.iter().map(|x| x.deviation).collect();
     let flagged: Vec<bool> = m.iter().map(|x| x.flagged).collect();
-    sqlx::query!(
-        "SELECT id FROM packages WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-        &package
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    // One package needs no ordering: the update below locks it (saves a round trip per scan
+    // for scanners that post parcel by parcel).
+    if package.iter().any(|&p| p != package[0]) {
+        sqlx::query!(
+            "SELECT id FROM packages WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+            &package
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+    }
     sqlx::query!(
         r#"WITH u AS (SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::numeric[], $4::bool[])
                         AS u(scan, package, deviation, flagged)),
