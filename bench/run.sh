@@ -40,6 +40,10 @@ INSERT INTO inventory_orgs (tenant, inventory_code, subbase_code, inventory_name
 SELECT t, 'WH01', 'OW01', 'Bench WH', 'Bench owner', 'Li', '13800138000' FROM unnest(ARRAY['BENCH','PGBENCH']) t;
 INSERT INTO products (tenant, item_code, item_name)
 SELECT t, format('SKU-%s', lpad(i::text, 3, '0')), 'item ' || i FROM unnest(ARRAY['BENCH','PGBENCH']) t, generate_series(1, 200) i;
+-- The product master the sync scenario re-sends (PS-00001..PS-10000): a periodic re-sync
+-- updates existing products, as ERPs do.
+INSERT INTO products (tenant, item_code, item_name, bar_code, unit, gross_weight_kg, price)
+SELECT t, format('PS-%s', lpad(i::text, 5, '0')), 'old name', '00', '个', 0.4, 1 FROM unnest(ARRAY['BENCH','PGBENCH']) t, generate_series(1, 10000) i;
 INSERT INTO inventory_balances (tenant, inventory_code, subbase_code, item_code, inventory_type, batch_code, on_hand)
 SELECT t, 'WH01', 'OW01', format('SKU-%s', lpad(i::text, 3, '0')), 'ZP', '', 1000000000
   FROM unnest(ARRAY['BENCH','PGBENCH']) WITH ORDINALITY AS x(t, o), generate_series(1, 200) i ORDER BY o, i;
@@ -154,7 +158,8 @@ for s in $only; do
     prod100)
       python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
-        "SELECT count(*) FROM products WHERE tenant='BENCH' AND item_code LIKE 'PS-%'" "(upserts of 100)" ;;
+        "SELECT count(*) FROM replay_keys r JOIN clients c ON c.id = r.client_id WHERE c.create_by = 'BENCH' AND r.endpoint = '/dtc/base/product'" \
+        "1 (the call's replay key, committed with its 100 upserts)" ;;
   esac
 done
 rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
