@@ -382,14 +382,38 @@ async fn sign_off_images_are_checked_stored_deduplicated_and_linked(pool: PgPool
     assert_eq!(image_pushes, 2, "one push per call that stored new images");
 }
 
+/// A customer (with its receiver) whose OUT-1 shipped in P1 / SF001 (1 kg), a floor token
+/// and a DWS device on LINE-1.
+struct DwsFloor {
+    who: Identity,
+    token: String,
+    dws: Identity,
+    _receiver: crate::receiver::Receiver,
+}
+
+async fn dws_floor(app: &TestApp) -> DwsFloor {
+    let (who, receiver) = customer(app).await;
+    let token = app.ops_token("floor").await;
+    stock(app, &who, "OW01", "SKU-1", "", None, 5).await;
+    shipped_order(app, &who, &token, "OUT-1", "P1", "SF001").await;
+    let dws = app.identity(ClientKind::Device, "HX-DWS", "LINE-1").await;
+    DwsFloor {
+        who,
+        token,
+        dws,
+        _receiver: receiver,
+    }
+}
+
 #[sqlx::test]
 async fn dws_scans_match_packages_flag_weight_and_wait_for_late_packages(pool: PgPool) {
     let app = spawn_pushing_app(pool, "200ms").await;
-    let (who, _receiver) = customer(&app).await;
-    let token = app.ops_token("floor").await;
-    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
-    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
-    let dws = app.identity(ClientKind::Device, "HX-DWS", "LINE-1").await;
+    let DwsFloor {
+        who,
+        token,
+        dws,
+        _receiver,
+    } = dws_floor(&app).await;
     let scans = json!({"deviceCode": "LINE-1", "scans": [
         {"barcode": "SF001", "weight": 1.25, "length": 30, "width": 20, "height": 10, "scanTime": "2026-11-25 09:00:00"},
         {"barcode": "P-LATER", "weight": 2.0, "scanTime": "2026-11-25 09:00:05"}
@@ -449,11 +473,12 @@ async fn dws_scans_match_packages_flag_weight_and_wait_for_late_packages(pool: P
 #[sqlx::test]
 async fn a_batch_answers_in_request_order_and_the_latest_scan_measures_the_package(pool: PgPool) {
     let app = spawn_pushing_app(pool, "200ms").await;
-    let (who, _receiver) = customer(&app).await;
-    let token = app.ops_token("floor").await;
-    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
-    shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
-    let dws = app.identity(ClientKind::Device, "HX-DWS", "LINE-1").await;
+    let DwsFloor {
+        who,
+        dws,
+        _receiver,
+        ..
+    } = dws_floor(&app).await;
     // By package number at 09:10, by waybill at 09:05 (the same scan twice), and a stranger.
     let scans = json!({"deviceCode": "LINE-1", "scans": [
         {"barcode": "P1", "weight": 1.02, "scanTime": "2026-11-25 09:10:00"},

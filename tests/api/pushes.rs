@@ -803,3 +803,66 @@ async fn a_hanging_receiver_does_not_hold_up_other_customers(pool: PgPool) {
         slow.started()
     );
 }
+
+#[sqlx::test]
+async fn receivers_that_hang_hold_no_database_connection_and_do_not_slow_intake(pool: PgPool) {
+    // Four pooled connections, sixteen deliveries hanging at once: a delivery that kept its
+    // connection while waiting for the receiver would leave intake none (503 after 1 s).
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+        s.push.allow_networks = "127.0.0.0/8".into();
+        s.push.retry_schedule = "1m".into();
+        s.push.poll_interval_ms = 50;
+        s.push.timeout_ms = 30_000;
+        s.push.lease_secs = 60;
+        s.push.concurrency = 16;
+        s.push.per_identity_concurrency = 16;
+        s.database.max_connections = 4;
+        s.database.acquire_timeout_ms = 1000;
+    })
+    .await;
+    let (who, receiver) = customer(&app).await;
+    receiver.set_delay_ms(30_000);
+    let client_id: i64 = sqlx::query_scalar("SELECT id FROM clients WHERE create_by = 'C001'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    for i in 0..16 {
+        hongxun_gateway::store::pushes::enqueue(
+            &mut conn,
+            &[client_id],
+            &hongxun_gateway::domain::client::Tenant("C001".into()),
+            "cancelResult",
+            Some(&format!("order:H-{i}")),
+            uuid::Uuid::now_v7(),
+            &json!({"orderCode": format!("H-{i}")}),
+        )
+        .await
+        .unwrap();
+    }
+    drop(conn);
+    for _ in 0..200 {
+        if receiver.started() >= 16 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(receiver.started(), 16, "all sixteen deliveries hang");
+    // Intake goes on, concurrently, while every delivery is still waiting for its receiver.
+    let app = std::sync::Arc::new(app);
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (app, who) = (app.clone(), who.clone());
+        calls.spawn(async move {
+            app.call(ORG_PATH, &who, &org_request("WH01", &format!("OW{i:02}")))
+                .await
+                .code()
+        });
+    }
+    let codes = calls.join_all().await;
+    assert!(codes.iter().all(|&c| c == 200), "{codes:?}");
+    assert!(
+        receiver.delivered().is_empty(),
+        "intake finished before any hanging delivery did"
+    );
+}
