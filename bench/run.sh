@@ -117,10 +117,14 @@ scenario() {
   non200=$(sed -E 's/.*non200=([0-9]+) socket_errors=([0-9]+).*/\1+\2/' <<<"$line")
   rows=$(( $(q "$rows_sql") - rows0 ))
   cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }')
+  # Every answered request wrote its rows; beyond that at most the requests in flight when the
+  # warm-up and the measured run stopped (2 x connections) may have committed unanswered.
+  local check="-"
   if [ "$per" = 0 ]; then
     echo "read-only scenario: nothing to count"
   else
-    echo "rows written: $rows for $requests answered requests x $per (the difference is at most the $conns in flight at the end)"
+    if [ "$rows" -ge $((requests * per)) ] && [ "$rows" -le $(((requests + 2 * conns) * per)) ]; then check=ok; else check=MISMATCH; fi
+    echo "rows written: $rows for $requests answered requests x $per: $check"
   fi
   echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
   settle
@@ -132,7 +136,7 @@ scenario() {
   read -r pg50 pg99 < <(pg_percentiles "$work"/pglog-"$name".*)
   rm -f "$work"/pglog-"$name".*
   awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" -v e="$non200" -v x="$pg50" -v y="$pg99" \
-    'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s cpu_us_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f\n", n, g, a, b, e, c, p, x, y, (p > 0 ? g / p : 0) }' | tee -a "$work/results.txt"
+    -v r="$check" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f\n", n, g, a, b, e, r, c, p, x, y, (p > 0 ? g / p : 0) }' | tee -a "$work/results.txt"
 }
 
 for s in $only; do
@@ -159,13 +163,17 @@ for s in $only; do
       python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
         "SELECT count(*) FROM replay_keys r JOIN clients c ON c.id = r.client_id WHERE c.create_by = 'BENCH' AND r.endpoint = '/dtc/base/product'" \
-        "1 (the call's replay key, committed with its 100 upserts)" ;;
+        1 ;; # a call's replay key commits with its 100 upserts: one row per call
   esac
 done
 rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
 echo
 echo "Summary: $(nproc) cores, $conns connections, ${secs}s per scenario; peak RSS of the gateway $rss MB"
-echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | CPU µs/req | pgbench tps | pgbench p50 | pgbench p99 | ratio |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | pgbench tps | pgbench p50 | pgbench p99 | ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
+if grep -q "rows=MISMATCH" "$work/results.txt"; then
+  echo "rows written do not match answered requests: see above" >&2
+  exit 1
+fi
