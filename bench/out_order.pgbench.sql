@@ -28,17 +28,17 @@ VALUES ('PGBENCH', 'OUT', 'PG-' || :client_id || '-' || :n || '-' || md5(random(
         :pg_client)
 ON CONFLICT ON CONSTRAINT orders_code_key DO NOTHING
 RETURNING id AS order_id \gset
-SELECT 'inventoryOrgs', u.wh || '/' || u.ow, 1, u.i FROM UNNEST(ARRAY['WH01']::text[], ARRAY['OW01']::text[]) WITH ORDINALITY AS u(wh, ow, i)
+SELECT 1, u.wh || '/' || u.ow, u.i FROM UNNEST(ARRAY['WH01']::text[], ARRAY['OW01']::text[]) WITH ORDINALITY AS u(wh, ow, i)
  WHERE NOT EXISTS (SELECT 1 FROM inventory_orgs o WHERE o.tenant = 'PGBENCH' AND o.inventory_code = u.wh AND o.subbase_code = u.ow)
 UNION ALL
-SELECT 'products', u.c, 2, u.i FROM UNNEST(ARRAY[format('SKU-%s', lpad(:i1::text, 3, '0')), format('SKU-%s', lpad(:i2::text, 3, '0')),
+SELECT 2, u.c, u.i FROM UNNEST(ARRAY[format('SKU-%s', lpad(:i1::text, 3, '0')), format('SKU-%s', lpad(:i2::text, 3, '0')),
                  format('SKU-%s', lpad(:i3::text, 3, '0')), format('SKU-%s', lpad(:i4::text, 3, '0')),
                  format('SKU-%s', lpad(:i5::text, 3, '0'))]::text[]) WITH ORDINALITY AS u(c, i)
  WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.tenant = 'PGBENCH' AND p.item_code = u.c)
 UNION ALL
-SELECT 'consignees', u.c, 3, u.i FROM UNNEST(ARRAY[]::text[]) WITH ORDINALITY AS u(c, i)
+SELECT 3, u.c, u.i FROM UNNEST(ARRAY[]::text[]) WITH ORDINALITY AS u(c, i)
  WHERE NOT EXISTS (SELECT 1 FROM consignees x WHERE x.tenant = 'PGBENCH' AND x.consignee_code = u.c)
-ORDER BY 3, 4;
+ORDER BY 1, 3;
 WITH ins AS (
     INSERT INTO order_lines (order_id, line_no, item_code, plan_qty, inventory_type, batch_code, product_date,
            expire_date, produce_code, price, remark)

@@ -73,28 +73,22 @@ fn missing_message(missing: &[(&'static str, Vec<String>)]) -> String {
 #[derive(Default)]
 pub struct MissingRefs(Vec<(&'static str, Vec<String>)>);
 
+/// Named as the 3004 answer names them.
+impl From<store::orders::MissingReferences> for MissingRefs {
+    fn from(m: store::orders::MissingReferences) -> Self {
+        let mut refs = Self::default();
+        refs.add("inventoryOrgs", m.inventory_orgs);
+        refs.add("products", m.products);
+        refs.add("consignees", m.consignees);
+        refs
+    }
+}
+
 impl MissingRefs {
     pub fn add(&mut self, what: &'static str, codes: Vec<String>) {
         if !codes.is_empty() {
             self.0.push((what, codes));
         }
-    }
-
-    /// Groups `(kind, code)` rows as [`store::orders::missing_references`] returns them.
-    pub fn from_rows(rows: Vec<(String, String)>) -> Self {
-        let mut refs = Self::default();
-        for (kind, code) in rows {
-            let kind = match kind.as_str() {
-                "inventoryOrgs" => "inventoryOrgs",
-                "products" => "products",
-                _ => "consignees",
-            };
-            match refs.0.last_mut() {
-                Some((k, codes)) if *k == kind => codes.push(code),
-                _ => refs.0.push((kind, vec![code])),
-            }
-        }
-        refs
     }
 
     pub fn into_result(self) -> Result<(), ServiceError> {

@@ -623,7 +623,7 @@ pub async fn adjust(pool: &PgPool, a: &Adjustment) -> Result<usize, ServiceError
             products: &items,
             consignees: &[],
         };
-        MissingRefs::from_rows(store::orders::missing_references(tx, &a.tenant, &refs).await?)
+        MissingRefs::from(store::orders::missing_references(tx, &a.tenant, &refs).await?)
             .into_result()?;
         let mut changes: Vec<StockChange> = a
             .lines

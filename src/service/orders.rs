@@ -124,8 +124,7 @@ async fn check_references(
         products: &items,
         consignees: order.consignee_code.as_slice(),
     };
-    let missing = store::orders::missing_references(tx, tenant, &refs).await?;
-    MissingRefs::from_rows(missing).into_result()
+    MissingRefs::from(store::orders::missing_references(tx, tenant, &refs).await?).into_result()
 }
 
 /// Reserves what is available for the order's lines; returns the lines left short.

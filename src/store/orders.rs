@@ -172,27 +172,35 @@ pub struct References<'a> {
     pub consignees: &'a [String],
 }
 
-/// Every reference this tenant never synced, in one round trip, grouped by kind
-/// (`inventoryOrgs` as `WH/OWNER`, `products`, `consignees`), each in the order given.
+/// The references of [`References`] the tenant never synced, each in the order given.
+#[derive(Debug, Default)]
+pub struct MissingReferences {
+    /// As `WH/OWNER`.
+    pub inventory_orgs: Vec<String>,
+    pub products: Vec<String>,
+    pub consignees: Vec<String>,
+}
+
+/// Every reference this tenant never synced, in one round trip.
 pub async fn missing_references(
     conn: &mut PgConnection,
     tenant: &Tenant,
     refs: &References<'_>,
-) -> sqlx::Result<Vec<(String, String)>> {
+) -> sqlx::Result<MissingReferences> {
     let wh: Vec<String> = refs.inventory_orgs.iter().map(|p| p.0.clone()).collect();
     let ow: Vec<String> = refs.inventory_orgs.iter().map(|p| p.1.clone()).collect();
     let rows = sqlx::query!(
-        r#"SELECT 'inventoryOrgs' AS "kind!", u.wh || '/' || u.ow AS "code!", 1 AS "g!", u.i AS "i!"
+        r#"SELECT 1 AS "group!", u.wh || '/' || u.ow AS "code!", u.i AS "i!"
              FROM UNNEST($2::text[], $3::text[]) WITH ORDINALITY AS u(wh, ow, i)
             WHERE NOT EXISTS (SELECT 1 FROM inventory_orgs o
                                WHERE o.tenant = $1 AND o.inventory_code = u.wh AND o.subbase_code = u.ow)
            UNION ALL
-           SELECT 'products', u.c, 2, u.i FROM UNNEST($4::text[]) WITH ORDINALITY AS u(c, i)
+           SELECT 2, u.c, u.i FROM UNNEST($4::text[]) WITH ORDINALITY AS u(c, i)
             WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.tenant = $1 AND p.item_code = u.c)
            UNION ALL
-           SELECT 'consignees', u.c, 3, u.i FROM UNNEST($5::text[]) WITH ORDINALITY AS u(c, i)
+           SELECT 3, u.c, u.i FROM UNNEST($5::text[]) WITH ORDINALITY AS u(c, i)
             WHERE NOT EXISTS (SELECT 1 FROM consignees x WHERE x.tenant = $1 AND x.consignee_code = u.c)
-           ORDER BY 3, 4"#,
+           ORDER BY 1, 3"#,
         tenant.as_str(),
         &wh,
         &ow,
@@ -201,7 +209,15 @@ pub async fn missing_references(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.kind, r.code)).collect())
+    let mut missing = MissingReferences::default();
+    for r in rows {
+        match r.group {
+            1 => missing.inventory_orgs.push(r.code),
+            2 => missing.products.push(r.code),
+            _ => missing.consignees.push(r.code),
+        }
+    }
+    Ok(missing)
 }
 
 /// Item codes among `codes` whose product is not serial-managed (or not synced).
