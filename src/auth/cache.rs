@@ -110,14 +110,9 @@ pub async fn watch(
     shutdown: tokio_util::sync::CancellationToken,
 ) {
     loop {
-        let listener = async {
-            let mut l = sqlx::postgres::PgListener::connect_with(&db).await?;
-            l.listen(CHANNEL).await?;
-            Ok::<_, sqlx::Error>(l)
-        };
         let mut listener = tokio::select! {
             _ = shutdown.cancelled() => return,
-            l = listener => l,
+            l = crate::store::listen(&db, CHANNEL) => l,
         };
         if let Ok(l) = &mut listener {
             cache.set_live(true);

@@ -85,15 +85,11 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
 }
 
 /// LISTEN for new pushes; without it (database down at start) the worker polls.
-async fn listen(state: &AppState) -> Option<sqlx::postgres::PgListener> {
-    let mut l = sqlx::postgres::PgListener::connect_with(&state.db)
-        .await
-        .ok()?;
-    l.listen("hxgw_push").await.ok()?;
-    Some(l)
+async fn listen(state: &AppState) -> Option<crate::store::PgListener> {
+    crate::store::listen(&state.db, "hxgw_push").await.ok()
 }
 
-async fn notified(listener: &mut Option<sqlx::postgres::PgListener>) {
+async fn notified(listener: &mut Option<crate::store::PgListener>) {
     match listener {
         Some(l) => {
             if l.recv().await.is_err() {

@@ -12,7 +12,15 @@ pub mod orders;
 pub mod pushes;
 pub mod tokens;
 
+pub use sqlx::postgres::PgListener;
 pub use sqlx::{PgConnection, PgPool};
+
+/// A connection of its own that receives the notifications sent on `channel`.
+pub async fn listen(pool: &PgPool, channel: &str) -> sqlx::Result<PgListener> {
+    let mut l = PgListener::connect_with(pool).await?;
+    l.listen(channel).await?;
+    Ok(l)
+}
 
 /// Whether a database error is a unique violation of the named constraint.
 pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
