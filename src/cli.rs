@@ -5,7 +5,7 @@ use crate::auth::secrets::MasterKey;
 use crate::auth::signature::{self, SignInput, SignMethod};
 use crate::config::Settings;
 use crate::domain::client::ClientKind;
-use crate::service::{self, admin};
+use crate::service::{self, admin, ops};
 use crate::store::clients::ClientChange;
 use crate::{startup, telemetry};
 use clap::{Args, Parser, Subcommand};
@@ -42,6 +42,26 @@ pub enum Command {
     Sign(SignArgs),
     /// Create the demo identities when missing and print their credentials.
     Demo,
+    /// Inspect and replay pushes.
+    #[command(subcommand)]
+    Push(PushCommand),
+}
+
+#[derive(Subcommand)]
+pub enum PushCommand {
+    /// Queue a push (dead or delivered) again with a fresh schedule and the same eventId;
+    /// prints it as JSON.
+    Replay {
+        /// The push id (`id` in GET /ops/v1/pushes).
+        id: i64,
+    },
+    /// Pushes in a status (pending, delivered or dead), newest first, as JSON.
+    List {
+        #[arg(long, default_value = "dead")]
+        status: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
 }
 
 #[derive(Args)]
@@ -190,6 +210,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => print_json(&admin::ensure_demo(&pool, &key()?).await?)?,
         Command::Client(c) => client(c, &pool, key).await?,
+        Command::Push(PushCommand::Replay { id }) => {
+            print_json(&ops::replay_push(&pool, None, id).await?.value)?
+        }
+        Command::Push(PushCommand::List { status, limit }) => {
+            if !["pending", "delivered", "dead"].contains(&status.as_str()) {
+                anyhow::bail!("--status must be pending, delivered or dead");
+            }
+            let rows = ops::list_pushes(&pool, &status, limit.clamp(1, 1000)).await?;
+            let views: Vec<ops::PushView> = rows.into_iter().map(ops::PushView::from).collect();
+            print_json(&views)?
+        }
         Command::Token(t) => match t {
             TokenCommand::Add { name } => print_json(&admin::add_token(&pool, &name).await?)?,
             TokenCommand::List => print_json(&admin::list_tokens(&pool).await?)?,

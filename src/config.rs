@@ -27,6 +27,9 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     pub image_body_limit_bytes: usize,
     pub request_timeout_ms: u64,
+    pub commit_grace_ms: u64,
+    pub idempotency_keep_secs: u64,
+    pub housekeeping_interval_secs: u64,
     pub data_dir: PathBuf,
     pub public_base_url: String,
     pub download_ttl_secs: u64,
@@ -48,6 +51,7 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
     pub timestamp_window_secs: i64,
+    pub replay_margin_secs: i64,
     pub default_rate_limit_per_hour: i32,
     pub identity_cache_secs: u64,
     pub rate_sync_ms: u64,
@@ -128,6 +132,15 @@ impl Settings {
         if self.server.request_timeout_ms == 0 {
             problems.push("server.request_timeout_ms must be > 0");
         }
+        if self.server.housekeeping_interval_secs == 0 {
+            problems.push("server.housekeeping_interval_secs must be > 0");
+        }
+        if self.server.idempotency_keep_secs < 60 {
+            problems.push("server.idempotency_keep_secs must be at least 60");
+        }
+        if self.auth.replay_margin_secs < 0 {
+            problems.push("auth.replay_margin_secs must be ≥ 0");
+        }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections must be > 0");
         }
@@ -181,6 +194,14 @@ impl Settings {
         } else {
             anyhow::bail!("invalid configuration: {}", problems.join("; "))
         }
+    }
+
+    /// How long a signed call's replay key must be kept: a timestamp is accepted from one
+    /// window before to one window after the server's clock, plus the configured margin.
+    pub fn replay_retention(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::seconds(
+            2 * self.auth.timestamp_window_secs + self.auth.replay_margin_secs,
+        )
     }
 
     /// The database URL, or a message saying how to provide one.

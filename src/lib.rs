@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod domain;
 pub mod push;
 pub mod service;

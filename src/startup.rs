@@ -141,18 +141,23 @@ impl Application {
     }
 }
 
-/// Purges replay keys older than twice the timestamp window (no valid replay can arrive
-/// then) and rate windows older than two hours, once a minute.
+/// Every `server.housekeeping_interval_secs`: purges replay keys past their retention (no
+/// valid replay can arrive then; `Settings::replay_retention`), ops idempotency keys older
+/// than `server.idempotency_keep_secs`, and rate windows older than two hours.
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
-    let window = chrono::TimeDelta::seconds(state.settings.auth.timestamp_window_secs * 2);
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let s = &state.settings;
+    let replay = s.replay_retention();
+    let keys = chrono::TimeDelta::seconds(s.server.idempotency_keep_secs as i64);
+    let mut tick = tokio::time::interval(Duration::from_secs(s.server.housekeeping_interval_secs));
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {
                 let now = chrono::Utc::now();
-                if let Err(e) = store::guard::purge_expired(&state.db, now - window, now - chrono::TimeDelta::hours(2)).await {
-                    tracing::debug!(error = %e, "housekeeping skipped");
+                match store::guard::purge_expired(&state.db, now - replay, now - keys, now - chrono::TimeDelta::hours(2)).await {
+                    Ok(n) if n > 0 => tracing::debug!(deleted = n, "housekeeping"),
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "housekeeping skipped"),
                 }
             }
         }

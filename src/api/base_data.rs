@@ -16,7 +16,7 @@ use crate::service;
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -54,7 +54,7 @@ fn counts_value(c: UpsertCounts) -> Option<serde_json::Value> {
 // ---------------------------------------------------------------- 库存组织同步
 
 /// 库存组织: a warehouse and owner pair, exactly as the 鸿讯 document gives it.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InventoryOrgRequest {
     /// Warehouse code (客户库存地代码).
@@ -155,7 +155,7 @@ async fn inventory_org(
 
 // ---------------------------------------------------------------- 产品同步
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductSyncRequest {
     /// 1–100 products; all or nothing.
@@ -163,7 +163,7 @@ pub struct ProductSyncRequest {
 }
 
 /// One product. Absent optional fields keep their stored value.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductDto {
     #[schema(example = "SKU-001")]
@@ -338,14 +338,14 @@ async fn product(
 
 // ---------------------------------------------------------------- 收货用户同步
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsigneeSyncRequest {
     /// 1–100 consignees; all or nothing.
     pub consignees: Option<Vec<ConsigneeDto>>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsigneeDto {
     pub consignee_code: Option<String>,
@@ -445,7 +445,7 @@ async fn consignee(
 
 // ---------------------------------------------------------------- 产品体积重量同步
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DimensionSyncRequest {
     /// 1–100 products, each already synced.
@@ -453,7 +453,7 @@ pub struct DimensionSyncRequest {
 }
 
 /// New dimensions of one product; at least one of them.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DimensionDto {
     pub item_code: Option<String>,

@@ -19,10 +19,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 const CARRIERS: &[ClientKind] = &[ClientKind::Carrier];
@@ -44,7 +43,7 @@ fn contract_time(s: String) -> Result<chrono::DateTime<Utc>, String> {
     crate::auth::timestamp::parse(&s).map(|t| t.with_timezone(&Utc))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteNodeDto {
     /// Appendix 3: ACCEPT, PICKUP, DEPART, IN_TRANSIT, ARRIVE, DELIVERING, SIGNED, REJECTED, EXCEPTION, RETURNED.
@@ -61,7 +60,7 @@ pub struct RouteNodeDto {
 }
 
 /// 承运商路由推送.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteRequest {
     #[schema(example = "SF1234567890")]
@@ -153,7 +152,7 @@ async fn route(State(app): State<AppState>, req: Signed<RouteRequest>) -> Result
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageDto {
     pub file_name: Option<String>,
@@ -164,7 +163,7 @@ pub struct ImageDto {
 }
 
 /// 签收图片推送 (body limit 10 MiB on this route).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignImageRequest {
     pub waybill_no: Option<String>,
@@ -225,16 +224,6 @@ fn decode_image(e: &mut FieldErrors, at: &str, i: ImageDto) -> Option<Image> {
     })
 }
 
-/// A download link valid until `expires` (unix seconds): HMAC over image id and expiry.
-fn download_url(app: &AppState, id: uuid::Uuid) -> String {
-    let expires = Utc::now().timestamp() + app.settings.server.download_ttl_secs as i64;
-    let sig = app.key.mac_hex(&format!("{id}:{expires}"));
-    format!(
-        "{}/files/sign-images/{id}?expires={expires}&sig={sig}",
-        app.settings.server.public_base_url.trim_end_matches('/')
-    )
-}
-
 /// 签收图片推送: 1–5 JPEG/PNG images, each ≤ 2 MiB and really of its declared type; stored with
 /// sha256 (duplicates per waybill ignored); signImagePush carries expiring download links.
 #[utoipa::path(post, path = "/dtc/carrier/signImage", tag = "carriers",
@@ -260,7 +249,6 @@ async fn sign_image(
         }
     }
     let (waybill, sign_time) = e.into_result(waybill.zip(sign_time))?;
-    let url = |id| download_url(&app, id);
     let out = service::carrier::receive_images(
         &app.db,
         call.replay_key(),
@@ -271,7 +259,6 @@ async fn sign_image(
             sign_time,
         },
         &images,
-        &url,
     )
     .await?;
     Ok(ApiOk::from_outcome(out, |v| {
@@ -327,10 +314,7 @@ async fn download(
     let (Ok(id), Some(expires), Some(sig)) = (id.parse::<uuid::Uuid>(), q.expires, q.sig) else {
         return Err(forbidden());
     };
-    let expected = app.key.mac_hex(&format!("{id}:{expires}"));
-    let valid =
-        expected.len() == sig.len() && bool::from(expected.as_bytes().ct_eq(sig.as_bytes()));
-    if !valid || expires < Utc::now().timestamp() {
+    if !crate::auth::links::verify(&app.key, id, expires, &sig, Utc::now().timestamp()) {
         return Err(forbidden());
     }
     let (content_type, bytes) = service::carrier::image(&app.db, id)

@@ -13,7 +13,7 @@ use crate::store::carrier::Scan;
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/dtc/device/dws", post(dws))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScanDto {
     /// Waybill or package number.
@@ -39,7 +39,7 @@ pub struct ScanDto {
 }
 
 /// DWS包裹信息.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DwsRequest {
     #[schema(example = "DWS-LINE-1")]
@@ -119,7 +119,7 @@ async fn dws(State(app): State<AppState>, req: Signed<DwsRequest>) -> Result<Api
     Ok(ApiOk::from_outcome(out, |results| {
         let r: Vec<_> = results
             .into_iter()
-            .map(|s| json!({"barcode": s.barcode, "matched": s.matched, "orderCode": s.order_code,
+            .map(|s| json!({"barcode": s.barcode, "matched": s.matched, "reason": s.reason, "orderCode": s.order_code,
                            "weightDeviation": s.weight_deviation, "flagged": s.flagged, "duplicate": s.duplicate}))
             .collect();
         Some(json!({"results": r}))

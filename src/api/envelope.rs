@@ -1,8 +1,10 @@
 //! The §1 envelope: parsing a request body without re-serialising `request`,
 //! and building the response body.
 
-use super::context;
 use super::error::{ApiError, Code, OutcomeCode};
+use crate::context;
+use crate::domain::hygiene;
+use crate::domain::validation::FieldErrors;
 use crate::service::Outcome;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
@@ -81,14 +83,7 @@ pub struct Envelope<'a> {
     pub request: &'a RawValue,
 }
 
-/// Strips serde_json's " at line L column C" suffix, which means nothing to a client.
-pub fn serde_reason(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    match s.rfind(" at line ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+pub use super::json_input::serde_reason;
 
 /// Parses the envelope of a request body (code 400 when it is not one; 2001 for missing parts).
 pub fn parse(body: &[u8]) -> Result<Envelope<'_>, ApiError> {
@@ -135,6 +130,23 @@ pub fn parse(body: &[u8]) -> Result<Envelope<'_>, ApiError> {
                 .join("; "),
         )
         .with_value(serde_json::json!({ "errors": list })));
+    }
+    // These are looked up before anyone is authenticated: text the database cannot hold
+    // must be refused here, not reach a query.
+    let mut bad = FieldErrors::default();
+    for (path, v) in [
+        ("createBy", &wire.create_by),
+        ("dataSource", &wire.data_source),
+        ("timestamp", &wire.timestamp),
+        ("signMethod", &wire.sign_method),
+        ("sign", &wire.sign),
+    ] {
+        if let Some(reason) = v.as_deref().and_then(hygiene::problem) {
+            bad.invalid(path, reason);
+        }
+    }
+    if !bad.is_empty() {
+        return Err(bad.into());
     }
     let request = wire
         .request

@@ -1,8 +1,8 @@
 //! The one error type of the HTTP layer and its mapping to the §1 envelope and §2 codes.
 
-use super::context;
 use super::envelope::ResponseEnvelope;
 use crate::auth::AuthError;
+use crate::context;
 use crate::domain::validation::FieldErrors;
 use crate::service::ServiceError;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -87,6 +87,18 @@ impl ApiError {
             Code::NoSuchEndpoint,
             format!("no such endpoint: {method} {path} (every endpoint is a POST; see /docs)"),
         )
+    }
+
+    /// A body that could not be read: 413 beyond the route's limit, else 400.
+    pub fn body_rejection(r: axum::extract::rejection::BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::new(
+                Code::PayloadTooLarge,
+                "body larger than this endpoint's limit",
+            )
+        } else {
+            Self::bad_request(format!("could not read the body: {r}"))
+        }
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {

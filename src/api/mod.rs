@@ -2,11 +2,12 @@
 
 pub mod base_data;
 pub mod carrier;
-pub mod context;
 pub mod device;
 pub mod envelope;
 pub mod error;
 pub mod health;
+pub mod input_guard;
+pub mod json_input;
 pub mod observe;
 pub mod openapi;
 pub mod ops;
@@ -70,6 +71,16 @@ impl Deref for AppState {
     }
 }
 
+/// Refuses a request whose path or query carries text the gateway does not accept (2002).
+async fn guard_uri(req: axum::extract::Request, next: middleware::Next) -> Response {
+    let problems = input_guard::check_uri(req.uri());
+    if problems.is_empty() {
+        next.run(req).await
+    } else {
+        ApiError::from(problems).into_response()
+    }
+}
+
 async fn no_such_endpoint(method: Method, uri: Uri) -> ApiError {
     ApiError::no_such_endpoint(method.as_str(), uri.path())
 }
@@ -102,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(
             state.settings.server.body_limit_bytes,
         ))
+        .layer(middleware::from_fn(guard_uri))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,9 +1,9 @@
 //! The outermost middleware: gives each request its id and context, a tracing span,
 //! a deadline, the `X-Request-Id` header, one log line and one audit row.
 
-use super::context::RequestContext;
 use super::error::{ApiError, OutcomeCode};
 use super::AppState;
+use crate::context::RequestContext;
 use crate::store::audit::AuditRow;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
@@ -29,6 +29,42 @@ fn request_id_of(req: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// Runs the request within `deadline`. A request cut off before its transaction began to
+/// commit changed nothing (dropping it rolls the transaction back), and says so. One whose
+/// COMMIT is under way is never cut off there: its outcome is awaited up to `grace` longer;
+/// only then does it answer that the outcome is unknown.
+async fn within_deadline(
+    ctx: &std::sync::Arc<RequestContext>,
+    run: impl std::future::Future<Output = Response>,
+    deadline: Duration,
+    grace: Duration,
+) -> Response {
+    tokio::pin!(run);
+    if let Ok(resp) = tokio::time::timeout(deadline, &mut run).await {
+        return resp;
+    }
+    if ctx.is_committing() {
+        if let Ok(resp) = tokio::time::timeout(grace, &mut run).await {
+            return resp;
+        }
+        return ctx.clone().sync_scope(|| {
+            ApiError::unavailable(format!(
+                "request did not finish within {} ms while its change was being committed: \
+                 the outcome is unknown; retry with the same Idempotency-Key or the same signed body",
+                (deadline + grace).as_millis()
+            ))
+            .into_response()
+        });
+    }
+    ctx.clone().sync_scope(|| {
+        ApiError::unavailable(format!(
+            "request did not finish within {} ms; nothing was changed; safe to retry",
+            deadline.as_millis()
+        ))
+        .into_response()
+    })
+}
+
 pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = request_id_of(&req);
@@ -47,18 +83,9 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     );
     let ctx = RequestContext::new(request_id.clone());
     let deadline = Duration::from_millis(app.settings.server.request_timeout_ms);
+    let grace = Duration::from_millis(app.settings.server.commit_grace_ms);
     let run = ctx.clone().scope(next.run(req)).instrument(span.clone());
-    let mut resp = match tokio::time::timeout(deadline, run).await {
-        Ok(resp) => resp,
-        // Dropping the handler's future rolls back its transaction: nothing half-written.
-        Err(_) => ctx.clone().sync_scope(|| {
-            ApiError::unavailable(format!(
-                "request did not finish within {} ms; nothing was changed; safe to retry",
-                deadline.as_millis()
-            ))
-            .into_response()
-        }),
-    };
+    let mut resp = within_deadline(&ctx, run, deadline, grace).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert(REQUEST_ID_HEADER, v);
     }

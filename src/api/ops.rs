@@ -1,19 +1,21 @@
 //! §8 warehouse operations API under `/ops/v1`: bearer tokens from `hongxun-gateway token add`,
 //! plain JSON bodies, answers in the §1 envelope.
 
-use super::envelope::{serde_reason, ApiOk};
+use super::envelope::ApiOk;
 use super::error::{ApiError, Code};
 use super::order_dto as dto;
 use super::AppState;
 use crate::domain::client::Tenant;
+use crate::domain::hygiene;
+use crate::domain::order::content_fingerprint;
 use crate::domain::order::INVENTORY_TYPES;
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service::ops::{
-    self, AdjustLine, Adjustment, ConfirmType, Inspection, Package, ReceiptLine, TransportDecision,
-    YardIntake,
+    self, AdjustLine, Adjustment, BatchHead, ConfirmType, Inspection, Package, ReceiptLine,
+    TransportDecision, YardIntake,
 };
-use crate::store;
+use crate::service::{Outcome, ReplayKey};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
@@ -21,7 +23,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -63,48 +65,110 @@ impl FromRequestParts<AppState> for Operator {
                 )
             })?;
         let name = crate::auth::authenticate_ops(&app.db, token).await?;
-        super::context::set_client(0, format!("ops:{name}"));
+        crate::context::set_client(0, format!("ops:{name}"));
         Ok(Self { token_name: name })
     }
 }
 
-/// A plain JSON body, with type errors named by path (400 when it is not JSON at all).
-pub struct OpsJson<T>(pub T);
+/// A plain JSON body (every type error named by its path; 413 beyond the body limit; every
+/// string through the text hygiene check; unknown members dropped), and the call's
+/// `Idempotency-Key` with the fingerprints that decide "the same request".
+pub struct OpsJson<T> {
+    pub body: T,
+    pub call: OpsCall,
+}
 
-impl<T: DeserializeOwned> FromRequest<AppState> for OpsJson<T> {
-    type Rejection = ApiError;
+/// What identifies an ops call for idempotency.
+pub struct OpsCall {
+    idempotency_key: Option<String>,
+    /// Of method, path and body: what an `Idempotency-Key` must be used with again.
+    request_fingerprint: String,
+    /// Of the body alone: "the same content" for natural keys (batchNo, adjustOrderCode).
+    pub content_fingerprint: String,
+}
 
-    async fn from_request(req: Request, app: &AppState) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, app)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
-        let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Bytes::from_static(b"{}")
-        } else {
-            bytes
-        };
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(OpsJson)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                if path == "." {
-                    ApiError::bad_request(format!(
-                        "body is not valid JSON: {}",
-                        serde_reason(e.inner())
-                    ))
-                } else {
-                    ApiError::new(
-                        Code::InvalidField,
-                        format!("{path}: {}", serde_reason(e.inner())),
-                    )
-                }
-            })
+/// The body of a POST that takes none.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct NoBody {}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let ok = (1..=255).contains(&v.len()) && v.as_bytes().iter().all(|b| (0x21..=0x7e).contains(b));
+    if !ok {
+        return Err(ApiError::new(
+            Code::InvalidField,
+            "Idempotency-Key: must be 1–255 visible ASCII characters",
+        ));
+    }
+    Ok(v.to_str().ok().map(str::to_string))
+}
+
+impl OpsCall {
+    /// The call's idempotency key under `op`'s token, when it sent one.
+    pub fn replay_key<'a>(&'a self, op: &'a Operator) -> Option<ReplayKey<'a>> {
+        self.idempotency_key.as_deref().map(|key| ReplayKey::Keyed {
+            caller: &op.token_name,
+            key,
+            fingerprint: &self.request_fingerprint,
+        })
     }
 }
 
-fn state_value(s: ops::OrderState) -> ApiOk {
-    ApiOk::new("success", serde_json::to_value(s).ok())
+impl<T: DeserializeOwned + Serialize> FromRequest<AppState> for OpsJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &AppState) -> Result<Self, ApiError> {
+        let idempotency_key = idempotency_key(req.headers())?;
+        let method = req.method().to_string();
+        let path = req.uri().path().to_string();
+        let bytes = Bytes::from_request(req, app)
+            .await
+            .map_err(ApiError::body_rejection)?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| ApiError::bad_request("body is not valid UTF-8"))?;
+        let text = if text.trim().is_empty() { "{}" } else { text };
+        if !text.trim_start().starts_with('{') {
+            return Err(ApiError::bad_request("body is not a JSON object"));
+        }
+        let body: T = super::json_input::read(text, "")?;
+        let bad = hygiene::check(&body, "");
+        if !bad.is_empty() {
+            return Err(bad.into());
+        }
+        let known = serde_json::to_value(&body).unwrap_or_default();
+        let content_fingerprint = content_fingerprint(&known);
+        let request_fingerprint =
+            content_fingerprint_of(&json!({"method": method, "path": path, "body": known}));
+        Ok(OpsJson {
+            body,
+            call: OpsCall {
+                idempotency_key,
+                request_fingerprint,
+                content_fingerprint,
+            },
+        })
+    }
+}
+
+fn content_fingerprint_of(v: &serde_json::Value) -> String {
+    content_fingerprint(v)
+}
+
+/// A list of codes (serial numbers), each checked as a code; absent is empty.
+fn codes(e: &mut FieldErrors, at: &str, v: Option<Vec<String>>) -> Vec<String> {
+    v.unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| e.required(format!("{at}[{i}]"), Some(c), rules::code))
+        .collect()
+}
+
+fn state_value(s: Outcome<ops::OrderState>) -> ApiOk {
+    ApiOk::from_outcome(s, |v| serde_json::to_value(v).ok())
 }
 
 fn confirm_type(e: &mut FieldErrors, v: Option<String>) -> ConfirmType {
@@ -128,14 +192,33 @@ fn confirm_time(e: &mut FieldErrors, v: Option<String>) -> DateTime<Utc> {
     responses((status = 200, description = "work started: PROCESSING", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn start(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
     Path(hx): Path<String>,
+    b: OpsJson<NoBody>,
 ) -> Result<ApiOk, ApiError> {
-    Ok(state_value(ops::start(&app.db, &hx).await?))
+    Ok(state_value(
+        ops::start(&app.db, b.call.replay_key(&op), &hx).await?,
+    ))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// The head of a receipt or shipment batch: confirmType, confirmTime, batchNo.
+fn batch_head(
+    e: &mut FieldErrors,
+    confirm_type_v: Option<String>,
+    confirm_time_v: Option<String>,
+    batch_no: Option<String>,
+    fingerprint: &str,
+) -> BatchHead {
+    BatchHead {
+        confirm_type: confirm_type(e, confirm_type_v),
+        confirm_time: confirm_time(e, confirm_time_v),
+        batch_no: e.optional("batchNo", batch_no, rules::code),
+        fingerprint: fingerprint.to_string(),
+    }
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiptLineDto {
     #[schema(value_type = String)]
@@ -149,9 +232,12 @@ pub struct ReceiptLineDto {
     pub lpn_code: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiptDto {
+    /// The warehouse's number of this batch, unique per order: a batch sent again with it
+    /// (same content) answers what it answered and changes nothing; other content is 3002.
+    pub batch_no: Option<String>,
     pub confirm_type: Option<String>,
     pub confirm_time: Option<String>,
     pub lines: Option<Vec<ReceiptLineDto>>,
@@ -161,14 +247,19 @@ pub struct ReceiptDto {
     responses((status = 200, description = "stock added; inOrderStatusConfirm (and inOrderConfirm on FINAL) pushed", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn receipts(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
     Path(hx): Path<String>,
-    OpsJson(b): OpsJson<ReceiptDto>,
+    OpsJson { body: b, call }: OpsJson<ReceiptDto>,
 ) -> Result<ApiOk, ApiError> {
     let mut e = FieldErrors::default();
-    let ct = confirm_type(&mut e, b.confirm_type);
-    let at = confirm_time(&mut e, b.confirm_time);
+    let head = batch_head(
+        &mut e,
+        b.confirm_type,
+        b.confirm_time,
+        b.batch_no,
+        &call.content_fingerprint,
+    );
     let mut lines = Vec::new();
     for (i, l) in dto::list(&mut e, "lines", b.lines, 1, dto::MAX_LINES)
         .into_iter()
@@ -198,18 +289,18 @@ async fn receipts(
                 batch_code,
                 product_date,
                 expire_date,
-                sn_codes: l.sn_codes.unwrap_or_default(),
+                sn_codes: codes(&mut e, &p("snCodes"), l.sn_codes),
                 lpn_code,
             });
         }
     }
     e.into_result(Some(()))?;
     Ok(state_value(
-        ops::receive(&app.db, &hx, ct, at, &lines).await?,
+        ops::receive(&app.db, call.replay_key(&op), &hx, &head, &lines).await?,
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PackageItemDto {
     #[schema(value_type = String)]
@@ -218,7 +309,7 @@ pub struct PackageItemDto {
     pub sn_codes: Option<Vec<String>>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PackageDto {
     pub package_no: Option<String>,
@@ -231,9 +322,11 @@ pub struct PackageDto {
     pub items: Option<Vec<PackageItemDto>>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ShipmentDto {
+    /// As for receipts: unique per order.
+    pub batch_no: Option<String>,
     pub confirm_type: Option<String>,
     pub confirm_time: Option<String>,
     pub packages: Option<Vec<PackageDto>>,
@@ -243,14 +336,19 @@ pub struct ShipmentDto {
     responses((status = 200, description = "stock consumed; outOrderStatusConfirm (and outOrderConfirm on FINAL) pushed", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn shipments(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
     Path(hx): Path<String>,
-    OpsJson(b): OpsJson<ShipmentDto>,
+    OpsJson { body: b, call }: OpsJson<ShipmentDto>,
 ) -> Result<ApiOk, ApiError> {
     let mut e = FieldErrors::default();
-    let ct = confirm_type(&mut e, b.confirm_type);
-    let at = confirm_time(&mut e, b.confirm_time);
+    let head = batch_head(
+        &mut e,
+        b.confirm_type,
+        b.confirm_time,
+        b.batch_no,
+        &call.content_fingerprint,
+    );
     let mut packages = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, p) in dto::list(&mut e, "packages", b.packages, 1, dto::MAX_LINES)
@@ -282,7 +380,12 @@ async fn shipments(
             );
             let qty = e.required(format!("packages[{i}].items[{j}].qty"), it.qty, dto::qty);
             if let (Some(l), Some(q)) = (line_no, qty) {
-                items.push((l, q, it.sn_codes.unwrap_or_default()));
+                let sns = codes(
+                    &mut e,
+                    &format!("packages[{i}].items[{j}].snCodes"),
+                    it.sn_codes,
+                );
+                items.push((l, q, sns));
             }
         }
         if let Some(package_no) = package_no {
@@ -302,9 +405,9 @@ async fn shipments(
     Ok(state_value(
         ops::ship(
             &app.db,
+            call.replay_key(&op),
             &hx,
-            ct,
-            at,
+            &head,
             &packages,
             app.settings.dws.weight_tolerance,
         )
@@ -312,7 +415,7 @@ async fn shipments(
     ))
 }
 
-#[derive(Deserialize, Default, ToSchema)]
+#[derive(Deserialize, Serialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfirmDto {
     pub accept: Option<bool>,
@@ -329,10 +432,10 @@ pub struct ConfirmDto {
     responses((status = 200, description = "property transfer done or transport accepted/refused", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn confirm(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
     Path(hx): Path<String>,
-    OpsJson(b): OpsJson<ConfirmDto>,
+    OpsJson { body: b, call }: OpsJson<ConfirmDto>,
 ) -> Result<ApiOk, ApiError> {
     let mut e = FieldErrors::default();
     let d = TransportDecision {
@@ -350,10 +453,12 @@ async fn confirm(
         reason: e.optional("reason", b.reason, rules::remark),
     };
     e.into_result(Some(()))?;
-    Ok(state_value(ops::confirm(&app.db, &hx, Some(&d)).await?))
+    Ok(state_value(
+        ops::confirm(&app.db, call.replay_key(&op), &hx, Some(&d)).await?,
+    ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelDecisionDto {
     pub approve: Option<bool>,
@@ -364,21 +469,28 @@ pub struct CancelDecisionDto {
     responses((status = 200, description = "cancelResult pushed", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn cancel_decision(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
     Path(hx): Path<String>,
-    OpsJson(b): OpsJson<CancelDecisionDto>,
+    OpsJson { body: b, call }: OpsJson<CancelDecisionDto>,
 ) -> Result<ApiOk, ApiError> {
     let mut e = FieldErrors::default();
     let approve = e.required("approve", b.approve, Ok);
     let reason = e.optional("reason", b.reason, rules::remark);
     let approve = e.into_result(approve)?;
     Ok(state_value(
-        ops::decide_cancel(&app.db, &hx, approve, reason.as_deref()).await?,
+        ops::decide_cancel(
+            &app.db,
+            call.replay_key(&op),
+            &hx,
+            approve,
+            reason.as_deref(),
+        )
+        .await?,
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdjustItemDto {
     pub item_code: Option<String>,
@@ -388,10 +500,14 @@ pub struct AdjustItemDto {
     pub batch_code: Option<String>,
     pub product_date: Option<String>,
     pub expire_date: Option<String>,
+    /// 生产批号
+    pub produce_code: Option<String>,
+    /// 商品序列号
+    pub sn_code: Option<String>,
     pub remark: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdjustmentDto {
     /// The customer (createBy) whose stock it is.
@@ -407,9 +523,9 @@ pub struct AdjustmentDto {
     responses((status = 200, description = "inventoryAdjust pushed", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn adjustments(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
-    OpsJson(b): OpsJson<AdjustmentDto>,
+    OpsJson { body: b, call }: OpsJson<AdjustmentDto>,
 ) -> Result<ApiOk, ApiError> {
     let mut e = FieldErrors::default();
     let customer = e.required("customer", b.customer, rules::code);
@@ -441,6 +557,8 @@ async fn adjustments(
         let batch_code = e.optional(p("batchCode"), it.batch_code, rules::code);
         let product_date = e.optional(p("productDate"), it.product_date, dto::date);
         let expire_date = e.optional(p("expireDate"), it.expire_date, dto::date);
+        let produce_code = e.optional(p("produceCode"), it.produce_code, rules::code);
+        let sn_code = e.optional(p("snCode"), it.sn_code, rules::code);
         let remark = e.optional(p("remark"), it.remark, rules::remark);
         if let (Some(item_code), Some(qty)) = (item_code, qty) {
             lines.push(AdjustLine {
@@ -450,6 +568,8 @@ async fn adjustments(
                 batch_code,
                 product_date,
                 expire_date,
+                produce_code,
+                sn_code,
                 remark,
             });
         }
@@ -466,12 +586,10 @@ async fn adjustments(
         adjust_order_code: code,
         adjust_type: kind,
         lines,
+        fingerprint: call.content_fingerprint.clone(),
     };
-    let recipients = ops::adjust(&app.db, &a).await?;
-    Ok(ApiOk::new(
-        "success",
-        Some(json!({"adjustOrderCode": a.adjust_order_code, "pushRecipients": recipients})),
-    ))
+    let out = ops::adjust(&app.db, call.replay_key(&op), &a).await?;
+    Ok(ApiOk::from_outcome(out, |v| serde_json::to_value(v).ok()))
 }
 
 #[derive(Deserialize)]
@@ -496,29 +614,21 @@ async fn pushes(
         ));
     }
     let rows = ops::list_pushes(&app.db, &status, f.limit.unwrap_or(100).clamp(1, 1000)).await?;
-    let items: Vec<_> = rows.into_iter().map(push_json).collect();
+    let items: Vec<ops::PushView> = rows.into_iter().map(ops::PushView::from).collect();
     Ok(ApiOk::new("success", Some(json!({"items": items}))))
-}
-
-fn push_json(p: store::pushes::PushRow) -> serde_json::Value {
-    json!({
-        "id": p.id, "eventId": p.event_id, "eventType": p.event_type, "customer": p.tenant,
-        "clientId": p.client_id, "orderKey": p.order_key, "status": p.status, "attempts": p.attempts,
-        "nextAttemptAt": p.next_attempt_at, "lastError": p.last_error, "createdAt": p.created_at,
-        "deliveredAt": p.delivered_at, "payload": p.payload,
-    })
 }
 
 #[utoipa::path(post, path = "/ops/v1/pushes/{id}/replay", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("id" = i64, Path, description = "push id")),
     responses((status = 200, description = "push queued again with the same eventId", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn replay(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
     Path(id): Path<i64>,
+    b: OpsJson<NoBody>,
 ) -> Result<ApiOk, ApiError> {
-    let row = ops::replay_push(&app.db, id).await?;
-    Ok(ApiOk::new("success", Some(push_json(row))))
+    let out = ops::replay_push(&app.db, b.call.replay_key(&op), id).await?;
+    Ok(ApiOk::from_outcome(out, |v| serde_json::to_value(v).ok()))
 }
 
 #[utoipa::path(get, path = "/ops/v1/orders/{hx}", tag = "ops", params(("Authorization" = String, Header, description = "Bearer <ops token> (hongxun-gateway token add)"), ("hx" = String, Path, description = "hxOrderNo")),
@@ -535,7 +645,7 @@ async fn order(
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IntakeDto {
     pub customer: Option<String>,
@@ -550,9 +660,9 @@ pub struct IntakeDto {
     responses((status = 200, description = "vehicle IN_YARD", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn vehicle_intake(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
-    OpsJson(b): OpsJson<IntakeDto>,
+    OpsJson { body: b, call }: OpsJson<IntakeDto>,
 ) -> Result<ApiOk, ApiError> {
     let mut e = FieldErrors::default();
     let customer = e.required("customer", b.customer, rules::code);
@@ -570,21 +680,20 @@ async fn vehicle_intake(
         model,
         color,
     };
-    ops::vehicle_intake(&app.db, &v).await?;
-    Ok(ApiOk::new(
-        "success",
-        Some(json!({"vin": v.vin, "status": "IN_YARD"})),
-    ))
+    let out = ops::vehicle_intake(&app.db, call.replay_key(&op), &v).await?;
+    Ok(ApiOk::from_outcome(out, |_| {
+        Some(json!({"vin": v.vin, "status": "IN_YARD"}))
+    }))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DamageDto {
     pub part: Option<String>,
     pub description: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InspectionDto {
     pub customer: Option<String>,
@@ -599,10 +708,10 @@ pub struct InspectionDto {
     responses((status = 200, description = "vehicleInspectionConfirm pushed", body = super::envelope::ResponseEnvelope),
               (status = "4XX", description = "§2 error (1001/401 no or unknown token, 1005/403 disabled token)", body = super::envelope::ResponseEnvelope)))]
 async fn inspection(
-    _: Operator,
+    op: Operator,
     State(app): State<AppState>,
     Path(vin): Path<String>,
-    OpsJson(b): OpsJson<InspectionDto>,
+    OpsJson { body: b, call }: OpsJson<InspectionDto>,
 ) -> Result<ApiOk, ApiError> {
     let mut e = FieldErrors::default();
     let customer = e.required("customer", b.customer, rules::code);
@@ -627,7 +736,15 @@ async fn inspection(
             damages.push((p, desc));
         }
     }
-    let (customer, result) = e.into_result(customer.zip(result))?;
+    let images: Vec<String> = b
+        .images
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, u)| e.required(format!("images[{i}]"), Some(u), rules::remark))
+        .collect();
+    let vin = e.required("vin", Some(vin), crate::domain::order::vin);
+    let (customer, (result, vin)) = e.into_result(customer.zip(result.zip(vin)))?;
     let i = Inspection {
         tenant: Tenant(customer),
         vin,
@@ -635,11 +752,10 @@ async fn inspection(
         inspection_time: at,
         result,
         damages,
-        images: b.images.unwrap_or_default(),
+        images,
     };
-    ops::inspect(&app.db, &i).await?;
-    Ok(ApiOk::new(
-        "success",
-        Some(json!({"vin": i.vin, "result": i.result})),
-    ))
+    let out = ops::inspect(&app.db, call.replay_key(&op), &i).await?;
+    Ok(ApiOk::from_outcome(out, |_| {
+        Some(json!({"vin": i.vin, "result": i.result}))
+    }))
 }

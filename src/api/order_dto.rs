@@ -5,13 +5,13 @@ use crate::domain::order::{OrderLine, INVENTORY_TYPES};
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub const MAX_LINES: usize = 500;
 
 /// A line number as ERPs send it: a string or a whole number.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum LineNo {
     Text(String),
@@ -28,7 +28,7 @@ impl LineNo {
 }
 
 /// One order line.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderLineDto {
     /// Unique within the order.
@@ -54,6 +54,9 @@ pub struct OrderLineDto {
 
 /// A contract date, `yyyy-MM-dd`.
 pub fn date(s: String) -> Result<NaiveDate, String> {
+    if !timestamp::has_shape(&s, "9999-99-99") {
+        return Err(format!("{s:?} is not a date yyyy-MM-dd"));
+    }
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date yyyy-MM-dd"))
 }
 
@@ -151,7 +154,7 @@ pub fn lines(e: &mut FieldErrors, items: Option<Vec<OrderLineDto>>) -> Vec<Order
 }
 
 /// A postal address with a contact: receivers, consigners, consignees of transport orders.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddressDto {
     pub name: Option<String>,

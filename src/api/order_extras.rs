@@ -13,7 +13,7 @@ use crate::service::{self, orders::SerialLine};
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -34,7 +34,7 @@ fn once(e: &mut FieldErrors, seen: &mut HashMap<String, String>, key: &str, path
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LpnItemDto {
     pub item_code: Option<String>,
@@ -43,7 +43,7 @@ pub struct LpnItemDto {
     pub sn_codes: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LpnDto {
     #[schema(example = "PLT-0001")]
@@ -52,7 +52,7 @@ pub struct LpnDto {
 }
 
 /// LPN: cartons/pallets of an inbound order; re-sending an lpnCode replaces it.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LpnRequest {
     /// An inbound order in CREATED, PROCESSING or PARTIALLY_RECEIVED.
@@ -136,7 +136,7 @@ async fn lpn(State(app): State<AppState>, req: Signed<LpnRequest>) -> Result<Api
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SerialLineDto {
     #[schema(value_type = String)]
@@ -145,7 +145,7 @@ pub struct SerialLineDto {
 }
 
 /// 串码下发: serial numbers (SN/IMEI) for lines of an outbound order.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SerialCodesRequest {
     pub order_code: Option<String>,

@@ -3,7 +3,7 @@
 use super::envelope::{ApiOk, ResponseEnvelope, SignedRequest};
 use super::error::ApiError;
 use super::order_dto::{self as dto, AddressDto, OrderLineDto};
-use super::signed::{Call, Endpoint, RawRequest, Signed};
+use super::signed::{Call, Endpoint, Signed};
 use super::AppState;
 use crate::domain::client::ClientKind;
 use crate::domain::order::{
@@ -15,7 +15,7 @@ use crate::service::{self, orders::Created, orders::Origin, Outcome};
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -98,9 +98,10 @@ fn warehouse_order(
     e.into_result(order)
 }
 
-/// Who creates the order and what exactly they sent: the stored request and its fingerprint.
-fn origin_parts(raw: &RawRequest) -> (serde_json::Value, String) {
-    let request = raw.value();
+/// What is stored of the creating request and its fingerprint: the members this endpoint
+/// knows (unknown members are dropped, so they can neither fail nor change an order).
+fn origin_parts(request: &impl serde::Serialize) -> (serde_json::Value, String) {
+    let request = serde_json::to_value(request).unwrap_or_default();
     let fingerprint = content_fingerprint(&request);
     (request, fingerprint)
 }
@@ -108,10 +109,10 @@ fn origin_parts(raw: &RawRequest) -> (serde_json::Value, String) {
 async fn create(
     app: &AppState,
     call: &Call,
-    raw: &RawRequest,
+    request: serde_json::Value,
     order: &WarehouseOrder,
 ) -> Result<ApiOk, ApiError> {
-    let (request, fingerprint) = origin_parts(raw);
+    let fingerprint = content_fingerprint(&request);
     let origin = Origin {
         tenant: &call.tenant(),
         client_id: call.client.id,
@@ -126,7 +127,7 @@ async fn create(
 // ---------------------------------------------------------------- 入库单
 
 /// 入库单: an inbound order.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InOrderRequest {
     #[schema(example = "IN-20261125-001")]
@@ -198,14 +199,15 @@ async fn in_order(
     State(app): State<AppState>,
     req: Signed<InOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
-    let Signed { call, body, raw } = req;
-    create(&app, &call, &raw, &body.validate()?).await
+    let Signed { call, body } = req;
+    let (request, _) = origin_parts(&body);
+    create(&app, &call, request, &body.validate()?).await
 }
 
 // ---------------------------------------------------------------- 出库单
 
 /// 出库单: an outbound order; reserves stock on creation.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OutOrderRequest {
     #[schema(example = "OUT-20261125-001")]
@@ -299,14 +301,15 @@ async fn out_order(
     State(app): State<AppState>,
     req: Signed<OutOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
-    let Signed { call, body, raw } = req;
-    create(&app, &call, &raw, &body.validate()?).await
+    let Signed { call, body } = req;
+    let (request, _) = origin_parts(&body);
+    create(&app, &call, request, &body.validate()?).await
 }
 
 // ---------------------------------------------------------------- 物权单
 
 /// 物权单: moves ownership of stock from `subbaseCode` to `toSubbaseCode` in one warehouse.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PropertyOrderRequest {
     pub order_code: Option<String>,
@@ -362,13 +365,14 @@ async fn property_order(
     State(app): State<AppState>,
     req: Signed<PropertyOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
-    let Signed { call, body, raw } = req;
-    create(&app, &call, &raw, &body.validate()?).await
+    let Signed { call, body } = req;
+    let (request, _) = origin_parts(&body);
+    create(&app, &call, request, &body.validate()?).await
 }
 
 // ---------------------------------------------------------------- 运输单
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CargoDto {
     pub name: Option<String>,
@@ -382,7 +386,7 @@ pub struct CargoDto {
     pub remark: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VehicleDto {
     /// 17 characters (ISO 3779).
@@ -394,7 +398,7 @@ pub struct VehicleDto {
 }
 
 /// 运输单: a transport order.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TransportOrderRequest {
     pub order_code: Option<String>,
@@ -531,9 +535,9 @@ async fn transport_order(
     State(app): State<AppState>,
     req: Signed<TransportOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
-    let Signed { call, body, raw } = req;
+    let Signed { call, body } = req;
+    let (request, fingerprint) = origin_parts(&body);
     let order = body.validate()?;
-    let (request, fingerprint) = origin_parts(&raw);
     let origin = Origin {
         tenant: &call.tenant(),
         client_id: call.client.id,
@@ -547,7 +551,7 @@ async fn transport_order(
 
 // ---------------------------------------------------------------- 订单取消
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelOrderRequest {
     pub order_code: Option<String>,

@@ -16,7 +16,7 @@ use crate::store::inventory::InventoryFilter;
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
@@ -41,7 +41,7 @@ fn contract_time(t: chrono::DateTime<chrono::Utc>) -> String {
 
 // ---------------------------------------------------------------- 库存查询
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InventoryQueryRequest {
     #[schema(example = "WH01")]
@@ -132,7 +132,7 @@ async fn inventory_query(
 
 // ---------------------------------------------------------------- 入库单/出库单结果查询
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderResultRequest {
     /// 1–50 order codes.
@@ -259,7 +259,7 @@ async fn out_order_result(
 
 // ---------------------------------------------------------------- 车库存查询
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VehicleInventoryQueryRequest {
     pub inventory_code: Option<String>,
@@ -325,7 +325,7 @@ async fn vehicle_inventory_query(
 
 // ---------------------------------------------------------------- 路由查询
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteQueryRequest {
     /// One of waybillNo and orderCode is required.

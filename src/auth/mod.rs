@@ -2,6 +2,7 @@
 //! The signature maths is pure ([`signature`]); this module adds the stored identities.
 
 pub mod cache;
+pub mod links;
 pub mod rate;
 pub mod secrets;
 pub mod signature;

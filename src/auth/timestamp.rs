@@ -9,8 +9,24 @@ pub fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("8 hours is a valid offset"))
 }
 
-/// Parses a contract time (`yyyy-MM-dd HH:mm:ss`, UTC+08:00).
+/// Whether `s` has exactly the shape of `pattern`, where `9` stands for an ASCII digit and
+/// every other character for itself. chrono alone would take `2026-1-5 1:2:3`, doubled
+/// spaces and trailing blanks.
+pub fn has_shape(s: &str, pattern: &str) -> bool {
+    s.len() == pattern.len()
+        && s.bytes().zip(pattern.bytes()).all(|(c, p)| match p {
+            b'9' => c.is_ascii_digit(),
+            _ => c == p,
+        })
+}
+
+/// Parses a contract time: exactly `yyyy-MM-dd HH:mm:ss` (zero-padded, one space), UTC+08:00.
 pub fn parse(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    if !has_shape(s, "9999-99-99 99:99:99") {
+        return Err(format!(
+            "{s:?} is not a time of the form yyyy-MM-dd HH:mm:ss"
+        ));
+    }
     let naive = NaiveDateTime::parse_from_str(s, FORMAT)
         .map_err(|_| format!("{s:?} is not a time of the form yyyy-MM-dd HH:mm:ss"))?;
     china()
@@ -74,6 +90,10 @@ mod tests {
             "2026-11-22T12:00:00",
             "2026-13-01 00:00:00",
             "yesterday",
+            "2026-11-30  02:05:07",
+            "2026-1-5 1:2:3",
+            "2026-11-22 12:00:00 ",
+            " 2026-11-22 12:00:00",
         ] {
             assert!(check_window(bad, now, 600).is_err(), "{bad}");
         }

@@ -38,6 +38,54 @@ pub fn status_after(kind: OrderKind, status: OrderStatus, node_type: &str) -> Op
     }
 }
 
+/// How a barcode names a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedBy {
+    Waybill,
+    PackageNo,
+}
+
+/// What a DWS barcode matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarcodeMatch<T> {
+    /// Exactly one package: the scan measures it.
+    One(T),
+    /// No package (yet): the scan waits and is matched when its package ships.
+    None,
+    /// Several packages (of one order or of several, of any customers): never written onto
+    /// a package, kept for inspection.
+    Ambiguous,
+}
+
+impl<T> BarcodeMatch<T> {
+    /// `MATCHED`, `UNMATCHED` or `AMBIGUOUS`, as stored and shown.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::One(_) => "MATCHED",
+            Self::None => "UNMATCHED",
+            Self::Ambiguous => "AMBIGUOUS",
+        }
+    }
+}
+
+/// The DWS match rule: a waybill match takes precedence over a package-number match (waybill
+/// numbers are the carrier's and unique; package numbers are the customers' own and
+/// collide), and a scan measures a package only when its barcode names exactly one.
+pub fn match_barcode<T: Clone>(candidates: &[(NamedBy, T)]) -> BarcodeMatch<T> {
+    let by = |n: NamedBy| candidates.iter().filter(move |c| c.0 == n).map(|c| &c.1);
+    let waybill: Vec<&T> = by(NamedBy::Waybill).collect();
+    let chosen = if waybill.is_empty() {
+        by(NamedBy::PackageNo).collect()
+    } else {
+        waybill
+    };
+    match chosen.as_slice() {
+        [] => BarcodeMatch::None,
+        [one] => BarcodeMatch::One((*one).clone()),
+        _ => BarcodeMatch::Ambiguous,
+    }
+}
+
 /// The image type of `bytes` by its magic number.
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -66,6 +114,28 @@ pub fn weight_deviation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_barcode_measures_a_package_only_when_it_names_exactly_one() {
+        use BarcodeMatch as M;
+        use NamedBy::*;
+        assert_eq!(match_barcode::<i64>(&[]), M::None);
+        assert_eq!(match_barcode(&[(PackageNo, 1)]), M::One(1));
+        assert_eq!(match_barcode(&[(Waybill, 1)]), M::One(1));
+        // Two customers' packages PX1: nobody's.
+        assert_eq!(
+            match_barcode(&[(PackageNo, 1), (PackageNo, 2)]),
+            M::Ambiguous
+        );
+        // The waybill wins over another customer's package number.
+        assert_eq!(match_barcode(&[(PackageNo, 2), (Waybill, 1)]), M::One(1));
+        assert_eq!(
+            match_barcode(&[(Waybill, 1), (Waybill, 3), (PackageNo, 2)]),
+            M::Ambiguous
+        );
+        assert_eq!(M::One(1).status(), "MATCHED");
+        assert_eq!(M::<i64>::Ambiguous.status(), "AMBIGUOUS");
+    }
 
     #[test]
     fn routes_move_transport_and_shipped_orders() {

@@ -179,13 +179,12 @@ pub enum CancelDecision {
     TooLate,
 }
 
-pub fn cancel_decision(kind: OrderKind, status: OrderStatus) -> CancelDecision {
+pub fn cancel_decision(_kind: OrderKind, status: OrderStatus) -> CancelDecision {
     use OrderStatus::*;
     match status {
         Created | Backordered => CancelDecision::CancelNow,
         Processing => CancelDecision::Pending,
-        // A transport order accepted by the carrier but not yet picked up can still be called off.
-        Confirmed if kind == OrderKind::Transport => CancelDecision::Pending,
+        // §5.2: "refused with 3003 when the order is already received/shipped/confirmed".
         CancelPending => CancelDecision::AlreadyPending,
         Cancelled => CancelDecision::AlreadyCancelled,
         _ => CancelDecision::TooLate,
@@ -286,7 +285,11 @@ mod tests {
         assert_eq!(cancel_decision(k, S::PartiallyShipped), TooLate);
         assert_eq!(cancel_decision(k, S::Shipped), TooLate);
         assert_eq!(cancel_decision(OrderKind::Property, S::Confirmed), TooLate);
-        assert_eq!(cancel_decision(OrderKind::Transport, S::Confirmed), Pending);
+        assert_eq!(cancel_decision(OrderKind::Transport, S::Confirmed), TooLate);
+        assert_eq!(
+            cancel_decision(OrderKind::Transport, S::Processing),
+            Pending
+        );
         assert_eq!(cancel_decision(OrderKind::Transport, S::InTransit), TooLate);
     }
 

@@ -3,6 +3,7 @@
 
 use super::ssrf;
 use crate::api::AppState;
+use crate::auth::links::Links;
 use crate::auth::secrets::MasterKey;
 use crate::auth::signature::{self, SignInput, SignMethod};
 use crate::auth::timestamp;
@@ -102,7 +103,8 @@ impl Deliverer {
     }
 
     /// The signed envelope for a push: `request` = eventId, eventType, eventTime + payload.
-    pub fn envelope(key: &MasterKey, p: &ClaimedPush) -> Result<String, String> {
+    /// Sign-off images get their download links now, valid from this delivery on.
+    pub fn envelope(key: &MasterKey, links: &Links<'_>, p: &ClaimedPush) -> Result<String, String> {
         let mut request = serde_json::json!({
             "eventId": p.event_id,
             "eventType": p.event_type,
@@ -111,6 +113,18 @@ impl Deliverer {
         if let (Some(obj), Some(extra)) = (request.as_object_mut(), p.payload.as_object()) {
             for (k, v) in extra {
                 obj.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some(images) = request.get_mut("images").and_then(|i| i.as_array_mut()) {
+            let now = chrono::Utc::now().timestamp();
+            for img in images {
+                let id = img
+                    .get("imageId")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| s.parse().ok());
+                if let (Some(id), Some(obj)) = (id, img.as_object_mut()) {
+                    obj.insert("url".into(), links.url(id, now).into());
+                }
             }
         }
         let request = serde_json::to_string(&request).map_err(|e| e.to_string())?;
@@ -154,7 +168,12 @@ impl Deliverer {
                 ));
             }
         }
-        let body = Self::envelope(&self.state.key, p)?;
+        let links = Links {
+            key: &self.state.key,
+            public_base_url: &self.state.settings.server.public_base_url,
+            ttl_secs: self.state.settings.server.download_ttl_secs,
+        };
+        let body = Self::envelope(&self.state.key, &links, p)?;
         let resp = self
             .http
             .post(parsed)

@@ -97,8 +97,34 @@ pub(super) async fn apply_nodes(
     Ok(())
 }
 
-/// Links route nodes that arrived before the waybill was known (called when a shipment or a
-/// transport confirmation names it).
+/// Pushes `signImagePush` for new images (id, content type, sha256) of a linked waybill.
+async fn push_images(
+    tx: &mut PgConnection,
+    l: &WaybillLink,
+    waybill_no: &str,
+    images: &[(Uuid, String, String)],
+) -> Result<(), ServiceError> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<Value> = images
+        .iter()
+        .map(|(id, ct, sha)| json!({"imageId": id, "contentType": ct, "sha256": sha}))
+        .collect();
+    push_to_order(
+        tx,
+        l.order_id,
+        &Tenant(l.tenant.clone()),
+        EventType::SignImagePush,
+        json!({
+            "orderCode": l.order_code, "waybillNo": waybill_no, "images": list,
+        }),
+    )
+    .await
+}
+
+/// Links route nodes and sign-off images that arrived before the waybill was known (called
+/// when a shipment or a transport confirmation names it), and pushes them.
 pub(super) async fn link_waybill(
     tx: &mut PgConnection,
     order_id: i64,
@@ -114,7 +140,11 @@ pub(super) async fn link_waybill(
     let early =
         store::carrier::link_early_routes(tx, waybill_no, carrier_code, &l.tenant, order_id)
             .await?;
-    apply_nodes(tx, &l, &early).await
+    apply_nodes(tx, &l, &early).await?;
+    let images =
+        store::carrier::link_early_images(tx, waybill_no, carrier_code, &l.tenant, order_id)
+            .await?;
+    push_images(tx, &l, waybill_no, &images).await
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -189,14 +219,14 @@ pub struct ImagesAccepted {
 }
 
 /// 签收图片推送: stores the images (duplicates by waybill and sha256 ignored) and pushes
-/// `signImagePush` with time-limited download links made by `url`.
+/// `signImagePush` (its download links are made when it is delivered). Images of a waybill
+/// not known yet are linked and pushed when the waybill appears.
 pub async fn receive_images(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
     carrier: &str,
     sign_off: &SignOff<'_>,
     images: &[Image],
-    url: &(dyn Fn(Uuid) -> String + Sync),
 ) -> Result<Outcome<ImagesAccepted>, ServiceError> {
     let SignOff {
         waybill_no,
@@ -207,35 +237,42 @@ pub async fn receive_images(
         let link = link_for(tx, carrier, waybill_no).await?;
         let mut stored = Vec::new();
         for i in images {
-            let (id, new) = store::carrier::insert_image(tx, &store::carrier::NewImage {
-                id: Uuid::now_v7(),
-                carrier_code: carrier,
-                waybill_no,
-                sha256: &i.sha256,
-                content_type: &i.content_type,
-                file_name: i.file_name.as_deref(),
-                bytes: &i.bytes,
-                signer,
-                sign_time,
-                link: link.as_ref().map(|l| (l.tenant.as_str(), l.order_id)),
-            })
+            let (id, new) = store::carrier::insert_image(
+                tx,
+                &store::carrier::NewImage {
+                    id: Uuid::now_v7(),
+                    carrier_code: carrier,
+                    waybill_no,
+                    sha256: &i.sha256,
+                    content_type: &i.content_type,
+                    file_name: i.file_name.as_deref(),
+                    bytes: &i.bytes,
+                    signer,
+                    sign_time,
+                    link: link.as_ref().map(|l| (l.tenant.as_str(), l.order_id)),
+                },
+            )
             .await?;
-            stored.push(StoredImage { image_id: id, sha256: i.sha256.clone(), content_type: i.content_type.clone(), duplicate: !new });
+            stored.push(StoredImage {
+                image_id: id,
+                sha256: i.sha256.clone(),
+                content_type: i.content_type.clone(),
+                duplicate: !new,
+            });
         }
         if let Some(l) = &link {
-            let fresh: Vec<Value> = stored
+            let fresh: Vec<(Uuid, String, String)> = stored
                 .iter()
                 .filter(|s| !s.duplicate)
-                .map(|s| json!({"imageId": s.image_id, "contentType": s.content_type, "sha256": s.sha256, "url": url(s.image_id)}))
+                .map(|s| (s.image_id, s.content_type.clone(), s.sha256.clone()))
                 .collect();
-            if !fresh.is_empty() {
-                push_to_order(tx, l.order_id, &Tenant(l.tenant.clone()), EventType::SignImagePush, json!({
-                    "orderCode": l.order_code, "waybillNo": waybill_no, "images": fresh,
-                }))
-                .await?;
-            }
+            push_images(tx, l, waybill_no, &fresh).await?;
         }
-        Ok(ImagesAccepted { waybill_no: waybill_no.into(), order_code: link.map(|l| l.order_code), images: stored })
+        Ok(ImagesAccepted {
+            waybill_no: waybill_no.into(),
+            order_code: link.map(|l| l.order_code),
+            images: stored,
+        })
     })
     .await
 }

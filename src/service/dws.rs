@@ -1,18 +1,22 @@
 //! DWS parcel scans: deduplicated, matched to outbound packages by waybill or package number
-//! (now, or when the package appears later), weight deviation flagged.
+//! (now, or when the package appears later) when the barcode names exactly one package,
+//! weight deviation flagged.
 
 use super::{transaction, Outcome, ReplayKey, ServiceError};
-use crate::domain::carrier::weight_deviation;
-use crate::store::carrier::{Measurement, Scan};
+use crate::domain::carrier::{match_barcode, weight_deviation, BarcodeMatch};
+use crate::store::carrier::{Measurement, PackageMatch, Scan};
 use crate::store::{self, PgConnection, PgPool};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanResult {
     pub barcode: String,
     pub matched: bool,
+    /// Why it is not matched: `NO_PACKAGE` or `AMBIGUOUS`.
+    pub reason: Option<String>,
     pub order_code: Option<String>,
     pub weight_deviation: Option<f64>,
     pub flagged: bool,
@@ -38,6 +42,31 @@ fn deviation(
     }
 }
 
+/// Why a scan measured no package: `NO_PACKAGE` (none yet; matched when it ships) or
+/// `AMBIGUOUS` (the barcode names several packages).
+fn reason_of<T>(m: &BarcodeMatch<T>) -> Option<String> {
+    match m {
+        BarcodeMatch::One(_) => None,
+        BarcodeMatch::None => Some("NO_PACKAGE".into()),
+        BarcodeMatch::Ambiguous => Some("AMBIGUOUS".into()),
+    }
+}
+
+/// The match of every barcode by the rule of [`match_barcode`].
+async fn resolve(
+    tx: &mut PgConnection,
+    barcodes: &[String],
+) -> Result<HashMap<String, BarcodeMatch<PackageMatch>>, ServiceError> {
+    let candidates = store::carrier::package_candidates(tx, barcodes).await?;
+    Ok(barcodes
+        .iter()
+        .map(|b| {
+            let c = candidates.get(b).map(Vec::as_slice).unwrap_or_default();
+            (b.clone(), match_barcode(c))
+        })
+        .collect())
+}
+
 /// Stores a batch of scans and matches them in a handful of statements, whatever the batch
 /// size: a statement per scan held the packages' locks across 150 round trips.
 pub async fn receive_scans(
@@ -56,26 +85,34 @@ pub async fn receive_scans(
         let ids = store::carrier::insert_scans(tx, client_id, device_code, &sorted).await?;
         let mut barcodes: Vec<String> = sorted.iter().map(|s| s.barcode.clone()).collect();
         barcodes.dedup();
-        let packages = store::carrier::packages_for_barcodes(tx, &barcodes).await?;
+        let matches = resolve(tx, &barcodes).await?;
         let mut measurements = Vec::new();
+        let mut ambiguous = Vec::new();
         let mut results: Vec<Option<ScanResult>> = vec![None; scans.len()];
         for ((s, id), &i) in sorted.iter().zip(&ids).zip(&order) {
-            let package = packages.get(&s.barcode);
+            let m = matches.get(&s.barcode).unwrap_or(&BarcodeMatch::None);
+            let package = match m {
+                BarcodeMatch::One(p) => Some(p),
+                _ => None,
+            };
             let (stored, shown, flagged) = match package {
                 Some(p) => deviation(s.weight_kg, p.weight_kg, tolerance),
                 None => (None, None, false),
             };
-            if let (Some(id), Some(p)) = (id, package) {
-                measurements.push(Measurement {
+            match (id, m) {
+                (Some(id), BarcodeMatch::One(p)) => measurements.push(Measurement {
                     scan_id: *id,
                     package_id: p.id,
                     deviation: stored,
                     flagged,
-                });
+                }),
+                (Some(id), BarcodeMatch::Ambiguous) => ambiguous.push(*id),
+                _ => {}
             }
             results[i] = Some(ScanResult {
                 barcode: s.barcode.clone(),
                 matched: package.is_some(),
+                reason: reason_of(m),
                 order_code: package.map(|p| p.order_code.clone()),
                 weight_deviation: shown,
                 flagged,
@@ -83,32 +120,43 @@ pub async fn receive_scans(
             });
         }
         store::carrier::record_measurements(tx, &measurements).await?;
+        store::carrier::set_scan_status(tx, &ambiguous, "AMBIGUOUS").await?;
         Ok(results.into_iter().flatten().collect())
     })
     .await
 }
 
-/// Matches scans that arrived before their package existed (called when packages ship).
+/// Matches scans that were waiting for a package that just shipped (its package and waybill
+/// numbers are `barcodes`), by the same rule as at scan time: a barcode that now names
+/// several packages makes its waiting scans `AMBIGUOUS` instead.
 pub(super) async fn match_waiting_scans(
     tx: &mut PgConnection,
-    package_id: i64,
     barcodes: &[String],
-    expected: Option<Decimal>,
     tolerance: f64,
 ) -> Result<(), ServiceError> {
-    let waiting: Vec<Measurement> = store::carrier::unmatched_scans(tx, barcodes)
-        .await?
-        .into_iter()
-        .map(|(scan_id, weight)| {
-            let (deviation, _, flagged) = self::deviation(weight, expected, tolerance);
-            Measurement {
-                scan_id,
-                package_id,
-                deviation,
-                flagged,
+    let waiting = store::carrier::unmatched_scans(tx, barcodes).await?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let matches = resolve(tx, barcodes).await?;
+    let mut measurements = Vec::new();
+    let mut ambiguous = Vec::new();
+    for (scan_id, barcode, weight) in waiting {
+        match matches.get(&barcode) {
+            Some(BarcodeMatch::One(p)) => {
+                let (deviation, _, flagged) = self::deviation(weight, p.weight_kg, tolerance);
+                measurements.push(Measurement {
+                    scan_id,
+                    package_id: p.id,
+                    deviation,
+                    flagged,
+                });
             }
-        })
-        .collect();
-    store::carrier::record_measurements(tx, &waiting).await?;
+            Some(BarcodeMatch::Ambiguous) => ambiguous.push(scan_id),
+            _ => {}
+        }
+    }
+    store::carrier::record_measurements(tx, &measurements).await?;
+    store::carrier::set_scan_status(tx, &ambiguous, "AMBIGUOUS").await?;
     Ok(())
 }

@@ -45,6 +45,18 @@ pub enum ServiceError {
 impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
+            // Text PostgreSQL cannot store (U+0000 in text or jsonb). Every input is checked
+            // for it before it gets here; this is the backstop for a check someone forgot.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                let mut errors = FieldErrors::default();
+                errors.invalid(
+                    "(a text value)",
+                    "contains a character that cannot be stored (U+0000)",
+                );
+                Self::Invalid(errors)
+            }
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
@@ -100,12 +112,23 @@ impl MissingRefs {
     }
 }
 
-/// The replay key of a signed state-changing call: identity, signature, endpoint.
+/// What makes a state-changing call idempotent, claimed in the call's own transaction.
 #[derive(Debug, Clone, Copy)]
-pub struct ReplayKey<'a> {
-    pub client_id: i64,
-    pub sign: &'a str,
-    pub endpoint: &'a str,
+pub enum ReplayKey<'a> {
+    /// A signed call (§3): the same signature from the same identity to the same endpoint
+    /// is the same call.
+    Signed {
+        client_id: i64,
+        endpoint: &'a str,
+        sign: &'a str,
+    },
+    /// A caller's `Idempotency-Key`: the same key is the same call only with the same
+    /// request (`fingerprint`); otherwise it is refused as a conflict.
+    Keyed {
+        caller: &'a str,
+        key: &'a str,
+        fingerprint: &'a str,
+    },
 }
 
 /// What a use case produced, and whether it is the stored result of an earlier identical call.
@@ -128,10 +151,30 @@ where
     F: AsyncFnOnce(&mut PgConnection) -> Result<R, ServiceError>,
 {
     let mut tx = pool.begin().await?;
-    if let Some(k) = replay {
-        if let Some(stored) =
-            store::guard::claim_replay_key(&mut tx, k.client_id, k.sign, k.endpoint).await?
-        {
+    if let Some(k) = &replay {
+        let earlier = match k {
+            ReplayKey::Signed {
+                client_id,
+                endpoint,
+                sign,
+            } => store::guard::claim_replay_key(&mut tx, *client_id, endpoint, sign).await?,
+            ReplayKey::Keyed {
+                caller,
+                key,
+                fingerprint,
+            } => match store::guard::claim_idempotency_key(&mut tx, caller, key, fingerprint)
+                .await?
+            {
+                store::guard::Claim::New => None,
+                store::guard::Claim::Done(v) => Some(v),
+                store::guard::Claim::OtherRequest => {
+                    return Err(ServiceError::Conflict(format!(
+                        "Idempotency-Key {key:?} was already used for a different request"
+                    )))
+                }
+            },
+        };
+        if let Some(stored) = earlier {
             tx.rollback().await?;
             let value = serde_json::from_value(stored)
                 .map_err(|e| ServiceError::Internal(format!("stored replay outcome: {e}")))?;
@@ -142,11 +185,26 @@ where
         }
     }
     let value = work(&mut tx).await?;
-    if let Some(k) = replay {
+    if let Some(k) = &replay {
         let stored = serde_json::to_value(&value)
             .map_err(|e| ServiceError::Internal(format!("replay outcome: {e}")))?;
-        store::guard::record_replay_outcome(&mut tx, k.client_id, k.sign, &stored).await?;
+        match k {
+            ReplayKey::Signed {
+                client_id,
+                endpoint,
+                sign,
+            } => {
+                store::guard::record_replay_outcome(&mut tx, *client_id, endpoint, sign, &stored)
+                    .await?
+            }
+            ReplayKey::Keyed { caller, key, .. } => {
+                store::guard::record_idempotency_outcome(&mut tx, caller, key, &stored).await?
+            }
+        }
     }
+    // From here the change may be saved even if the answer never reaches the caller: the
+    // request deadline must wait for the outcome instead of claiming nothing changed.
+    crate::context::set_committing();
     tx.commit().await?;
     Ok(Outcome {
         value,

@@ -1,7 +1,7 @@
 //! Warehouse operations (§8): what physically happened, applied to orders and stock, with the
 //! §6 pushes written to the outbox in the same transaction.
 
-use super::{transaction, MissingRefs, ServiceError};
+use super::{transaction, MissingRefs, Outcome, ReplayKey, ServiceError};
 use crate::domain::client::Tenant;
 use crate::domain::inventory::{self, Demand, Held};
 use crate::domain::order::{OrderKind, OrderStatus};
@@ -140,16 +140,69 @@ async fn state(
 }
 
 /// Work started (picking, receiving, dispatch): `PROCESSING`; later cancels become `PENDING`.
-pub async fn start(pool: &PgPool, hx: &str) -> Result<OrderState, ServiceError> {
-    Ok(transaction(pool, None, async |tx| {
+pub async fn start(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    hx: &str,
+) -> Result<Outcome<OrderState>, ServiceError> {
+    transaction(pool, replay, async |tx| {
         let (o, _, status) = load(tx, hx).await?;
         if !matches!(status, OrderStatus::Created | OrderStatus::Backordered) {
             return Err(wrong_status(&o, "start work"));
         }
         state(tx, &o, OrderStatus::Processing, None, None).await
     })
-    .await?
-    .value)
+    .await
+}
+
+/// The head of a receipt or shipment batch.
+#[derive(Debug, Clone)]
+pub struct BatchHead {
+    pub confirm_type: ConfirmType,
+    pub confirm_time: DateTime<Utc>,
+    /// The warehouse's own number for the batch: a batch sent again with it counts once.
+    pub batch_no: Option<String>,
+    /// Of the batch as sent: "same content" for a batch sent again.
+    pub fingerprint: String,
+}
+
+/// A batch sent again with its `batchNo`: the answer it had (same content), or 3002.
+async fn earlier_batch(
+    tx: &mut PgConnection,
+    o: &OpsOrder,
+    head: &BatchHead,
+) -> Result<Option<OrderState>, ServiceError> {
+    let Some(no) = &head.batch_no else {
+        return Ok(None);
+    };
+    let Some((fingerprint, outcome)) = store::orders::find_batch(tx, o.id, no).await? else {
+        return Ok(None);
+    };
+    if fingerprint.as_deref() != Some(head.fingerprint.as_str()) {
+        return Err(ServiceError::Conflict(format!(
+            "batchNo {no} of order {} was already confirmed with different content",
+            o.hx_order_no
+        )));
+    }
+    serde_json::from_value(outcome.unwrap_or_default())
+        .map(Some)
+        .map_err(|e| ServiceError::Internal(format!("stored batch outcome: {e}")))
+}
+
+/// How a batch leaves an order, and whether that finishes it: a FINAL batch finishes it
+/// (short of plan or not), and so does any batch that brings every line to its plan. The
+/// gateway never sets `CLOSED` (see docs/decisions.md).
+fn after_batch(
+    confirm_type: ConfirmType,
+    complete: bool,
+    partly: OrderStatus,
+    done: OrderStatus,
+) -> (OrderStatus, bool) {
+    if complete || confirm_type == ConfirmType::Final {
+        (done, true)
+    } else {
+        (partly, false)
+    }
 }
 
 /// One received line of an inbound batch.
@@ -168,13 +221,17 @@ pub struct ReceiptLine {
 /// An inbound batch: adds stock, pushes `inOrderStatusConfirm`, and on FINAL `inOrderConfirm`.
 pub async fn receive(
     pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
     hx: &str,
-    confirm_type: ConfirmType,
-    confirm_time: DateTime<Utc>,
+    head: &BatchHead,
     lines: &[ReceiptLine],
-) -> Result<OrderState, ServiceError> {
-    Ok(transaction(pool, None, async |tx| {
+) -> Result<Outcome<OrderState>, ServiceError> {
+    let (confirm_type, confirm_time) = (head.confirm_type, head.confirm_time);
+    transaction(pool, replay, async |tx| {
         let (o, kind, status) = load(tx, hx).await?;
+        if let Some(earlier) = earlier_batch(tx, &o, head).await? {
+            return Ok(earlier);
+        }
         if kind != OrderKind::In {
             return Err(ServiceError::WrongStatus(format!("order {hx} is a {} order: receipts are for IN orders", o.kind)));
         }
@@ -229,21 +286,20 @@ pub async fn receive(
         if !e.is_empty() {
             return Err(ServiceError::Invalid(e));
         }
-        changes.sort_by(|a, b| a.key.cmp(&b.key));
-        for c in &changes {
-            store::inventory::change_on_hand(tx, &tenant, c).await?;
-        }
+        change_stock(tx, &tenant, &mut changes).await?;
+        let complete = order_lines.iter().all(|l| l.actual_qty + this_batch.get(&l.id).copied().unwrap_or(0) >= l.plan_qty);
         store::orders::add_actual(tx, &this_batch.into_iter().collect::<Vec<_>>()).await?;
         let lines_json = Value::Array(pushed);
-        let (_, seq) = store::orders::insert_confirmation(tx, o.id, confirm_type.as_str(), confirm_time, &json!({"lines": lines_json})).await?;
-        let new_status = if confirm_type == ConfirmType::Final { OrderStatus::Received } else { OrderStatus::PartiallyReceived };
+        let (conf_id, seq) = store::orders::insert_confirmation(tx, o.id, confirm_type.as_str(), confirm_time, &json!({"lines": lines_json}), head.batch_no.as_deref(), &head.fingerprint).await?;
+        let (new_status, finished) = after_batch(confirm_type, complete, OrderStatus::PartiallyReceived, OrderStatus::Received);
         let result = state(tx, &o, new_status, Some(seq), None).await?;
+        store::orders::set_confirmation_outcome(tx, conf_id, &json!(result)).await?;
         push_order(tx, &o, EventType::InOrderStatusConfirm, json!({
             "status": new_status.as_str(), "confirmSeq": seq, "confirmType": confirm_type.as_str(),
             "confirmTime": t(confirm_time), "lines": lines_json,
         }))
         .await?;
-        if confirm_type == ConfirmType::Final {
+        if finished {
             let totals = totals(tx, o.id).await?;
             push_order(tx, &o, EventType::InOrderConfirm, json!({
                 "status": new_status.as_str(), "lines": totals.0, "batches": totals.1,
@@ -252,8 +308,32 @@ pub async fn receive(
         }
         Ok(result)
     })
-    .await?
-    .value)
+    .await
+}
+
+/// Changes on-hand stock for `changes`, taking the balance rows' locks in id order first
+/// (the one lock order of every writer of balances), then applying the changes in key
+/// order, so that rows created here are inserted in one order too.
+async fn change_stock(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    changes: &mut [StockChange<'_>],
+) -> Result<(), ServiceError> {
+    changes.sort_by(|a, b| a.key.cmp(&b.key));
+    let keys: Vec<BalanceKey> = changes.iter().map(|c| c.key.clone()).collect();
+    store::inventory::lock_keys(tx, tenant, &keys).await?;
+    for c in changes.iter() {
+        store::inventory::change_on_hand(tx, tenant, c)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::RowNotFound => below_zero(&c.key),
+                e if store::is_check_violation(&e, "inventory_balances_qty_check") => {
+                    below_zero(&c.key)
+                }
+                e => e.into(),
+            })?;
+    }
+    Ok(())
 }
 
 /// Per-line plan and actual, and every confirmation batch, for the final pushes.
@@ -352,18 +432,24 @@ async fn take_stock(
 }
 
 /// An outbound batch: consumes reserved stock (never more than planned, never below zero),
-/// pushes `outOrderStatusConfirm`; on FINAL releases what is left reserved and pushes `outOrderConfirm`.
-/// `dws_tolerance` judges DWS scans of these packages that arrived before the shipment.
+/// pushes `outOrderStatusConfirm` with what was really taken (batch, dates, SNs); when the
+/// order is finished (plan reached, or a FINAL batch) releases what is left reserved and
+/// pushes `outOrderConfirm`. `dws_tolerance` judges DWS scans of these packages that arrived
+/// before the shipment.
 pub async fn ship(
     pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
     hx: &str,
-    confirm_type: ConfirmType,
-    confirm_time: DateTime<Utc>,
+    head: &BatchHead,
     packages: &[Package],
     dws_tolerance: f64,
-) -> Result<OrderState, ServiceError> {
-    Ok(transaction(pool, None, async |tx| {
+) -> Result<Outcome<OrderState>, ServiceError> {
+    let (confirm_type, confirm_time) = (head.confirm_type, head.confirm_time);
+    transaction(pool, replay, async |tx| {
         let (o, kind, status) = load(tx, hx).await?;
+        if let Some(earlier) = earlier_batch(tx, &o, head).await? {
+            return Ok(earlier);
+        }
         if kind != OrderKind::Out {
             return Err(ServiceError::WrongStatus(format!("order {hx} is a {} order: shipments are for OUT orders", o.kind)));
         }
@@ -397,7 +483,10 @@ pub async fn ship(
         if !e.is_empty() {
             return Err(ServiceError::Invalid(e));
         }
-        take_stock(tx, &o, &per_line, "SHIPMENT").await?;
+        let takes = take_stock(tx, &o, &per_line, "SHIPMENT").await?;
+        let complete = order_lines.iter().all(|l| {
+            l.actual_qty + per_line.iter().filter(|(x, _)| x.id == l.id).map(|(_, q)| q).sum::<i64>() >= l.plan_qty
+        });
         store::orders::add_actual(tx, &per_line.iter().map(|(l, q)| (l.id, *q)).collect::<Vec<_>>()).await?;
         let pkg_json: Vec<Value> = packages
             .iter()
@@ -411,12 +500,10 @@ pub async fn ship(
                        "items": items})
             })
             .collect();
-        let lines_json: Vec<Value> = per_line
-            .iter()
-            .map(|(l, q)| json!({"lineNo": l.line_no, "itemCode": l.item_code, "actualQty": q, "inventoryType": l.inventory_type, "batchCode": l.batch_code}))
-            .collect();
+        let lines_json = shipped_lines(tx, &by_no, &takes, packages).await?;
         let (conf_id, seq) = store::orders::insert_confirmation(
             tx, o.id, confirm_type.as_str(), confirm_time, &json!({"lines": lines_json, "packages": pkg_json}),
+            head.batch_no.as_deref(), &head.fingerprint,
         )
         .await?;
         let tenant = Tenant(o.tenant.clone());
@@ -431,27 +518,27 @@ pub async fn ship(
                 height_cm: p.height_cm,
                 items: pj["items"].clone(),
             };
-            let package_id = store::orders::insert_package(tx, &tenant, o.id, conf_id, &np).await?;
+            store::orders::insert_package(tx, &tenant, o.id, conf_id, &np).await?;
             let mut barcodes = vec![p.package_no.clone()];
             barcodes.extend(p.waybill_no.clone());
-            super::dws::match_waiting_scans(tx, package_id, &barcodes, p.weight_kg, dws_tolerance).await?;
+            super::dws::match_waiting_scans(tx, &barcodes, dws_tolerance).await?;
             if let Some(w) = &p.waybill_no {
                 super::carrier::link_waybill(tx, o.id, w, p.carrier_code.as_deref()).await?;
             }
         }
-        let final_batch = confirm_type == ConfirmType::Final;
-        if final_batch {
+        let (new_status, finished) = after_batch(confirm_type, complete, OrderStatus::PartiallyShipped, OrderStatus::Shipped);
+        if finished {
             store::inventory::release_order(tx, o.id).await?;
             store::orders::close_serials(tx, o.id).await?;
         }
-        let new_status = if final_batch { OrderStatus::Shipped } else { OrderStatus::PartiallyShipped };
         let result = state(tx, &o, new_status, Some(seq), None).await?;
+        store::orders::set_confirmation_outcome(tx, conf_id, &json!(result)).await?;
         push_order(tx, &o, EventType::OutOrderStatusConfirm, json!({
             "status": new_status.as_str(), "confirmSeq": seq, "confirmType": confirm_type.as_str(),
             "confirmTime": t(confirm_time), "lines": lines_json, "packages": pkg_json,
         }))
         .await?;
-        if final_batch {
+        if finished {
             let (lines, batches) = totals(tx, o.id).await?;
             let all_packages: Vec<Value> = batches
                 .as_array()
@@ -466,8 +553,54 @@ pub async fn ship(
         }
         Ok(result)
     })
-    .await?
-    .value)
+    .await
+}
+
+/// What a shipment batch really took, per line and stock slot: the batch, production and
+/// expiry dates of the stock taken (not the batch the order line pinned), with the line's
+/// serial numbers of this batch.
+async fn shipped_lines(
+    tx: &mut PgConnection,
+    by_no: &HashMap<&str, &store::orders::LineRow>,
+    takes: &[inventory::Take],
+    packages: &[Package],
+) -> Result<Vec<Value>, ServiceError> {
+    let ids: Vec<i64> = takes.iter().map(|t| t.balance_id).collect();
+    let slots: HashMap<i64, (BalanceKey, Option<NaiveDate>, Option<NaiveDate>)> =
+        store::inventory::balances_by_id(tx, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, k, p, x)| (id, (k, p, x)))
+            .collect();
+    let mut sns: HashMap<&str, Vec<&str>> = HashMap::new();
+    for p in packages {
+        for (line_no, _, codes) in &p.items {
+            sns.entry(line_no.as_str())
+                .or_default()
+                .extend(codes.iter().map(String::as_str));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(takes
+        .iter()
+        .map(|tk| {
+            let line = by_no.get(tk.line_no.as_str());
+            let slot = slots.get(&tk.balance_id);
+            // A line's SNs go with its first slot, so they are listed once.
+            let codes = if seen.insert(tk.line_no.clone()) {
+                sns.get(tk.line_no.as_str()).cloned().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            json!({
+                "lineNo": tk.line_no, "itemCode": line.map(|l| &l.item_code), "actualQty": tk.qty,
+                "inventoryType": slot.map(|s| &s.0.inventory_type),
+                "batchCode": slot.map(|s| &s.0.batch_code).filter(|b| !b.is_empty()),
+                "productDate": slot.and_then(|s| s.1), "expireDate": slot.and_then(|s| s.2),
+                "snCodes": codes,
+            })
+        })
+        .collect())
 }
 
 /// A transport order accepted (with its dispatch) or refused.
@@ -486,10 +619,11 @@ pub struct TransportDecision {
 /// Property transfer done (stock moves between owners) or transport order accepted/refused.
 pub async fn confirm(
     pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
     hx: &str,
     decision: Option<&TransportDecision>,
-) -> Result<OrderState, ServiceError> {
-    Ok(transaction(pool, None, async |tx| {
+) -> Result<Outcome<OrderState>, ServiceError> {
+    transaction(pool, replay, async |tx| {
         let (o, kind, status) = load(tx, hx).await?;
         if !matches!(status, OrderStatus::Created | OrderStatus::Processing) {
             return Err(wrong_status(&o, "confirm it"));
@@ -498,6 +632,10 @@ pub async fn confirm(
             OrderKind::Property => {
                 let lines = store::orders::lines_of(tx, &[o.id]).await?;
                 let per_line: Vec<(&store::orders::LineRow, i64)> = lines.iter().map(|l| (l, l.plan_qty)).collect();
+                // Both owners' rows in one statement, in id order: the one lock order.
+                let items: Vec<String> = lines.iter().map(|l| l.item_code.clone()).collect();
+                let owners: Vec<String> = o.subbase_code.iter().chain(o.to_subbase_code.iter()).cloned().collect();
+                store::inventory::lock_owners(tx, &Tenant(o.tenant.clone()), o.inventory_code.as_deref().unwrap_or_default(), &owners, &items).await?;
                 let takes = take_stock(tx, &o, &per_line, "TRANSFER_OUT").await?;
                 let ids: Vec<i64> = takes.iter().map(|t| t.balance_id).collect();
                 let keys: HashMap<i64, (BalanceKey, Option<NaiveDate>, Option<NaiveDate>)> =
@@ -518,11 +656,7 @@ pub async fn confirm(
                         })
                     })
                     .collect();
-                changes.sort_by(|a, b| a.key.cmp(&b.key));
-                let tenant = Tenant(o.tenant.clone());
-                for c in &changes {
-                    store::inventory::change_on_hand(tx, &tenant, c).await?;
-                }
+                change_stock(tx, &Tenant(o.tenant.clone()), &mut changes).await?;
                 store::orders::add_actual(tx, &per_line.iter().map(|(l, q)| (l.id, *q)).collect::<Vec<_>>()).await?;
                 let result = state(tx, &o, OrderStatus::Confirmed, None, None).await?;
                 let lines_json: Vec<Value> = lines.iter().map(|l| json!({"lineNo": l.line_no, "itemCode": l.item_code, "planQty": l.plan_qty, "actualQty": l.plan_qty})).collect();
@@ -555,18 +689,18 @@ pub async fn confirm(
             ))),
         }
     })
-    .await?
-    .value)
+    .await
 }
 
 /// The warehouse's decision on a `PENDING` cancel: pushes `cancelResult`.
 pub async fn decide_cancel(
     pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
     hx: &str,
     approve: bool,
     reason: Option<&str>,
-) -> Result<OrderState, ServiceError> {
-    Ok(transaction(pool, None, async |tx| {
+) -> Result<Outcome<OrderState>, ServiceError> {
+    transaction(pool, replay, async |tx| {
         let (o, kind, status) = load(tx, hx).await?;
         if status != OrderStatus::CancelPending {
             return Err(wrong_status(&o, "decide a cancel (none is pending)"));
@@ -588,8 +722,7 @@ pub async fn decide_cancel(
         .await?;
         Ok(result)
     })
-    .await?
-    .value)
+    .await
 }
 
 /// A stock adjustment line (signed quantity).
@@ -601,6 +734,8 @@ pub struct AdjustLine {
     pub batch_code: Option<String>,
     pub product_date: Option<NaiveDate>,
     pub expire_date: Option<NaiveDate>,
+    pub produce_code: Option<String>,
+    pub sn_code: Option<String>,
     pub remark: Option<String>,
 }
 
@@ -612,11 +747,48 @@ pub struct Adjustment {
     pub adjust_order_code: String,
     pub adjust_type: String,
     pub lines: Vec<AdjustLine>,
+    /// Of the adjustment as sent: the same `adjustOrderCode` with other content is refused.
+    pub fingerprint: String,
+}
+
+/// What an adjustment answered.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Adjusted {
+    pub adjust_order_code: String,
+    pub push_recipients: usize,
 }
 
 /// A stock adjustment (count, damage, reclassification): pushes `inventoryAdjust`.
-pub async fn adjust(pool: &PgPool, a: &Adjustment) -> Result<usize, ServiceError> {
-    Ok(transaction(pool, None, async |tx| {
+/// Idempotent by `adjustOrderCode` per customer: the same content answers what it answered
+/// the first time (and changes nothing), other content is a conflict (3002).
+pub async fn adjust(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    a: &Adjustment,
+) -> Result<Outcome<Adjusted>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        let claimed = store::inventory::claim_adjustment(
+            tx,
+            &a.tenant,
+            &a.adjust_order_code,
+            &a.inventory_code,
+            &a.subbase_code,
+            &a.adjust_type,
+            &a.fingerprint,
+        )
+        .await?;
+        if let Some((fingerprint, outcome)) = claimed {
+            if fingerprint != a.fingerprint {
+                return Err(ServiceError::Conflict(format!(
+                    "adjustOrderCode {} of {} was already applied with different content",
+                    a.adjust_order_code,
+                    a.tenant.as_str()
+                )));
+            }
+            return serde_json::from_value(outcome)
+                .map_err(|e| ServiceError::Internal(format!("stored adjustment outcome: {e}")));
+        }
         let items: Vec<String> = a.lines.iter().map(|l| l.item_code.clone()).collect();
         let refs = store::orders::References {
             inventory_orgs: &[(a.inventory_code.clone(), a.subbase_code.clone())],
@@ -644,28 +816,26 @@ pub async fn adjust(pool: &PgPool, a: &Adjustment) -> Result<usize, ServiceError
                 reference: Some(&a.adjust_order_code),
             })
             .collect();
-        changes.sort_by(|x, y| x.key.cmp(&y.key));
-        for c in &changes {
-            store::inventory::change_on_hand(tx, &a.tenant, c).await.map_err(|e| match e {
-                sqlx::Error::RowNotFound => below_zero(&c.key),
-                e if store::is_check_violation(&e, "inventory_balances_qty_check") => below_zero(&c.key),
-                e => e.into(),
-            })?;
-        }
+        change_stock(tx, &a.tenant, &mut changes).await?;
         let recipients = store::pushes::tenant_recipients(tx, &a.tenant).await?;
         let lines: Vec<Value> = a.lines.iter().map(|l| json!({
             "itemCode": l.item_code, "inventoryType": l.inventory_type, "planQty": l.qty, "batchCode": l.batch_code,
-            "productDate": l.product_date, "expireDate": l.expire_date, "remark": l.remark,
+            "productDate": l.product_date, "expireDate": l.expire_date, "produceCode": l.produce_code,
+            "snCode": l.sn_code, "remark": l.remark,
         })).collect();
         store::pushes::enqueue(tx, &recipients, &a.tenant, EventType::InventoryAdjust.as_str(), None, uuid::Uuid::now_v7(), &json!({
             "warehouseCode": a.inventory_code, "ownerCode": a.subbase_code, "adjustOrderCode": a.adjust_order_code,
             "adjustType": a.adjust_type, "adjustTime": t(Utc::now()), "items": lines,
         }))
         .await?;
-        Ok(recipients.len())
+        let out = Adjusted {
+            adjust_order_code: a.adjust_order_code.clone(),
+            push_recipients: recipients.len(),
+        };
+        store::inventory::set_adjustment_outcome(tx, &a.tenant, &a.adjust_order_code, &json!(out)).await?;
+        Ok(out)
     })
-    .await?
-    .value)
+    .await
 }
 
 fn below_zero(k: &BalanceKey) -> ServiceError {
@@ -687,8 +857,12 @@ pub struct YardIntake {
 }
 
 /// Yard intake: the vehicle is `IN_YARD` (车库存).
-pub async fn vehicle_intake(pool: &PgPool, v: &YardIntake) -> Result<(), ServiceError> {
-    transaction(pool, None, async |tx| {
+pub async fn vehicle_intake(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    v: &YardIntake,
+) -> Result<Outcome<()>, ServiceError> {
+    transaction(pool, replay, async |tx| {
         let row = store::inventory::YardVehicle {
             vin: &v.vin,
             inventory_code: &v.inventory_code,
@@ -701,7 +875,6 @@ pub async fn vehicle_intake(pool: &PgPool, v: &YardIntake) -> Result<(), Service
         Ok(())
     })
     .await
-    .map(|o| o.value)
 }
 
 /// A vehicle inspection at intake or handover.
@@ -719,8 +892,12 @@ pub struct Inspection {
 }
 
 /// Records an inspection on a yard vehicle and pushes `vehicleInspectionConfirm`.
-pub async fn inspect(pool: &PgPool, i: &Inspection) -> Result<(), ServiceError> {
-    transaction(pool, None, async |tx| {
+pub async fn inspect(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    i: &Inspection,
+) -> Result<Outcome<()>, ServiceError> {
+    transaction(pool, replay, async |tx| {
         if !store::inventory::record_inspection(tx, &i.tenant, &i.vin, &i.result, i.inspection_time)
             .await?
         {
@@ -752,7 +929,6 @@ pub async fn inspect(pool: &PgPool, i: &Inspection) -> Result<(), ServiceError> 
         Ok(())
     })
     .await
-    .map(|o| o.value)
 }
 
 /// Everything about one order for the warehouse floor: header, lines, history, batches, pushes.
@@ -801,9 +977,56 @@ pub async fn list_pushes(
     Ok(store::pushes::list(pool, status, limit).await?)
 }
 
+/// A push as the ops API and the CLI show it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushView {
+    pub id: i64,
+    pub event_id: uuid::Uuid,
+    pub event_type: String,
+    pub customer: String,
+    pub client_id: i64,
+    pub order_key: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub payload: Value,
+}
+
+impl From<store::pushes::PushRow> for PushView {
+    fn from(p: store::pushes::PushRow) -> Self {
+        Self {
+            id: p.id,
+            event_id: p.event_id,
+            event_type: p.event_type,
+            customer: p.tenant,
+            client_id: p.client_id,
+            order_key: p.order_key,
+            status: p.status,
+            attempts: p.attempts,
+            next_attempt_at: p.next_attempt_at,
+            last_error: p.last_error,
+            created_at: p.created_at,
+            delivered_at: p.delivered_at,
+            payload: p.payload,
+        }
+    }
+}
+
 /// Puts a push back in the queue with a fresh schedule and the same event id.
-pub async fn replay_push(pool: &PgPool, id: i64) -> Result<store::pushes::PushRow, ServiceError> {
-    store::pushes::replay(pool, id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("no push {id}")))
+pub async fn replay_push(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    id: i64,
+) -> Result<Outcome<PushView>, ServiceError> {
+    transaction(pool, replay, async |tx| {
+        store::pushes::replay(tx, id)
+            .await?
+            .map(PushView::from)
+            .ok_or_else(|| ServiceError::NotFound(format!("no push {id}")))
+    })
+    .await
 }

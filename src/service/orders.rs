@@ -323,7 +323,8 @@ pub async fn put_lpns(
 ) -> Result<Outcome<LpnsAccepted>, ServiceError> {
     transaction(pool, replay, async |tx| {
         use OrderStatus::*;
-        let head = open_order(tx, tenant, OrderKind::In, order_code, &[Created, Processing, PartiallyReceived], "LPNs are taken").await?;
+        // §5.2: LPNs announce what is still to be received.
+        let head = open_order(tx, tenant, OrderKind::In, order_code, &[Created, PartiallyReceived], "LPNs are taken").await?;
         let mut planned: HashMap<String, i64> = HashMap::new();
         for l in store::orders::lines_of(tx, &[head.id]).await? {
             *planned.entry(l.item_code).or_default() += l.plan_qty;

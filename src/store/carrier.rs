@@ -1,6 +1,7 @@
 //! Carrier routes, sign-offs, sign-off images and DWS scans.
 
 use super::PgConnection;
+use crate::domain::carrier::NamedBy;
 use crate::domain::client::Tenant;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -130,6 +131,37 @@ pub async fn link_early_routes(
     )
     .fetch_all(conn)
     .await
+}
+
+/// Links sign-off images that arrived before their waybill was known; returns (id,
+/// content type, sha256) of each, oldest first.
+pub async fn link_early_images(
+    conn: &mut PgConnection,
+    waybill_no: &str,
+    carrier_code: Option<&str>,
+    tenant: &str,
+    order_id: i64,
+) -> sqlx::Result<Vec<(Uuid, String, String)>> {
+    let rows = sqlx::query!(
+        r#"UPDATE sign_images SET tenant = $3, order_id = $4
+            WHERE waybill_no = $1 AND order_id IS NULL AND ($2::text IS NULL OR carrier_code = $2)
+           RETURNING id, content_type, sha256, created_at"#,
+        waybill_no,
+        carrier_code,
+        tenant,
+        order_id
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .map(|r| (r.created_at, r.id, r.content_type, r.sha256))
+        .collect();
+    rows.sort();
+    Ok(rows
+        .into_iter()
+        .map(|(_, id, ct, sha)| (id, ct, sha))
+        .collect())
 }
 
 pub async fn insert_sign_off(
@@ -315,7 +347,7 @@ pub async fn insert_scans(
         .collect())
 }
 
-/// A package a barcode names (waybill or package number), newest first.
+/// A package a barcode names, and how it names it.
 #[derive(Debug, Clone)]
 pub struct PackageMatch {
     pub id: i64,
@@ -323,33 +355,63 @@ pub struct PackageMatch {
     pub weight_kg: Option<Decimal>,
 }
 
-/// The package each barcode names (its waybill or package number; the newest if several).
-pub async fn packages_for_barcodes(
+/// Every package each barcode names, by waybill or by package number. Two lookups on their
+/// own indexes (`packages_waybill_idx`, `packages_no_idx`) joined by UNION ALL: no `OR`
+/// across the two columns, which would leave the planner a scan of all packages.
+pub async fn package_candidates(
     conn: &mut PgConnection,
     barcodes: &[String],
-) -> sqlx::Result<HashMap<String, PackageMatch>> {
+) -> sqlx::Result<HashMap<String, Vec<(NamedBy, PackageMatch)>>> {
     let rows = sqlx::query!(
-        r#"SELECT u.b AS "barcode!", p.id AS "id!", o.order_code AS "order_code!", p.weight_kg
-             FROM UNNEST($1::text[]) AS u(b)
-             JOIN LATERAL (SELECT q.id, q.order_id, q.weight_kg FROM packages q
-                            WHERE q.waybill_no = u.b OR q.package_no = u.b
-                            ORDER BY q.id DESC LIMIT 1) p ON true
-             JOIN orders o ON o.id = p.order_id"#,
+        r#"SELECT x.barcode AS "barcode!", x.by_waybill AS "by_waybill!", p.id, o.order_code, p.weight_kg
+             FROM (SELECT u.b AS barcode, q.id, true AS by_waybill
+                     FROM UNNEST($1::text[]) AS u(b) JOIN packages q ON q.waybill_no = u.b
+                   UNION ALL
+                   SELECT u.b, q.id, false
+                     FROM UNNEST($1::text[]) AS u(b) JOIN packages q ON q.package_no = u.b) x
+             JOIN packages p ON p.id = x.id
+             JOIN orders o ON o.id = p.order_id
+            ORDER BY p.id"#,
         barcodes
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let m = PackageMatch {
+    let mut out: HashMap<String, Vec<(NamedBy, PackageMatch)>> = HashMap::new();
+    for r in rows {
+        let by = if r.by_waybill {
+            NamedBy::Waybill
+        } else {
+            NamedBy::PackageNo
+        };
+        out.entry(r.barcode).or_default().push((
+            by,
+            PackageMatch {
                 id: r.id,
                 order_code: r.order_code,
                 weight_kg: r.weight_kg,
-            };
-            (r.barcode, m)
-        })
-        .collect())
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Marks scans that did not measure a package: `UNMATCHED` or `AMBIGUOUS`.
+pub async fn set_scan_status(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    status: &str,
+) -> sqlx::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query!(
+        "UPDATE dws_scans SET match_status = $2 WHERE id = ANY($1) AND package_id IS NULL",
+        ids,
+        status
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A scan matched to a package, with the weight deviation worked out for it.
@@ -385,7 +447,7 @@ pub async fn record_measurements(conn: &mut PgConnection, m: &[Measurement]) -> 
     sqlx::query!(
         r#"WITH u AS (SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::numeric[], $4::bool[])
                         AS u(scan, package, deviation, flagged)),
-                s AS (UPDATE dws_scans d SET package_id = u.package FROM u WHERE d.id = u.scan
+                s AS (UPDATE dws_scans d SET package_id = u.package, match_status = 'MATCHED' FROM u WHERE d.id = u.scan
                       RETURNING d.id, d.package_id, d.weight_kg, d.length_cm, d.width_cm, d.height_cm,
                                 d.volume_cm3, d.scan_time, u.deviation, u.flagged),
                 latest AS (SELECT DISTINCT ON (package_id) * FROM s ORDER BY package_id, scan_time DESC, id DESC)
@@ -404,18 +466,22 @@ pub async fn record_measurements(conn: &mut PgConnection, m: &[Measurement]) -> 
     Ok(())
 }
 
-/// Scans not matched yet whose barcode is one of `barcodes`: (scan id, weight).
+/// Scans not matched to a package (unmatched or ambiguous) whose barcode is one of
+/// `barcodes`: (scan id, barcode, weight).
 pub async fn unmatched_scans(
     conn: &mut PgConnection,
     barcodes: &[String],
-) -> sqlx::Result<Vec<(i64, Decimal)>> {
+) -> sqlx::Result<Vec<(i64, String, Decimal)>> {
     let rows = sqlx::query!(
-        "SELECT id, weight_kg FROM dws_scans WHERE package_id IS NULL AND barcode = ANY($1) ORDER BY scan_time",
+        "SELECT id, barcode, weight_kg FROM dws_scans WHERE package_id IS NULL AND barcode = ANY($1) ORDER BY scan_time, id",
         barcodes
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.weight_kg)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.barcode, r.weight_kg))
+        .collect())
 }
 
 /// Remembers the waybill and carrier of a transport order (from its confirmation).

@@ -31,6 +31,119 @@ pub async fn lock_slots(
     .await
 }
 
+/// Locks the existing balance rows of `keys` in id order (the one lock order of every writer
+/// of balances: reservations, shipments, receipts, transfers and adjustments all take their
+/// rows' locks this way before changing them). Keys without a row yet are skipped.
+pub async fn lock_keys(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    keys: &[BalanceKey],
+) -> sqlx::Result<()> {
+    let col = |f: fn(&BalanceKey) -> &String| -> Vec<String> {
+        keys.iter().map(|k| f(k).clone()).collect()
+    };
+    sqlx::query!(
+        r#"SELECT b.id FROM inventory_balances b
+             JOIN UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(wh, ow, item, t, batch)
+               ON b.tenant = $1 AND b.inventory_code = u.wh AND b.subbase_code = u.ow AND b.item_code = u.item
+              AND b.inventory_type = u.t AND b.batch_code = u.batch
+            ORDER BY b.id
+              FOR UPDATE OF b"#,
+        tenant.as_str(),
+        &col(|k| &k.inventory_code),
+        &col(|k| &k.subbase_code),
+        &col(|k| &k.item_code),
+        &col(|k| &k.inventory_type),
+        &col(|k| &k.batch_code)
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks, in id order, the balances of `items` of several owners in one warehouse (a
+/// property transfer touches the giving and the receiving owner's rows).
+pub async fn lock_owners(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    inventory_code: &str,
+    owners: &[String],
+    items: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"SELECT id FROM inventory_balances
+            WHERE tenant = $1 AND inventory_code = $2 AND subbase_code = ANY($3) AND item_code = ANY($4)
+            ORDER BY id
+              FOR UPDATE"#,
+        tenant.as_str(),
+        inventory_code,
+        owners,
+        items
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(())
+}
+
+/// Claims an adjustment's natural key (customer, adjustOrderCode). `None` when it is new;
+/// otherwise the fingerprint and outcome of the adjustment that used it. A concurrent
+/// claim of the same key waits until the first commits or rolls back.
+#[allow(clippy::too_many_arguments)]
+pub async fn claim_adjustment(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    adjust_order_code: &str,
+    inventory_code: &str,
+    subbase_code: &str,
+    adjust_type: &str,
+    fingerprint: &str,
+) -> sqlx::Result<Option<(String, serde_json::Value)>> {
+    let inserted = sqlx::query!(
+        r#"INSERT INTO inventory_adjustments (tenant, adjust_order_code, inventory_code, subbase_code, adjust_type,
+               fingerprint, outcome)
+           VALUES ($1, $2, $3, $4, $5, $6, 'null'::jsonb)
+           ON CONFLICT ON CONSTRAINT inventory_adjustments_code_key DO NOTHING"#,
+        tenant.as_str(),
+        adjust_order_code,
+        inventory_code,
+        subbase_code,
+        adjust_type,
+        fingerprint
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(None);
+    }
+    let r = sqlx::query!(
+        "SELECT fingerprint, outcome FROM inventory_adjustments WHERE tenant = $1 AND adjust_order_code = $2",
+        tenant.as_str(),
+        adjust_order_code
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Some((r.fingerprint, r.outcome)))
+}
+
+/// Stores what an adjustment answered, for the same adjustment sent again.
+pub async fn set_adjustment_outcome(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    adjust_order_code: &str,
+    outcome: &serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE inventory_adjustments SET outcome = $3 WHERE tenant = $1 AND adjust_order_code = $2",
+        tenant.as_str(),
+        adjust_order_code,
+        outcome
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Reserves quantities of balances for order lines: `(line id, balance id, qty)`.
 pub async fn reserve(
     conn: &mut PgConnection,

@@ -514,19 +514,56 @@ pub async fn insert_confirmation(
     confirm_type: &str,
     confirm_time: DateTime<Utc>,
     lines: &serde_json::Value,
+    batch_no: Option<&str>,
+    fingerprint: &str,
 ) -> sqlx::Result<(i64, i32)> {
     let r = sqlx::query!(
-        r#"INSERT INTO order_confirmations (order_id, confirm_seq, confirm_type, confirm_time, lines)
-           VALUES ($1, (SELECT COALESCE(MAX(confirm_seq), 0) + 1 FROM order_confirmations WHERE order_id = $1), $2, $3, $4)
+        r#"INSERT INTO order_confirmations (order_id, confirm_seq, confirm_type, confirm_time, lines, batch_no, fingerprint)
+           VALUES ($1, (SELECT COALESCE(MAX(confirm_seq), 0) + 1 FROM order_confirmations WHERE order_id = $1), $2, $3, $4, $5, $6)
            RETURNING id, confirm_seq"#,
         order_id,
         confirm_type,
         confirm_time,
-        lines
+        lines,
+        batch_no,
+        fingerprint
     )
     .fetch_one(conn)
     .await?;
     Ok((r.id, r.confirm_seq))
+}
+
+/// A confirmation batch of an order by the warehouse's batch number: its fingerprint and
+/// the answer it was given.
+pub async fn find_batch(
+    conn: &mut PgConnection,
+    order_id: i64,
+    batch_no: &str,
+) -> sqlx::Result<Option<(Option<String>, Option<serde_json::Value>)>> {
+    let r = sqlx::query!(
+        "SELECT fingerprint, outcome FROM order_confirmations WHERE order_id = $1 AND batch_no = $2",
+        order_id,
+        batch_no
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| (r.fingerprint, r.outcome)))
+}
+
+/// Stores the answer a confirmation batch was given.
+pub async fn set_confirmation_outcome(
+    conn: &mut PgConnection,
+    id: i64,
+    outcome: &serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE order_confirmations SET outcome = $2 WHERE id = $1",
+        id,
+        outcome
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A shipped package as stored.

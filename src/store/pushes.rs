@@ -217,7 +217,7 @@ pub async fn list(pool: &PgPool, status: &str, limit: i64) -> sqlx::Result<Vec<P
 }
 
 /// Puts a dead (or delivered) push back in the queue with a fresh schedule; same event id.
-pub async fn replay(pool: &PgPool, id: i64) -> sqlx::Result<Option<PushRow>> {
+pub async fn replay(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<PushRow>> {
     sqlx::query_as!(
         PushRow,
         r#"UPDATE push_outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
@@ -226,7 +226,7 @@ pub async fn replay(pool: &PgPool, id: i64) -> sqlx::Result<Option<PushRow>> {
                      last_error, created_at, delivered_at, payload"#,
         id
     )
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await
 }
 

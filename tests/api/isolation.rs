@@ -29,6 +29,7 @@ const A_ROWS: &[(&str, &str)] = &[
     ("clients", "id = $2"),
     ("consignees", "tenant = $1"),
     ("dws_scans", "package_id IN (SELECT id FROM packages WHERE tenant = $1)"),
+    ("inventory_adjustments", "tenant = $1"),
     ("inventory_balances", "tenant = $1"),
     ("inventory_movements", "balance_id IN (SELECT id FROM inventory_balances WHERE tenant = $1)"),
     ("inventory_orgs", "tenant = $1"),
@@ -56,6 +57,7 @@ const A_ROWS: &[(&str, &str)] = &[
 const NOT_TENANT_DATA: &[&str] = &[
     "_sqlx_migrations",
     "api_requests",
+    "ops_idempotency_keys",
     "ops_tokens",
     "rate_counters",
 ];

@@ -251,12 +251,13 @@ async fn a_failing_receiver_is_retried_until_it_accepts(pool: PgPool) {
     let (who, receiver) = customer(&app).await;
     let token = app.ops_token("floor").await;
     receiver.fail_next(2);
+    // Two planned, one received: one push (a batch completing the plan would add inOrderConfirm).
     let hx = hx(&app
         .call(
             IN,
             &who,
             &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
-        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]})
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2}]})
             .to_string(),
         )
         .await);

@@ -1,6 +1,9 @@
 //! Per-request facts that several layers add to and the observe middleware reads at the end:
-//! request id, authenticated identity, business key. Held in a task-local for the request.
+//! request id, authenticated identity, business key, whether the request's transaction has
+//! begun to commit. Held in a task-local for the request; outside a request every setter is a
+//! no-op, so use cases can call them from workers and the CLI too.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 #[derive(Debug)]
@@ -8,6 +11,7 @@ pub struct RequestContext {
     pub request_id: String,
     client: OnceLock<ClientLabel>,
     business_key: OnceLock<String>,
+    committing: AtomicBool,
 }
 
 /// The identity of the caller as logs show it: never a secret.
@@ -27,6 +31,7 @@ impl RequestContext {
             request_id,
             client: OnceLock::new(),
             business_key: OnceLock::new(),
+            committing: AtomicBool::new(false),
         })
     }
 
@@ -36,6 +41,12 @@ impl RequestContext {
 
     pub fn business_key(&self) -> Option<&str> {
         self.business_key.get().map(String::as_str)
+    }
+
+    /// Whether the request's transaction has sent COMMIT: from then on its outcome may be
+    /// saved, so the deadline must not answer "nothing was changed".
+    pub fn is_committing(&self) -> bool {
+        self.committing.load(Ordering::SeqCst)
     }
 
     /// Runs `fut` with this context as the current one.
@@ -61,4 +72,9 @@ pub fn set_client(id: i64, label: String) {
 
 pub fn set_business_key(key: String) {
     let _ = CONTEXT.try_with(|c| c.business_key.set(key));
+}
+
+/// Marks that the current request's transaction is about to COMMIT.
+pub fn set_committing() {
+    let _ = CONTEXT.try_with(|c| c.committing.store(true, Ordering::SeqCst));
 }
