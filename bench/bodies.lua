@@ -1,5 +1,7 @@
 -- wrk script: each thread posts its own share of pre-signed bodies (one per line of the file
--- given after --), counts replies other than HTTP 200, and the run prints one BENCH line.
+-- given after --), counts replies other than HTTP 200, replies that carry items (queries) and
+-- the rows product syncs report (created + updated, and all processed), and the run prints one
+-- BENCH line.
 -- usage: wrk -t T -c C -d D -s bench/bodies.lua URL -- BODIES_FILE T [FIRST_LINE]
 -- (a warm-up run starts further down the file so the measured run never replays its bodies)
 local threads = {}
@@ -23,6 +25,9 @@ function init(args)
   idx = 0
   non200 = 0
   exhausted = 0
+  with_items = 0
+  written = 0
+  processed = 0
 end
 
 function request()
@@ -38,19 +43,29 @@ function response(status, headers, body)
   if status ~= 200 then
     non200 = non200 + 1
     if non200 <= 3 then io.stderr:write("non-200: " .. status .. " " .. body .. "\n") end
+    return
   end
+  if string.find(body, '"items":%[{') then with_items = with_items + 1 end
+  local c = tonumber(string.match(body, '"created":(%d+)') or "0")
+  local u = tonumber(string.match(body, '"updated":(%d+)') or "0")
+  local n = tonumber(string.match(body, '"unchanged":(%d+)') or "0")
+  written = written + c + u
+  processed = processed + c + u + n
 end
 
 function done(summary, latency, requests)
-  local bad, ex = 0, 0
+  local bad, ex, items, w, p = 0, 0, 0, 0, 0
   for _, t in ipairs(threads) do
     bad = bad + t:get("non200")
     ex = ex + t:get("exhausted")
+    items = items + t:get("with_items")
+    w = w + t:get("written")
+    p = p + t:get("processed")
   end
   local e = summary.errors
   io.write(string.format(
-    "BENCH requests=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f non200=%d socket_errors=%d bodies_reused=%d\n",
+    "BENCH requests=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f non200=%d socket_errors=%d bodies_reused=%d with_items=%d written=%d processed=%d\n",
     summary.requests, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    bad, e.connect + e.read + e.write + e.timeout, ex))
+    bad, e.connect + e.read + e.write + e.timeout, ex, items, w, p))
 end

@@ -12,8 +12,8 @@ source scripts/local-postgres.sh
 hxgw_local_postgres
 base_url="${DATABASE_URL%/*}"
 export DATABASE_URL="$base_url/hongxun_pushbench"
-psql="$HXGW_PG_BIN_DIR/psql"
-"$psql" -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS hongxun_pushbench" -c "CREATE DATABASE hongxun_pushbench"
+psql="$HXGW_PG_BIN_DIR/psql -v ON_ERROR_STOP=1"
+$psql -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS hongxun_pushbench" -c "CREATE DATABASE hongxun_pushbench"
 export SQLX_OFFLINE=true HXGW_MASTER_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cargo build --release --locked --bin hongxun-gateway --example push_receiver 2>&1 | tail -1
 bin=target/release/hongxun-gateway
@@ -31,25 +31,36 @@ gw=$!
 trap 'kill $gw $rx 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null && break; sleep 0.1; done
 # One transaction commits all pushes (each its own order, so none waits for another).
-"$psql" -q "$DATABASE_URL" -c "
+$psql -q "$DATABASE_URL" -c "
   INSERT INTO push_outbox (event_id, client_id, tenant, event_type, order_key, payload)
   SELECT gen_random_uuid(), $cid, 'PB', 'outOrderStatusConfirm', 'order:' || i,
          jsonb_build_object('orderCode', 'OUT-' || i, 'status', 'SHIPPED', 'confirmSeq', 1)
     FROM generate_series(1, $n) i;
   NOTIFY hxgw_push;"
 SECONDS=0
-while [ "$("$psql" -tA "$DATABASE_URL" -c "SELECT count(*) FROM push_outbox WHERE status = 'delivered'")" -lt "$n" ]; do
+while [ "$($psql -tA "$DATABASE_URL" -c "SELECT count(*) FROM push_outbox WHERE status = 'delivered'")" -lt "$n" ]; do
   sleep 0.2
   [ "$SECONDS" -lt 300 ] || { echo "timed out after 300 s" >&2; exit 1; }
 done
-"$psql" -q "$DATABASE_URL" <<SQL
+$psql -q "$DATABASE_URL" <<SQL
 CREATE TEMP TABLE arrivals (event_id uuid, micros bigint);
 \copy arrivals FROM '$work/arrivals.txt' WITH (DELIMITER ' ')
+\pset tuples_only on
+\pset format unaligned
+\o $work/result.txt
 SELECT format('RESULT pushes=%s delivered=%s duplicates=%s pushes_per_s=%s latency_p50_ms=%s latency_p99_ms=%s',
               $n, count(DISTINCT a.event_id), count(*) - count(DISTINCT a.event_id),
               round(count(*) / (EXTRACT(EPOCH FROM (to_timestamp(max(a.micros) / 1e6) - min(p.created_at))))::numeric, 1),
               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY a.micros / 1000.0 - EXTRACT(EPOCH FROM p.created_at) * 1000)::numeric, 1),
               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY a.micros / 1000.0 - EXTRACT(EPOCH FROM p.created_at) * 1000)::numeric, 1))
   FROM arrivals a JOIN push_outbox p ON p.event_id = a.event_id;
+\o
 SQL
+cat "$work/result.txt"
 echo "(raw output in $work)"
+# Every push arrived, none twice.
+read -r delivered duplicates < <(sed -E 's/.*delivered=([0-9]+) duplicates=([0-9]+).*/\1 \2/' "$work/result.txt")
+if [ "$delivered" != "$n" ] || [ "$duplicates" != 0 ]; then
+  echo "FAIL: $delivered of $n pushes arrived, $duplicates duplicates" >&2
+  exit 1
+fi

@@ -90,12 +90,27 @@ pg_percentiles() {
     printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000 }'
 }
 
+# Rows inserted plus updated in products so far, as PostgreSQL's statistics count them
+# (backends report them within seconds of going idle: wait until two readings agree).
+product_rows() {
+  local a b
+  b=$(q "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'products'")
+  for _ in $(seq 30); do
+    sleep 1; a=$b
+    b=$(q "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'products'")
+    [ "$a" = "$b" ] && break
+  done
+  echo "$b"
+}
+
 # scenario NAME PATH BODIES_FILE PGBENCH_SCRIPT ROWS_SQL ROWS_PER_REQUEST
+# ROWS_PER_REQUEST 0: a read-only scenario whose every answer must carry items.
+# ROWS_SQL "products": the products a sync wrote, checked against what its replies reported.
 # The bodies file holds twice what the measured run needs: the warm-up starts at its middle.
 scenario() {
   local name=$1 path=$2 bodies=$3 script rows_sql=$5 per=$6
   script=$(realpath "$4")
-  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200
+  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc
   half=$(( $(wc -l <"$bodies") / 2 ))
   pgb() { "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
     -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$@" "$DATABASE_URL"; }
@@ -105,7 +120,7 @@ scenario() {
   settle
   echo "== $name: gateway POST $path, $conns connections, ${secs}s after ${warmup}s warm-up (wrk)"
   wrk -t2 -c"$conns" -d"${warmup}s" -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$half" >/dev/null
-  rows0=$(q "$rows_sql")
+  if [ "$rows_sql" = products ]; then rows0=$(product_rows); else rows0=$(q "$rows_sql"); fi
   t0=$(cpu_ticks)
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 >"$work/wrk-$name.txt"
   t1=$(cpu_ticks)
@@ -115,23 +130,39 @@ scenario() {
   p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")
   p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
   non200=$(sed -E 's/.*non200=([0-9]+) socket_errors=([0-9]+).*/\1+\2/' <<<"$line")
-  rows=$(( $(q "$rows_sql") - rows0 ))
+  bad_replies=$(( $(sed -E 's/.*non200=([0-9]+) socket_errors=([0-9]+).*/\1 + \2/' <<<"$line") ))
+  with_items=$(sed -E 's/.*with_items=([0-9]+).*/\1/' <<<"$line")
+  reported=$(sed -E 's/.*written=([0-9]+).*/\1/' <<<"$line")
+  processed=$(sed -E 's/.*processed=([0-9]+).*/\1/' <<<"$line")
+  if [ "$rows_sql" = products ]; then rows=$(( $(product_rows) - rows0 )); else rows=$(( $(q "$rows_sql") - rows0 )); fi
   cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }')
   # Every answered request wrote its rows; beyond that at most the requests in flight when the
   # warm-up and the measured run stopped (2 x connections) may have committed unanswered.
   local check="-"
   if [ "$per" = 0 ]; then
-    echo "read-only scenario: nothing to count"
+    if [ "$with_items" -eq "$requests" ]; then check=ok; else check=MISMATCH; fi
+    echo "read-only scenario: $with_items of $requests answers carried items: $check"
+  elif [ "$rows_sql" = products ]; then
+    # Every answer reported its 100 products; the table saw what the answers reported as
+    # created or updated (plus what unanswered in-flight calls wrote).
+    if [ "$processed" -eq $((requests * per)) ] && [ "$rows" -ge "$reported" ] \
+       && [ "$rows" -le $((reported + 2 * conns * per)) ]; then check=ok; else check=MISMATCH; fi
+    echo "products: $processed reported for $requests answers x $per; $rows rows written for $reported reported written: $check"
   else
     if [ "$rows" -ge $((requests * per)) ] && [ "$rows" -le $(((requests + 2 * conns) * per)) ]; then check=ok; else check=MISMATCH; fi
     echo "rows written: $rows for $requests answered requests x $per: $check"
   fi
+  if [ "$bad_replies" -ne 0 ]; then check="${check}+ERRORS"; echo "FAIL: $non200 non-200 replies + socket errors" >&2; fi
   echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
   settle
   pgb -T "$warmup" >/dev/null 2>&1 || true
   rm -f "$work"/pglog-"$name".*
-  (cd "$work" && pgb -T "$secs" -l --log-prefix="pglog-$name") >"$work/pgbench-$name.txt" 2>&1 || true
+  pgrc=0
+  (cd "$work" && pgb -T "$secs" -l --log-prefix="pglog-$name") >"$work/pgbench-$name.txt" 2>&1 || pgrc=$?
   grep -E "^tps|failed|aborted" "$work/pgbench-$name.txt" || true
+  if [ "$pgrc" -ne 0 ] || grep -qE "number of failed transactions: [1-9]" "$work/pgbench-$name.txt"; then
+    check="${check}+PGBENCH_FAILED"; echo "FAIL: pgbench exited $pgrc or had failed transactions" >&2
+  fi
   tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name.txt" | awk '{print $3}')
   read -r pg50 pg99 < <(pg_percentiles "$work"/pglog-"$name".*)
   rm -f "$work"/pglog-"$name".*
@@ -162,8 +193,7 @@ for s in $only; do
     prod100)
       python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
-        "SELECT count(*) FROM replay_keys r JOIN clients c ON c.id = r.client_id WHERE c.create_by = 'BENCH' AND r.endpoint = '/dtc/base/product'" \
-        1 ;; # a call's replay key commits with its 100 upserts: one row per call
+        products 100 ;;
   esac
 done
 rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
@@ -173,7 +203,7 @@ echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
-if grep -q "rows=MISMATCH" "$work/results.txt"; then
-  echo "rows written do not match answered requests: see above" >&2
+if grep -qE "rows=[^ ]*(MISMATCH|ERRORS|PGBENCH_FAILED)" "$work/results.txt"; then
+  echo "a check failed (rows, replies or pgbench): see above" >&2
   exit 1
 fi

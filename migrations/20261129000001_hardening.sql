@@ -46,3 +46,6 @@ CREATE INDEX dws_scans_status_idx ON dws_scans (match_status, id);
 
 -- Sign-off images that arrived before their waybill was known are linked later.
 CREATE INDEX sign_images_unlinked_idx ON sign_images (waybill_no) WHERE order_id IS NULL;
+
+-- Which gateway process made a delivery attempt (its instance id, also in its logs).
+ALTER TABLE push_attempts ADD COLUMN worker TEXT;

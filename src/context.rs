@@ -78,3 +78,8 @@ pub fn set_business_key(key: String) {
 pub fn set_committing() {
     let _ = CONTEXT.try_with(|c| c.committing.store(true, Ordering::SeqCst));
 }
+
+/// Whether the current request's transaction has begun to COMMIT (false outside a request).
+pub fn committing() -> bool {
+    CONTEXT.try_with(|c| c.is_committing()).unwrap_or(false)
+}

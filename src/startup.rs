@@ -73,6 +73,7 @@ impl Application {
         )));
         let rates = RateTally::new(Duration::from_millis(auth.rate_sync_ms));
         let state = AppState(Arc::new(App {
+            instance: uuid::Uuid::new_v4().to_string(),
             db,
             settings,
             key,
@@ -103,6 +104,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
         tracing::info!("listening on {addr}");
+        tracing::info!(instance = %self.state.instance, "gateway instance");
         after_listening();
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
         let watcher = tokio::spawn(cache::watch(

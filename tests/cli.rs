@@ -14,7 +14,7 @@ use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hongxun-gateway");
 const KEY: &str = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
-const VECTORS: &str = include_str!("fixtures/signature-vectors.json");
+const VECTORS: &str = include_str!("../docs/contract/signature-vectors.json");
 
 /// The URL of the fresh database `#[sqlx::test]` made for this test.
 fn db_url(pool: &PgPool) -> String {
@@ -709,13 +709,26 @@ async fn a_crash_during_load_loses_no_acknowledged_order_or_push_and_half_writes
     // Pushes the kill cut off are claimed again once their lease ran out: wait for the outbox
     // to drain as well.
     let mut waited = 0;
+    // A FINAL shipment pushes two events (outOrderStatusConfirm and outOrderConfirm): each
+    // must arrive, so they are counted per order and event type.
     let (missing, undelivered) = loop {
-        let pushed: std::collections::HashSet<String> = receiver
+        let pushed: std::collections::HashSet<(String, String)> = receiver
             .delivered()
             .iter()
-            .filter_map(|p| p["orderCode"].as_str().map(String::from))
+            .filter_map(|p| {
+                Some((
+                    p["orderCode"].as_str()?.to_string(),
+                    p["eventType"].as_str()?.to_string(),
+                ))
+            })
             .collect();
-        let missing = shipped_now.iter().filter(|c| !pushed.contains(*c)).count();
+        let missing = shipped_now
+            .iter()
+            .flat_map(|c| {
+                ["outOrderStatusConfirm", "outOrderConfirm"].map(|t| (c.clone(), t.to_string()))
+            })
+            .filter(|k| !pushed.contains(k))
+            .count();
         let undelivered: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM push_outbox WHERE tenant = 'K1' AND status <> 'delivered'",
         )
@@ -728,8 +741,40 @@ async fn a_crash_during_load_loses_no_acknowledged_order_or_push_and_half_writes
         waited += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!(missing, 0, "shipments whose push never arrived");
+    assert_eq!(missing, 0, "shipment events that never arrived");
     assert_eq!(undelivered, 0, "pushes left undelivered");
     assert_eq!(receiver.bad_signatures(), 0);
     second.kill().await.unwrap();
+}
+
+#[sqlx::test]
+async fn push_replay_queues_a_dead_push_again_with_its_event_id(pool: PgPool) {
+    let db = db_url(&pool);
+    json_of(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "K1",
+        "--data-source",
+        "ERP",
+    ]))
+    .await;
+    let (id, event_id): (i64, uuid::Uuid) = sqlx::query_as(
+        r#"INSERT INTO push_outbox (event_id, client_id, tenant, event_type, payload, status, attempts, last_error)
+           SELECT gen_random_uuid(), id, 'K1', 'inventoryAdjust', '{}', 'dead', 7, 'HTTP 500' FROM clients
+           RETURNING id, event_id"#,
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let dead = json_of(gateway(&db).args(["push", "list", "--status", "dead"])).await;
+    assert_eq!(dead[0]["id"], id);
+    let v = json_of(gateway(&db).args(["push", "replay", &id.to_string()])).await;
+    assert_eq!(v["status"], "pending");
+    assert_eq!(v["attempts"], 0);
+    assert_eq!(v["eventId"], event_id.to_string());
+    let (ok, _, err) = run(gateway(&db).args(["push", "replay", "999999"])).await;
+    assert!(!ok && err.contains("no push 999999"), "{err}");
 }

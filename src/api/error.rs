@@ -201,7 +201,18 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(m) => Self::new(Code::OrderConflict, m),
             ServiceError::Unavailable(ref cause) => {
                 tracing::warn!(error = %cause, "storage unavailable");
-                Self::unavailable("storage temporarily unavailable; safe to retry")
+                if crate::context::committing() {
+                    // COMMIT was sent: the change may be saved. A retry is safe only because
+                    // it is idempotent (same signed body, same Idempotency-Key, same codes).
+                    Self::unavailable(
+                        "storage became unavailable while the change was being committed: the outcome \
+                         is unknown; retry with the same Idempotency-Key or the same signed body",
+                    )
+                } else {
+                    Self::unavailable(
+                        "storage temporarily unavailable; nothing was changed; safe to retry",
+                    )
+                }
             }
             ServiceError::Database(ref cause) => Self::internal(cause),
             ServiceError::Internal(_) => Self::internal(&e),

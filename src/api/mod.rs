@@ -35,6 +35,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 /// What every handler can reach.
 pub struct App {
+    /// This process's id (a UUID made at start): logged at start, recorded on push attempts.
+    pub instance: String,
     pub db: PgPool,
     pub settings: Settings,
     pub key: MasterKey,

@@ -215,6 +215,7 @@ impl Deliverer {
         };
         let attempt = store::pushes::Attempt {
             push_id: p.id,
+            worker: &self.state.instance,
             attempt: p.attempts,
             started_at,
             duration_ms,

@@ -3,7 +3,8 @@
 
 use super::ServiceError;
 use crate::domain::client::Tenant;
-use crate::store::{self, inventory::InventoryFilter, PgPool};
+use crate::store::inventory::{BalanceKey, InventoryFilter, StockChange};
+use crate::store::{self, PgConnection, PgPool};
 
 pub async fn query(
     pool: &PgPool,
@@ -36,17 +37,46 @@ pub async fn vehicles(
     .await?)
 }
 
-/// Applies on-hand changes in one transaction, balances locked in key order.
+/// Applies on-hand changes in one transaction (see [`apply`]).
 pub async fn change_stock(
     pool: &PgPool,
     tenant: &Tenant,
-    changes: &mut [store::inventory::StockChange<'_>],
+    changes: &mut [StockChange<'_>],
 ) -> Result<(), ServiceError> {
-    changes.sort_by(|a, b| a.key.cmp(&b.key));
     let mut tx = pool.begin().await?;
-    for c in changes.iter() {
-        store::inventory::change_on_hand(&mut tx, tenant, c).await?;
-    }
+    apply(&mut tx, tenant, changes).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Changes on-hand stock for `changes`, taking the balance rows' locks in id order first
+/// (the one lock order of every writer of balances), then applying the changes in key
+/// order, so that rows created here are inserted in one order too.
+pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    changes: &mut [StockChange<'_>],
+) -> Result<(), ServiceError> {
+    changes.sort_by(|a, b| a.key.cmp(&b.key));
+    let keys: Vec<BalanceKey> = changes.iter().map(|c| c.key.clone()).collect();
+    store::inventory::lock_keys(tx, tenant, &keys).await?;
+    for c in changes.iter() {
+        store::inventory::change_on_hand(tx, tenant, c)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::RowNotFound => below_zero(&c.key),
+                e if store::is_check_violation(&e, "inventory_balances_qty_check") => {
+                    below_zero(&c.key)
+                }
+                e => e.into(),
+            })?;
+    }
+    Ok(())
+}
+
+fn below_zero(k: &BalanceKey) -> ServiceError {
+    ServiceError::WrongStatus(format!(
+        "adjustment would take {}/{} item {} ({}, batch {:?}) below zero or below what is reserved",
+        k.inventory_code, k.subbase_code, k.item_code, k.inventory_type, k.batch_code
+    ))
 }

@@ -286,7 +286,7 @@ pub async fn receive(
         if !e.is_empty() {
             return Err(ServiceError::Invalid(e));
         }
-        change_stock(tx, &tenant, &mut changes).await?;
+        super::inventory::apply(tx, &tenant, &mut changes).await?;
         let complete = order_lines.iter().all(|l| l.actual_qty + this_batch.get(&l.id).copied().unwrap_or(0) >= l.plan_qty);
         store::orders::add_actual(tx, &this_batch.into_iter().collect::<Vec<_>>()).await?;
         let lines_json = Value::Array(pushed);
@@ -309,31 +309,6 @@ pub async fn receive(
         Ok(result)
     })
     .await
-}
-
-/// Changes on-hand stock for `changes`, taking the balance rows' locks in id order first
-/// (the one lock order of every writer of balances), then applying the changes in key
-/// order, so that rows created here are inserted in one order too.
-async fn change_stock(
-    tx: &mut PgConnection,
-    tenant: &Tenant,
-    changes: &mut [StockChange<'_>],
-) -> Result<(), ServiceError> {
-    changes.sort_by(|a, b| a.key.cmp(&b.key));
-    let keys: Vec<BalanceKey> = changes.iter().map(|c| c.key.clone()).collect();
-    store::inventory::lock_keys(tx, tenant, &keys).await?;
-    for c in changes.iter() {
-        store::inventory::change_on_hand(tx, tenant, c)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::RowNotFound => below_zero(&c.key),
-                e if store::is_check_violation(&e, "inventory_balances_qty_check") => {
-                    below_zero(&c.key)
-                }
-                e => e.into(),
-            })?;
-    }
-    Ok(())
 }
 
 /// Per-line plan and actual, and every confirmation batch, for the final pushes.
@@ -507,6 +482,7 @@ pub async fn ship(
         )
         .await?;
         let tenant = Tenant(o.tenant.clone());
+        let mut barcodes = Vec::new();
         for (p, pj) in packages.iter().zip(&pkg_json) {
             let np = NewPackage {
                 package_no: p.package_no.clone(),
@@ -519,12 +495,21 @@ pub async fn ship(
                 items: pj["items"].clone(),
             };
             store::orders::insert_package(tx, &tenant, o.id, conf_id, &np).await?;
-            let mut barcodes = vec![p.package_no.clone()];
+            barcodes.push(p.package_no.clone());
             barcodes.extend(p.waybill_no.clone());
-            super::dws::match_waiting_scans(tx, &barcodes, dws_tolerance).await?;
-            if let Some(w) = &p.waybill_no {
-                super::carrier::link_waybill(tx, o.id, w, p.carrier_code.as_deref()).await?;
-            }
+        }
+        // Every package of the batch is in place before waiting scans are judged: a waybill on
+        // two packages of this batch names both.
+        barcodes.sort();
+        barcodes.dedup();
+        super::dws::match_waiting_scans(tx, &barcodes, dws_tolerance).await?;
+        let mut waybills: Vec<(&String, Option<&str>)> = packages
+            .iter()
+            .filter_map(|p| p.waybill_no.as_ref().map(|w| (w, p.carrier_code.as_deref())))
+            .collect();
+        waybills.dedup_by(|a, b| a.0 == b.0);
+        for (w, carrier) in waybills {
+            super::carrier::link_waybill(tx, o.id, w, carrier).await?;
         }
         let (new_status, finished) = after_batch(confirm_type, complete, OrderStatus::PartiallyShipped, OrderStatus::Shipped);
         if finished {
@@ -539,13 +524,14 @@ pub async fn ship(
         }))
         .await?;
         if finished {
-            let (lines, batches) = totals(tx, o.id).await?;
+            let (totals, batches) = totals(tx, o.id).await?;
             let all_packages: Vec<Value> = batches
                 .as_array()
                 .into_iter()
                 .flatten()
                 .flat_map(|b| b["packages"].as_array().cloned().unwrap_or_default())
                 .collect();
+            let lines = shipped_totals(&totals, &batches);
             push_order(tx, &o, EventType::OutOrderConfirm, json!({
                 "status": new_status.as_str(), "lines": lines, "batches": batches, "packages": all_packages,
             }))
@@ -554,6 +540,54 @@ pub async fn ship(
         Ok(result)
     })
     .await
+}
+
+/// The lines of `outOrderConfirm`: what every batch really shipped, summed per line and
+/// stock slot (batch, dates, type), each with its line's planned quantity and its SNs.
+fn shipped_totals(totals: &Value, batches: &Value) -> Value {
+    let plan: HashMap<&str, &Value> = totals
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| Some((l["lineNo"].as_str()?, &l["planQty"])))
+        .collect();
+    let mut out: Vec<Value> = Vec::new();
+    let slot = |l: &Value| {
+        [
+            "lineNo",
+            "inventoryType",
+            "batchCode",
+            "productDate",
+            "expireDate",
+        ]
+        .map(|k| l[k].clone())
+    };
+    for l in batches
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["lines"].as_array().cloned().unwrap_or_default())
+    {
+        match out.iter_mut().find(|x| slot(x) == slot(&l)) {
+            Some(x) => {
+                let qty =
+                    x["actualQty"].as_i64().unwrap_or(0) + l["actualQty"].as_i64().unwrap_or(0);
+                x["actualQty"] = qty.into();
+                if let (Some(a), Some(b)) = (x["snCodes"].as_array_mut(), l["snCodes"].as_array()) {
+                    a.extend(b.iter().cloned());
+                }
+            }
+            None => {
+                let mut x = l.clone();
+                x["planQty"] = plan
+                    .get(l["lineNo"].as_str().unwrap_or(""))
+                    .map(|v| (*v).clone())
+                    .unwrap_or(Value::Null);
+                out.push(x);
+            }
+        }
+    }
+    Value::Array(out)
 }
 
 /// What a shipment batch really took, per line and stock slot: the batch, production and
@@ -656,7 +690,7 @@ pub async fn confirm(
                         })
                     })
                     .collect();
-                change_stock(tx, &Tenant(o.tenant.clone()), &mut changes).await?;
+                super::inventory::apply(tx, &Tenant(o.tenant.clone()), &mut changes).await?;
                 store::orders::add_actual(tx, &per_line.iter().map(|(l, q)| (l.id, *q)).collect::<Vec<_>>()).await?;
                 let result = state(tx, &o, OrderStatus::Confirmed, None, None).await?;
                 let lines_json: Vec<Value> = lines.iter().map(|l| json!({"lineNo": l.line_no, "itemCode": l.item_code, "planQty": l.plan_qty, "actualQty": l.plan_qty})).collect();
@@ -816,7 +850,7 @@ pub async fn adjust(
                 reference: Some(&a.adjust_order_code),
             })
             .collect();
-        change_stock(tx, &a.tenant, &mut changes).await?;
+        super::inventory::apply(tx, &a.tenant, &mut changes).await?;
         let recipients = store::pushes::tenant_recipients(tx, &a.tenant).await?;
         let lines: Vec<Value> = a.lines.iter().map(|l| json!({
             "itemCode": l.item_code, "inventoryType": l.inventory_type, "planQty": l.qty, "batchCode": l.batch_code,
@@ -836,13 +870,6 @@ pub async fn adjust(
         Ok(out)
     })
     .await
-}
-
-fn below_zero(k: &BalanceKey) -> ServiceError {
-    ServiceError::WrongStatus(format!(
-        "adjustment would take {}/{} item {} ({}, batch {:?}) below zero or below what is reserved",
-        k.inventory_code, k.subbase_code, k.item_code, k.inventory_type, k.batch_code
-    ))
 }
 
 /// A vehicle arriving in a customer's yard.

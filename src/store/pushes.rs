@@ -122,6 +122,8 @@ pub async fn claim(
 /// One delivery attempt as the attempt log keeps it.
 pub struct Attempt<'a> {
     pub push_id: i64,
+    /// The instance id of the gateway process that made it.
+    pub worker: &'a str,
     pub attempt: i32,
     pub started_at: DateTime<Utc>,
     pub duration_ms: f64,
@@ -140,8 +142,8 @@ pub async fn settle(
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query!(
-        r#"INSERT INTO push_attempts (push_id, attempt, started_at, duration_ms, http_status, response, error, success)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        r#"INSERT INTO push_attempts (push_id, attempt, started_at, duration_ms, http_status, response, error, success, worker)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         a.push_id,
         a.attempt,
         a.started_at,
@@ -149,7 +151,8 @@ pub async fn settle(
         a.http_status,
         a.response,
         a.error,
-        a.success
+        a.success,
+        a.worker
     )
     .execute(&mut *tx)
     .await?;

@@ -160,3 +160,32 @@ async fn rate_counts_are_shared_by_gateways_through_the_database(pool: PgPool) {
         .await
         .expect(429, 429);
 }
+
+#[sqlx::test]
+async fn a_disable_takes_effect_at_once_while_the_change_listener_is_down(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let who = app.identity(ClientKind::Customer, "C001", "ERP01").await;
+    listening(&pool).await;
+    // Served once: the identity is now in memory.
+    app.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
+        .await
+        .expect(200, 200);
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE datname = current_database() AND query LIKE 'LISTEN%hxgw_clients%') t",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(killed, 1, "the listener's connection");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // No notification can arrive now; a change made without one must still count at once.
+    silently(&pool, "disabled").await;
+    app.call(ORG_PATH, &who, &org_request("WH01", "OW02"))
+        .await
+        .expect(1001, 401);
+    silently(&pool, "active").await;
+    app.call(ORG_PATH, &who, &org_request("WH01", "OW03"))
+        .await
+        .expect(200, 200);
+}

@@ -15,7 +15,7 @@ const ROUTE_QUERY: &str = "/dtc/logistics/routeQuery";
 const OUT_RESULT: &str = "/dtc/logistics/outOrderResult";
 
 /// Ships OUT-1 (one unit of SKU-1) in package P1 with waybill SF001 of carrier SF, weight 1 kg.
-async fn shipped_order(
+pub async fn shipped_order(
     app: &TestApp,
     who: &Identity,
     token: &str,
@@ -225,13 +225,13 @@ async fn transport_orders_move_with_their_routes(pool: PgPool) {
     assert_eq!(status(&app).await, "SIGNED");
 }
 
-fn jpeg(size: usize, seed: u8) -> Vec<u8> {
+pub fn jpeg(size: usize, seed: u8) -> Vec<u8> {
     let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
     b.extend((0..size.saturating_sub(4)).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
     b
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 

@@ -114,6 +114,17 @@ pub async fn spawn_app_with(
 }
 
 impl TestApp {
+    /// A second handle on a running gateway (for concurrent tasks); it does not stop it.
+    pub fn attach(base: String, pool: PgPool) -> Self {
+        Self {
+            base,
+            pool,
+            http: reqwest::Client::new(),
+            clock: Clock::System,
+            shutdown: CancellationToken::new(),
+        }
+    }
+
     /// Creates an identity of `kind` with a known secret.
     pub async fn identity(&self, kind: ClientKind, create_by: &str, data_source: &str) -> Identity {
         self.identity_with(kind, create_by, data_source, None).await
@@ -185,6 +196,46 @@ impl TestApp {
             body,
             headers,
         }
+    }
+
+    /// Calls the ops API with extra headers (an `Idempotency-Key`, say) and a raw body.
+    pub async fn ops_with(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "GET" => self.http.get(url),
+            _ => self
+                .http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body),
+        };
+        req = req.bearer_auth(token);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("reply is not JSON ({status}): {text}"));
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// A count from the database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
 
     pub fn now(&self) -> DateTime<Utc> {

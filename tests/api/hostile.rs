@@ -91,22 +91,30 @@ fn hostile_requests() -> Vec<String> {
     ]
 }
 
-async fn assert_nothing_written(pool: &PgPool) {
-    for table in [
-        "inventory_orgs",
-        "products",
-        "consignees",
-        "orders",
-        "order_lines",
-        "lpns",
-        "serial_codes",
-        "inventory_movements",
-        "routes",
-        "sign_images",
-        "dws_scans",
-        "push_outbox",
-        "replay_keys",
-    ] {
+/// Tables the set-up itself writes (identities, ops tokens) or the gateway writes for every
+/// call whatever its outcome (audit rows, rate counts).
+const WRITTEN_BY_SETUP: &[&str] = &[
+    "_sqlx_migrations",
+    "clients",
+    "ops_tokens",
+    "api_requests",
+    "rate_counters",
+];
+
+/// Every other table of the schema is empty: the list comes from the database, so a new
+/// table is covered without anyone remembering to add it.
+pub async fn assert_nothing_written(pool: &PgPool) {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(tables.len() > 20, "{tables:?}");
+    for table in tables
+        .iter()
+        .filter(|t| !WRITTEN_BY_SETUP.contains(&t.as_str()))
+    {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(pool)
             .await
@@ -129,10 +137,19 @@ async fn hostile_payloads_get_section_2_codes_and_change_nothing(pool: PgPool) {
             ClientKind::Device => &device,
         };
         let ts = timestamp::format(app.now());
-        let mut bodies: Vec<Vec<u8>> = hostile_requests()
-            .iter()
-            .map(|r| signed_body(who, &ts, None, r).into_bytes())
-            .collect();
+        // Signed and well-formed envelopes whose payload is hostile: refused by the payload's
+        // checks (2001/2002), not before them.
+        for r in hostile_requests() {
+            let reply = app.post_raw(path, signed_body(who, &ts, None, &r)).await;
+            assert!(
+                matches!(reply.code(), 2001 | 2002) && reply.status == 400,
+                "{path}: {} for {}: {:#}",
+                reply.code(),
+                &r[..r.len().min(120)],
+                reply.body
+            );
+        }
+        let mut bodies: Vec<Vec<u8>> = Vec::new();
         let good = signed_body(who, &ts, None, "{\"x\":1}");
         bodies.push(good.as_bytes()[..good.len() / 2].to_vec()); // truncated
         bodies.push(signed_body(who, &ts, None, &deep).into_bytes()); // deeply nested
@@ -158,5 +175,119 @@ async fn hostile_payloads_get_section_2_codes_and_change_nothing(pool: PgPool) {
             assert_eq!(r.body["flag"], false, "{path}: {preview}");
         }
     }
+    assert_nothing_written(&pool).await;
+}
+
+/// Text no endpoint accepts in any string: NUL, a lone surrogate, a C1 control character.
+/// Written as JSON escapes (a lone surrogate cannot be a Rust string).
+const HOSTILE_TEXTS: &[&str] = &[r#""a\u0000b""#, r#""\ud800""#, r#""a\u0085b""#];
+const MARK: &str = "@@HOSTILE@@";
+
+/// Every string position of a schema: a JSON value with [`MARK`] in that one position.
+fn string_positions(
+    schemas: &serde_json::Value,
+    schema: &serde_json::Value,
+    depth: usize,
+) -> Vec<serde_json::Value> {
+    use serde_json::{json, Value};
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => &schemas[r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    };
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let mut out = Vec::new();
+    if depth > 6 {
+        return out;
+    }
+    if types.contains(&"string") {
+        out.push(json!(MARK));
+    }
+    if types.contains(&"array") {
+        for inner in string_positions(schemas, &schema["items"], depth + 1) {
+            out.push(json!([inner]));
+        }
+    }
+    if types.contains(&"object") {
+        if let Some(props) = schema["properties"].as_object() {
+            for (name, p) in props {
+                for inner in string_positions(schemas, p, depth + 1) {
+                    out.push(json!({ name: inner }));
+                }
+            }
+        }
+        if schema
+            .get("additionalProperties")
+            .is_some_and(Value::is_object)
+        {
+            out.push(json!({"key": MARK}));
+            out.push(json!({ MARK: "value" }));
+        }
+    }
+    out
+}
+
+/// NUL, lone surrogates and C1 controls in every string position of every endpoint's
+/// schema (from the OpenAPI document, so a new endpoint or field is covered by itself):
+/// each is refused with 2001/2002 by its payload checks, never a 5xx, and nothing is written.
+#[sqlx::test]
+async fn hostile_text_in_every_string_position_of_every_schema_is_refused(pool: PgPool) {
+    use utoipa::OpenApi;
+    let app = spawn_app(pool.clone()).await;
+    let customer = app.identity(ClientKind::Customer, "C001", "ERP01").await;
+    let carrier = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let device = app.identity(ClientKind::Device, "DWS", "LINE-1").await;
+    let token = app.ops_token("floor").await;
+    let doc = serde_json::to_value(hongxun_gateway::api::openapi::ApiDoc::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(body) =
+            item["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+        else {
+            continue;
+        };
+        let name = body.trim_start_matches("#/components/schemas/");
+        let concrete = path
+            .replace("{hx}", "HX404")
+            .replace("{vin}", "LSVAU2180N2183294")
+            .replace("{id}", "1");
+        let signed = name.strip_prefix("SignedRequest_");
+        let payload = &schemas[signed.unwrap_or(name)];
+        let who = ENDPOINTS
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, k)| match k {
+                ClientKind::Customer => &customer,
+                ClientKind::Carrier => &carrier,
+                ClientKind::Device => &device,
+            });
+        for position in string_positions(schemas, payload, 0) {
+            for hostile in HOSTILE_TEXTS {
+                let text = position
+                    .to_string()
+                    .replace(&format!("\"{MARK}\""), hostile);
+                let reply = match (signed, who) {
+                    (Some(_), Some(who)) => app.call(&concrete, who, &text).await,
+                    (Some(_), None) => panic!("{path}: a signed endpoint missing from ENDPOINTS"),
+                    (None, _) => {
+                        app.ops_with(&token, "POST", &concrete, text.clone(), &[])
+                            .await
+                    }
+                };
+                assert!(
+                    reply.status == 400 && matches!(reply.code(), 2001 | 2002),
+                    "{path} {text}: {} {:#}",
+                    reply.status,
+                    reply.body
+                );
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried > 500, "only {tried} positions tried");
     assert_nothing_written(&pool).await;
 }

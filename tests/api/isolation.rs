@@ -128,6 +128,9 @@ async fn tenant_a(app: &TestApp) -> (Identity, Markers) {
     .await
     .expect(200, 200);
     stock(app, &a, "OW01", "SKU-1", "", None, 10).await;
+    // Stock only A holds: B's inventory queries for these items must come back empty.
+    stock(app, &a, "OW01", "SKU-2", "", None, 6).await;
+    stock(app, &a, "OW01", "A-ONLY", "", None, 7).await;
 
     let mut hxs = Vec::new();
     let mut out = serde_json::from_str::<Value>(&out_order(
@@ -266,7 +269,7 @@ async fn customer_b_using_a_s_identifiers_sees_and_changes_nothing_of_a_s(pool: 
         (
             "A's outbound result",
             OUT_RESULT_PATH,
-            json!({"orderCodes": ["A-OUT", "A-PROP"]}),
+            json!({"orderCodes": ["A-OUT"]}),
             200,
         ),
         (
@@ -364,6 +367,24 @@ async fn customer_b_using_a_s_identifiers_sees_and_changes_nothing_of_a_s(pool: 
         ),
         // The same codes are B's own to use: no conflict, nothing that tells A exists.
         (
+            "B's warehouse/owner pair with A's codes",
+            ORG_PATH,
+            {
+                let mut o: Value = serde_json::from_str(&org_request("WH01", "OW01")).unwrap();
+                o["inventoryName"] = json!("乙方仓库");
+                o["contact"] = json!("乙方联系人");
+                o
+            },
+            200,
+        ),
+        (
+            "B's consignee with A's consignee code",
+            CONSIGNEE_PATH,
+            json!({"consignees": [{"consigneeCode": "A-CNEE", "name": "乙方收货人", "phone": "13900000000",
+                   "provinceName": "北京", "cityName": "北京", "address": "长安街1号"}]}),
+            200,
+        ),
+        (
             "B's product with A's item code",
             PRODUCT_PATH,
             json!({"products": [{"itemCode": "A-ONLY", "itemName": "乙方"}]}),
@@ -435,10 +456,16 @@ async fn customer_b_using_a_s_identifiers_sees_and_changes_nothing_of_a_s(pool: 
         )
         .await;
     assert_eq!(r.body["value"]["total"], 0, "{:#}", r.body);
+    // The same queries from A show what B must not see: the checks above can fail.
     let r = app
-        .call(IN_RESULT_PATH, &b, r#"{"orderCodes":["A-PROP"]}"#)
+        .call(
+            INVENTORY_PATH,
+            &a,
+            r#"{"inventoryCode":"WH01","itemCodes":["SKU-2","A-ONLY"]}"#,
+        )
         .await;
-    assert_eq!(r.body["value"]["notFound"], json!(["A-PROP"]));
+    assert_eq!(r.body["value"]["total"], 2, "{:#}", r.body);
+    assert!(r.body.to_string().contains("甲方"), "{:#}", r.body);
     let r = app
         .call(
             VEHICLES_PATH,

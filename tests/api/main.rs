@@ -5,6 +5,7 @@ mod base_data;
 mod caching;
 mod carrier;
 mod envelope;
+mod hardening;
 mod helpers;
 mod hostile;
 mod isolation;

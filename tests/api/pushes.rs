@@ -305,7 +305,7 @@ async fn an_exhausted_push_is_dead_listed_and_replayable(pool: PgPool) {
             IN,
             &who,
             &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
-        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]})
+        "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2}]})
             .to_string(),
         )
         .await);
@@ -383,7 +383,7 @@ async fn two_gateways_deliver_each_push_once(pool: PgPool) {
     let app = spawn_pushing_app(pool.clone(), "200ms").await;
     let _second = spawn_pushing_app(pool.clone(), "200ms").await;
     let (who, receiver) = customer(&app).await;
-    receiver.set_delay_ms(20);
+    receiver.set_delay_ms(150);
     let token = app.ops_token("floor").await;
     stock(&app, &who, "OW01", "SKU-1", "", None, 100).await;
     for i in 0..12 {
@@ -418,6 +418,14 @@ async fn two_gateways_deliver_each_push_once(pool: PgPool) {
     ids.sort();
     ids.dedup();
     assert_eq!((n, ids.len()), (24, 24), "no push delivered twice");
+    let workers: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT worker, count(*) FROM push_attempts WHERE success GROUP BY worker ORDER BY worker",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(workers.len(), 2, "both gateways delivered: {workers:?}");
+    assert_eq!(workers.iter().map(|w| w.1).sum::<i64>(), 24);
 }
 
 #[sqlx::test]
@@ -462,10 +470,124 @@ async fn callbacks_on_private_addresses_are_refused_by_default(pool: PgPool) {
     }
     let error = error.expect("an attempt was recorded");
     assert!(error.contains("SSRF guard"), "{error}");
+    assert_eq!(receiver.started(), 0, "nothing reached the private address");
+}
+
+/// Waits for the first attempt's error.
+async fn first_attempt_error(pool: &PgPool) -> String {
+    for _ in 0..100 {
+        let e = sqlx::query_scalar::<_, Option<String>>(
+            "SELECT error FROM push_attempts ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+        .flatten();
+        if let Some(e) = e {
+            return e;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no attempt was recorded");
+}
+
+async fn set_callback(pool: &PgPool, url: &str) {
+    hongxun_gateway::service::admin::change_client(
+        pool,
+        "C001",
+        "ERP01",
+        ClientChange {
+            callback_url: Some(Some(url)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn one_receipt(app: &TestApp, who: &Identity, token: &str) {
+    let hx = hx(&app
+        .call(
+            IN,
+            who,
+            &json!({"orderCode": "IN-1", "orderType": "CGRK", "inventoryCode": "WH01",
+            "subbaseCode": "OW01", "items": [{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2}]})
+            .to_string(),
+        )
+        .await);
+    app.ops(
+        Some(token),
+        "POST",
+        &format!("/ops/v1/orders/{hx}/receipts"),
+        json!({"confirmType": "PARTIAL", "lines": [{"lineNo": "1", "actualQty": 1}]}),
+    )
+    .await
+    .expect(200, 200);
+}
+
+#[sqlx::test]
+async fn a_callback_host_name_resolving_to_loopback_is_refused(pool: PgPool) {
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+        s.push.retry_schedule = "5s".into();
+        s.push.poll_interval_ms = 50;
+    })
+    .await;
+    let (who, receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    let port = receiver
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    set_callback(&pool, &format!("http://localhost:{port}/hook")).await;
+    one_receipt(&app, &who, &token).await;
+    let error = first_attempt_error(&pool).await;
     assert!(
-        receiver.arrivals().is_empty(),
-        "nothing reached the private address"
+        error.contains("SSRF guard") && error.contains("localhost"),
+        "{error}"
     );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(receiver.started(), 0, "the receiver saw a request");
+}
+
+#[sqlx::test]
+async fn a_redirect_to_a_private_address_is_not_followed(pool: PgPool) {
+    // The redirecting host is allowed; where it points is not.
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+        s.push.allow_networks = "127.0.0.1/32".into();
+        s.push.retry_schedule = "5s".into();
+        s.push.poll_interval_ms = 50;
+    })
+    .await;
+    let who = customer_with_base_data(&app, "C001").await;
+    let token = app.ops_token("floor").await;
+    let private = Receiver::start_on(&who.secret, "127.0.0.2").await;
+    let target = private.url.clone();
+    let redirector = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let target = target.clone();
+            async move {
+                (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, target)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirector).await.unwrap() });
+    set_callback(&pool, &url).await;
+    one_receipt(&app, &who, &token).await;
+    let error = first_attempt_error(&pool).await;
+    assert!(error.contains("HTTP 307"), "{error}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(private.started(), 0, "the private receiver saw a request");
 }
 
 #[sqlx::test]

@@ -88,6 +88,11 @@ async fn hook(State(r): State<Arc<Inner>>, body: Bytes) -> (axum::http::StatusCo
 
 impl Receiver {
     pub async fn start(secret: &str) -> Self {
+        Self::start_on(secret, "127.0.0.1").await
+    }
+
+    /// A receiver listening on another loopback address (`127.0.0.2`, say).
+    pub async fn start_on(secret: &str, ip: &str) -> Self {
         let inner = Arc::new(Inner {
             secret: secret.into(),
             ..Default::default()
@@ -95,7 +100,9 @@ impl Receiver {
         let app = Router::new()
             .route("/hook", post(hook))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(format!("{ip}:0"))
+            .await
+            .unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self { url, inner }

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use sqlx::PgPool;
 
-const VECTORS: &str = include_str!("../fixtures/signature-vectors.json");
+const VECTORS: &str = include_str!("../../docs/contract/signature-vectors.json");
 
 struct Vector {
     name: String,
