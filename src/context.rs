@@ -12,6 +12,11 @@ pub struct RequestContext {
     client: OnceLock<ClientLabel>,
     business_key: OnceLock<String>,
     committing: AtomicBool,
+    /// The dialect whose router matched (`hongxun`, `qimen`, `ops`…); untagged routes
+    /// (probes, docs) are not API calls.
+    dialect: OnceLock<&'static str>,
+    /// The operation when the path alone does not name it (a Qimen `method`).
+    operation: OnceLock<String>,
 }
 
 /// The identity of the caller as logs show it: never a secret.
@@ -32,6 +37,8 @@ impl RequestContext {
             client: OnceLock::new(),
             business_key: OnceLock::new(),
             committing: AtomicBool::new(false),
+            dialect: OnceLock::new(),
+            operation: OnceLock::new(),
         })
     }
 
@@ -41,6 +48,14 @@ impl RequestContext {
 
     pub fn business_key(&self) -> Option<&str> {
         self.business_key.get().map(String::as_str)
+    }
+
+    pub fn dialect(&self) -> Option<&'static str> {
+        self.dialect.get().copied()
+    }
+
+    pub fn operation(&self) -> Option<&str> {
+        self.operation.get().map(String::as_str)
     }
 
     /// Whether the request's transaction has sent COMMIT: from then on its outcome may be
@@ -82,4 +97,19 @@ pub fn set_committing() {
 /// Whether the current request's transaction has begun to COMMIT (false outside a request).
 pub fn committing() -> bool {
     CONTEXT.try_with(|c| c.is_committing()).unwrap_or(false)
+}
+
+/// Records which dialect's router serves the current request.
+pub fn set_dialect(dialect: &'static str) {
+    let _ = CONTEXT.try_with(|c| c.dialect.set(dialect));
+}
+
+/// The dialect of the current request, once its router matched.
+pub fn dialect() -> Option<&'static str> {
+    CONTEXT.try_with(|c| c.dialect()).ok().flatten()
+}
+
+/// Names the operation of the current request (when the path alone does not).
+pub fn set_operation(operation: String) {
+    let _ = CONTEXT.try_with(|c| c.operation.set(operation));
 }

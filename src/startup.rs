@@ -1,12 +1,13 @@
 //! Building and running the application: pool, router, background tasks, graceful shutdown.
 //! Tests build it on port 0 and read the bound address.
 
-use crate::api::{self, App, AppState, Clock};
 use crate::audit;
 use crate::auth::cache::{self, IdentityCache};
 use crate::auth::secrets::MasterKey;
 use crate::auth::tally::RateTally;
 use crate::config::Settings;
+use crate::http;
+use crate::state::{App, AppState, Clock};
 use crate::store;
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -122,7 +123,7 @@ impl Application {
             .push
             .enabled
             .then(|| tokio::spawn(crate::push::run(self.state.clone(), shutdown.clone())));
-        let router = api::router(self.state.clone());
+        let router = http::router(self.state.clone());
         let token = shutdown.clone();
         axum::serve(self.listener, router)
             .with_graceful_shutdown(async move { token.cancelled().await })

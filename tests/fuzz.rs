@@ -2,19 +2,20 @@
 //! signature check and every DTO conversion take arbitrary input without panicking, and every
 //! rejection is a §2 code.
 
-use hongxun_gateway::api::base_data::{
+use hongxun_gateway::auth::signature::{verify, SignInput, SignMethod};
+use hongxun_gateway::dialect::hongxun::base_data::{
     ConsigneeSyncRequest, DimensionSyncRequest, InventoryOrgRequest, ProductSyncRequest,
 };
-use hongxun_gateway::api::carrier::RouteRequest;
-use hongxun_gateway::api::device::DwsRequest;
-use hongxun_gateway::api::error::{ApiError, Code};
-use hongxun_gateway::api::order_extras::{LpnRequest, SerialCodesRequest};
-use hongxun_gateway::api::orders::{
+use hongxun_gateway::dialect::hongxun::carrier::RouteRequest;
+use hongxun_gateway::dialect::hongxun::device::DwsRequest;
+use hongxun_gateway::dialect::hongxun::envelope;
+use hongxun_gateway::dialect::hongxun::error::{ApiError, Code};
+use hongxun_gateway::dialect::hongxun::order_extras::{LpnRequest, SerialCodesRequest};
+use hongxun_gateway::dialect::hongxun::orders::{
     InOrderRequest, OutOrderRequest, PropertyOrderRequest, TransportOrderRequest,
 };
-use hongxun_gateway::api::{envelope, json_input};
-use hongxun_gateway::auth::signature::{verify, SignInput, SignMethod};
 use hongxun_gateway::domain::hygiene;
+use hongxun_gateway::http::json_input;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

@@ -2,12 +2,12 @@
 //! only to addresses the SSRF guard allows), judge the answer, record the attempt.
 
 use super::ssrf;
-use crate::api::AppState;
 use crate::auth::links::Links;
 use crate::auth::secrets::MasterKey;
 use crate::auth::signature::{self, SignInput, SignMethod};
 use crate::auth::timestamp;
 use crate::domain::push::{is_delivered, RetrySchedule};
+use crate::state::AppState;
 use crate::store::{self, pushes::ClaimedPush, PgPool};
 use ipnet::IpNet;
 use rand::Rng;

@@ -6,7 +6,7 @@
 pub mod deliver;
 pub mod ssrf;
 
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::store;
 use std::sync::Arc;
 use std::time::Duration;

@@ -59,7 +59,7 @@ async fn bodies_that_are_not_envelopes_are_400(pool: PgPool) {
 
 #[sqlx::test]
 async fn bodies_over_the_limit_are_413(pool: PgPool) {
-    let app = spawn_app_with(pool, hongxun_gateway::api::Clock::System, |s| {
+    let app = spawn_app_with(pool, hongxun_gateway::state::Clock::System, |s| {
         s.server.body_limit_bytes = 64 * 1024;
     })
     .await;

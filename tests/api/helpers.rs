@@ -1,7 +1,6 @@
 //! Spawning the gateway on port 0 and talking to it as an integrator would.
 
 use chrono::{DateTime, Utc};
-use hongxun_gateway::api::Clock;
 use hongxun_gateway::auth::secrets::MasterKey;
 use hongxun_gateway::auth::signature::{self, SignInput, SignMethod};
 use hongxun_gateway::auth::timestamp;
@@ -9,6 +8,7 @@ use hongxun_gateway::config::Settings;
 use hongxun_gateway::domain::client::ClientKind;
 use hongxun_gateway::service::admin::{self, NewClientInput};
 use hongxun_gateway::startup::Application;
+use hongxun_gateway::state::Clock;
 use serde_json::Value;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;

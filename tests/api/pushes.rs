@@ -431,7 +431,7 @@ async fn two_gateways_deliver_each_push_once(pool: PgPool) {
 #[sqlx::test]
 async fn callbacks_on_private_addresses_are_refused_by_default(pool: PgPool) {
     // The default configuration: no allowed networks.
-    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::state::Clock::System, |s| {
         s.push.retry_schedule = "5s".into();
         s.push.poll_interval_ms = 50;
     })
@@ -527,7 +527,7 @@ async fn one_receipt(app: &TestApp, who: &Identity, token: &str) {
 
 #[sqlx::test]
 async fn a_callback_host_name_resolving_to_loopback_is_refused(pool: PgPool) {
-    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::state::Clock::System, |s| {
         s.push.retry_schedule = "5s".into();
         s.push.poll_interval_ms = 50;
     })
@@ -557,7 +557,7 @@ async fn a_callback_host_name_resolving_to_loopback_is_refused(pool: PgPool) {
 #[sqlx::test]
 async fn a_redirect_to_a_private_address_is_not_followed(pool: PgPool) {
     // The redirecting host is allowed; where it points is not.
-    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::state::Clock::System, |s| {
         s.push.allow_networks = "127.0.0.1/32".into();
         s.push.retry_schedule = "5s".into();
         s.push.poll_interval_ms = 50;
@@ -861,7 +861,7 @@ async fn the_floor_can_look_an_order_up_with_its_batches_and_pushes(pool: PgPool
 
 #[sqlx::test]
 async fn a_hanging_receiver_does_not_hold_up_other_customers(pool: PgPool) {
-    let _gateway = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+    let _gateway = spawn_app_with(pool.clone(), hongxun_gateway::state::Clock::System, |s| {
         s.push.allow_networks = "127.0.0.0/8".into();
         s.push.retry_schedule = "10s".into();
         s.push.poll_interval_ms = 50;
@@ -931,7 +931,7 @@ async fn a_hanging_receiver_does_not_hold_up_other_customers(pool: PgPool) {
 async fn receivers_that_hang_hold_no_database_connection_and_do_not_slow_intake(pool: PgPool) {
     // Four pooled connections, sixteen deliveries hanging at once: a delivery that kept its
     // connection while waiting for the receiver would leave intake none (503 after 1 s).
-    let app = spawn_app_with(pool.clone(), hongxun_gateway::api::Clock::System, |s| {
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::state::Clock::System, |s| {
         s.push.allow_networks = "127.0.0.0/8".into();
         s.push.retry_schedule = "1m".into();
         s.push.poll_interval_ms = 50;

@@ -2,11 +2,11 @@
 //! function and through the real endpoint path.
 
 use crate::helpers::*;
-use hongxun_gateway::api::Clock;
 use hongxun_gateway::auth::signature::{self, SignInput, SignMethod};
 use hongxun_gateway::auth::timestamp;
 use hongxun_gateway::domain::client::ClientKind;
 use hongxun_gateway::service::admin;
+use hongxun_gateway::state::Clock;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use sqlx::PgPool;
