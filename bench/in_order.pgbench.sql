@@ -9,7 +9,7 @@ SELECT upper(md5('pgi' || :client_id || '-' || :n || random())) AS sign \gset
 BEGIN;
 INSERT INTO replay_keys (client_id, sign, endpoint, outcome)
 VALUES (:pg_client, :sign, '/dtc/logistics/inOrder', 'null'::jsonb)
-ON CONFLICT (client_id, sign) DO NOTHING;
+ON CONFLICT ON CONSTRAINT replay_keys_pkey DO NOTHING;
 INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code, to_subbase_code,
        status, fingerprint, request, client_id)
 VALUES ('PGBENCH', 'IN', 'PGI-' || :client_id || '-' || :n || '-' || md5(random()::text),
@@ -38,5 +38,5 @@ WITH o AS (UPDATE orders SET status = 'CREATED', pre_cancel_status = COALESCE(NU
              WHERE id = :order_id RETURNING id)
 INSERT INTO order_events (order_id, status, note) SELECT o.id, 'CREATED', NULL FROM o;
 UPDATE replay_keys SET outcome = '{"order_code":"x","hx_order_no":"HXI","status":"CREATED","existed": false}'::jsonb
- WHERE client_id = :pg_client AND sign = :sign;
+ WHERE client_id = :pg_client AND endpoint = '/dtc/logistics/inOrder' AND sign = :sign;
 COMMIT;

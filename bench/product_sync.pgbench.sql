@@ -7,7 +7,7 @@
 SELECT upper(md5('prod' || :client_id || '-' || :n || random())) AS sign \gset
 BEGIN;
 INSERT INTO replay_keys (client_id, sign, endpoint, outcome) VALUES (:pg_client, :sign, '/dtc/base/product', 'null'::jsonb)
-ON CONFLICT (client_id, sign) DO NOTHING;
+ON CONFLICT ON CONSTRAINT replay_keys_pkey DO NOTHING;
 INSERT INTO products (tenant, item_code, item_name, bar_code, unit, gross_weight_kg, price, batch_managed, serial_managed, status)
 SELECT 'PGBENCH', format('PS-%s', lpad((:blk * 100 + g)::text, 5, '0')), '商品 ' || g, '69' || lpad((:blk * 100 + g)::text, 11, '0'),
        '个', 0.5, round((1 + random() * 99)::numeric, 2), false, false, 'ENABLED'
@@ -21,5 +21,5 @@ UPDATE products p SET item_name = n.item_name, bar_code = n.bar_code, unit = n.u
           FROM generate_series(1, 100) g) n
  WHERE p.tenant = 'PGBENCH' AND p.item_code = n.code
    AND (p.item_name, p.bar_code, p.unit, p.gross_weight_kg, p.price) IS DISTINCT FROM (n.item_name, n.bar_code, n.unit, n.gw, n.price);
-UPDATE replay_keys SET outcome = '{"created": 0, "updated": 100, "unchanged": 0}'::jsonb WHERE client_id = :pg_client AND sign = :sign;
+UPDATE replay_keys SET outcome = '{"created": 0, "updated": 100, "unchanged": 0}'::jsonb WHERE client_id = :pg_client AND endpoint = '/dtc/base/product' AND sign = :sign;
 COMMIT;

@@ -33,8 +33,12 @@ for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null &
 # One transaction commits all pushes (each its own order, so none waits for another).
 $psql -q "$DATABASE_URL" -c "
   INSERT INTO push_outbox (event_id, client_id, tenant, event_type, order_key, payload)
-  SELECT gen_random_uuid(), $cid, 'PB', 'outOrderStatusConfirm', 'order:' || i,
-         jsonb_build_object('orderCode', 'OUT-' || i, 'status', 'SHIPPED', 'confirmSeq', 1)
+  SELECT gen_random_uuid(), $cid, 'PB', 'outboundBatch', 'order:' || i,
+         jsonb_build_object('event', 'outboundBatch', 'status', 'SHIPPED',
+           'order', jsonb_build_object('orderCode', 'OUT-' || i, 'hxOrderNo', 'HXO-' || i, 'kind', 'OUT',
+                                       'orderType', 'JYCK', 'inventoryCode', 'WH01', 'subbaseCode', 'OW01'),
+           'batch', jsonb_build_object('confirmSeq', 1, 'confirmType', 'FINAL', 'confirmTime', '2026-11-29T00:00:00Z',
+                                       'lines', '[]'::jsonb, 'packages', '[]'::jsonb))
     FROM generate_series(1, $n) i;
   NOTIFY hxgw_push;"
 SECONDS=0

@@ -117,12 +117,13 @@ impl Application {
         let token = shutdown.clone();
         let rate_flusher =
             tokio::spawn(async move { state.rates.run(state.db.clone(), token).await });
-        let pusher = self
-            .state
-            .settings
-            .push
-            .enabled
-            .then(|| tokio::spawn(crate::push::run(self.state.clone(), shutdown.clone())));
+        let pusher = self.state.settings.push.enabled.then(|| {
+            tokio::spawn(crate::push::run(
+                self.state.clone(),
+                Arc::new(dialect_pushes()),
+                shutdown.clone(),
+            ))
+        });
         let router = http::router(self.state.clone());
         let token = shutdown.clone();
         axum::serve(self.listener, router)
@@ -142,6 +143,15 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Every dialect's push renderer: a receiving identity's pushes are rendered in its dialect.
+pub fn dialect_pushes() -> crate::push::Dialects {
+    use crate::domain::client::Dialect;
+    crate::push::Dialects::default().with(
+        Dialect::Hongxun,
+        crate::dialect::hongxun::push::HongxunPushes,
+    )
 }
 
 /// Every `server.housekeeping_interval_secs`: purges replay keys past their retention (no

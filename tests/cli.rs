@@ -359,7 +359,8 @@ async fn a_push_in_flight_when_the_gateway_is_killed_is_delivered_after_restart(
         "inOrderStatusConfirm",
         Some("order:1"),
         event_id,
-        &serde_json::json!({"orderCode": "IN-1", "status": "RECEIVED"}),
+        &serde_json::json!({"event": "legacy", "eventType": "inOrderStatusConfirm",
+            "payload": {"orderCode": "IN-1", "status": "RECEIVED"}}),
     )
     .await
     .unwrap();
@@ -423,7 +424,8 @@ async fn sigterm_lets_a_delivery_in_flight_finish(pool: PgPool) {
         "cancelResult",
         None,
         event_id,
-        &serde_json::json!({"orderCode": "OUT-1", "cancelStatus": "CANCELLED"}),
+        &serde_json::json!({"event": "legacy", "eventType": "cancelResult",
+            "payload": {"orderCode": "OUT-1", "cancelStatus": "CANCELLED"}}),
     )
     .await
     .unwrap();
@@ -763,7 +765,8 @@ async fn push_replay_queues_a_dead_push_again_with_its_event_id(pool: PgPool) {
     .await;
     let (id, event_id): (i64, uuid::Uuid) = sqlx::query_as(
         r#"INSERT INTO push_outbox (event_id, client_id, tenant, event_type, payload, status, attempts, last_error)
-           SELECT gen_random_uuid(), id, 'K1', 'inventoryAdjust', '{}', 'dead', 7, 'HTTP 500' FROM clients
+           SELECT gen_random_uuid(), id, 'K1', 'legacy',
+                  '{"event":"legacy","eventType":"inventoryAdjust","payload":{}}', 'dead', 7, 'HTTP 500' FROM clients
            RETURNING id, event_id"#,
     )
     .fetch_one(&pool)

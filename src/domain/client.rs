@@ -44,6 +44,44 @@ impl FromStr for ClientKind {
     }
 }
 
+/// The wire protocol an identity speaks: how its calls are read and answered, and how the
+/// pushes it receives are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// The 鸿讯 JSON envelope.
+    Hongxun,
+    /// Qimen (奇门) WMS methods / TOP.
+    Qimen,
+    /// The OMS method API (warehouse.add …).
+    Oms,
+    /// The 3TMS/CTMS REST API.
+    Tms,
+}
+
+impl Dialect {
+    pub const ALL: [Dialect; 4] = [Self::Hongxun, Self::Qimen, Self::Oms, Self::Tms];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hongxun => "hongxun",
+            Self::Qimen => "qimen",
+            Self::Oms => "oms",
+            Self::Tms => "tms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Whether an identity may currently call the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientStatus {

@@ -3,6 +3,7 @@
 pub mod base_data;
 pub mod carrier;
 pub mod client;
+pub mod event;
 pub mod hygiene;
 pub mod inventory;
 pub mod lpn;

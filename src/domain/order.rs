@@ -5,9 +5,13 @@ use rust_decimal::Decimal;
 use std::fmt;
 
 /// The four kinds of customer order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum OrderKind {
     /// 入库单
+    #[default]
     In,
     /// 出库单
     Out,
@@ -195,7 +199,8 @@ pub fn cancel_decision(_kind: OrderKind, status: OrderStatus) -> CancelDecision 
 pub const INVENTORY_TYPES: &[&str] = &["ZP", "CC"];
 
 /// One validated line of a warehouse order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderLine {
     pub line_no: String,
     pub item_code: String,
@@ -209,9 +214,28 @@ pub struct OrderLine {
     pub remark: Option<String>,
 }
 
-/// A validated inbound, outbound or property order: what the rules need of it.
-/// The full request (receiver, times, extendProps, unknown fields) is stored as received.
-#[derive(Debug, Clone, PartialEq)]
+/// A postal address with its contact: receivers, consigners, consignees.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub name: String,
+    pub phone: String,
+    pub country_name: Option<String>,
+    pub province_name: String,
+    pub city_name: String,
+    pub area_name: Option<String>,
+    pub street_name: Option<String>,
+    pub address: String,
+    pub post_code: Option<String>,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+/// A validated inbound, outbound or property order: everything about it, whichever dialect
+/// it came through. Its canonical JSON is what "the same order" is judged on (§3), and what
+/// is stored as the order's content.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WarehouseOrder {
     pub kind: OrderKind,
     pub order_code: String,
@@ -222,12 +246,34 @@ pub struct WarehouseOrder {
     pub to_subbase_code: Option<String>,
     /// Outbound orders: a synced consignee, when given instead of a receiver.
     pub consignee_code: Option<String>,
+    /// Outbound orders: where the goods go.
+    pub receiver: Option<Address>,
     pub allow_backorder: bool,
+    /// Inbound: when the goods should arrive; outbound: when they should leave; property:
+    /// when the transfer takes effect (`yyyy-MM-dd HH:mm:ss`).
+    pub expected_arrive_time: Option<String>,
+    pub expected_ship_time: Option<String>,
+    pub transfer_time: Option<String>,
+    pub supplier_code: Option<String>,
+    pub supplier_name: Option<String>,
+    /// The order this one comes from (purchase order, original order of a return…).
+    pub source_order_code: Option<String>,
+    pub logistics_company: Option<String>,
+    pub waybill_no: Option<String>,
+    pub carrier_code: Option<String>,
+    pub shop_name: Option<String>,
+    pub source_platform: Option<String>,
+    pub buyer_message: Option<String>,
+    pub seller_message: Option<String>,
+    pub cod_amount: Option<Decimal>,
+    pub remark: Option<String>,
+    pub extend_props: std::collections::BTreeMap<String, String>,
     pub lines: Vec<OrderLine>,
 }
 
 /// A vehicle named on a finished-vehicle transport order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Vehicle {
     pub vin: String,
     pub brand: Option<String>,
@@ -235,13 +281,39 @@ pub struct Vehicle {
     pub color: Option<String>,
 }
 
-/// A validated transport order.
-#[derive(Debug, Clone, PartialEq)]
+/// Goods on a transport order.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cargo {
+    pub name: String,
+    pub quantity: i64,
+    /// kg
+    pub weight: Option<Decimal>,
+    /// cm³
+    pub volume: Option<Decimal>,
+    /// yuan
+    pub value: Option<Decimal>,
+    pub remark: Option<String>,
+}
+
+/// A validated transport order: everything about it, whichever dialect it came through.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TransportOrder {
     pub order_code: String,
     pub order_type: String,
     pub related_order_code: Option<String>,
+    pub consigner: Option<Address>,
+    pub consignee: Option<Address>,
+    pub pickup_time: Option<String>,
+    pub expected_arrive_time: Option<String>,
+    pub vehicle_type: Option<String>,
+    pub cargo: Vec<Cargo>,
     pub vehicles: Vec<Vehicle>,
+    pub need_receipt: Option<bool>,
+    pub payment_collect: Option<Decimal>,
+    pub remark: Option<String>,
+    pub extend_props: std::collections::BTreeMap<String, String>,
 }
 
 /// A VIN: 17 characters of digits and capital letters other than I, O and Q (ISO 3779).
@@ -311,9 +383,9 @@ mod tests {
     }
 }
 
-/// The "same content" test of §3: SHA-256 of the request's canonical JSON (object keys
-/// sorted at every level, no insignificant white space), so re-serialising the same
-/// order differently still counts as the same content.
+/// The "same content" test of §3: SHA-256 of the canonical JSON (object keys sorted at every
+/// level, no insignificant white space) of the order as the model holds it, so the same
+/// order serialised differently, or sent through another dialect, counts as the same.
 pub fn content_fingerprint(request: &serde_json::Value) -> String {
     use sha2::{Digest, Sha256};
     fn write(v: &serde_json::Value, out: &mut String) {

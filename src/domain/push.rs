@@ -1,42 +1,6 @@
-//! Pushes to customers (§6): event types, the retry schedule and what counts as delivered.
+//! Pushes: the retry schedule of failed deliveries.
 
 use std::time::Duration;
-
-/// The §6 push types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    InOrderStatusConfirm,
-    InOrderConfirm,
-    OutOrderStatusConfirm,
-    OutOrderConfirm,
-    PropertyOrderConfirm,
-    TransportOrderConfirm,
-    RoutePush,
-    SignInfoPush,
-    SignImagePush,
-    VehicleInspectionConfirm,
-    CancelResult,
-    InventoryAdjust,
-}
-
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InOrderStatusConfirm => "inOrderStatusConfirm",
-            Self::InOrderConfirm => "inOrderConfirm",
-            Self::OutOrderStatusConfirm => "outOrderStatusConfirm",
-            Self::OutOrderConfirm => "outOrderConfirm",
-            Self::PropertyOrderConfirm => "propertyOrderConfirm",
-            Self::TransportOrderConfirm => "transportOrderConfirm",
-            Self::RoutePush => "routePush",
-            Self::SignInfoPush => "signInfoPush",
-            Self::SignImagePush => "signImagePush",
-            Self::VehicleInspectionConfirm => "vehicleInspectionConfirm",
-            Self::CancelResult => "cancelResult",
-            Self::InventoryAdjust => "inventoryAdjust",
-        }
-    }
-}
 
 /// Delays between attempts; after the last one a push is dead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,15 +30,6 @@ impl RetrySchedule {
     }
 }
 
-/// Delivered means HTTP 2xx and a §1 response envelope with `flag: true`.
-pub fn is_delivered(http_status: u16, body: &str) -> bool {
-    (200..300).contains(&http_status)
-        && serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("flag").and_then(serde_json::Value::as_bool))
-            .unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,14 +52,5 @@ mod tests {
         assert_eq!(s.next_delay(1, 1.0), Some(Duration::from_secs(120)));
         assert_eq!(s.next_delay(1, -1.0), Some(Duration::from_secs(80)));
         assert_eq!(s.next_delay(1, 7.0), Some(Duration::from_secs(120)));
-    }
-
-    #[test]
-    fn only_2xx_with_flag_true_is_delivered() {
-        assert!(is_delivered(200, r#"{"code":200,"flag":true}"#));
-        assert!(!is_delivered(200, r#"{"code":500,"flag":false}"#));
-        assert!(!is_delivered(200, "OK"));
-        assert!(!is_delivered(500, r#"{"flag":true}"#));
-        assert!(!is_delivered(302, r#"{"flag":true}"#));
     }
 }

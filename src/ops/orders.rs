@@ -3,9 +3,11 @@
 
 use super::auth::Operator;
 use super::body::{batch_head, codes, state_value, NoBody, OpsJson};
+use crate::dialect::hongxun;
 use crate::dialect::hongxun::error::ApiError;
 use crate::dialect::hongxun::order_dto as dto;
 use crate::dialect::hongxun::response::ApiOk;
+use crate::domain::event::Dispatch;
 use crate::domain::order::INVENTORY_TYPES;
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
@@ -13,6 +15,7 @@ use crate::service::ops::{self, Package, ReceiptLine, TransportDecision};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -262,16 +265,18 @@ async fn confirm(
     let mut e = FieldErrors::default();
     let d = TransportDecision {
         accept: b.accept.unwrap_or(true),
-        carrier_code: e.optional("carrierCode", b.carrier_code, rules::code),
-        waybill_no: e.optional("waybillNo", b.waybill_no, rules::code),
-        plate_no: e.optional("plateNo", b.plate_no, rules::code),
-        driver_name: e.optional("driverName", b.driver_name, rules::opt_name),
-        driver_phone: e.optional("driverPhone", b.driver_phone, rules::phone),
-        estimated_pickup_time: e.optional(
-            "estimatedPickupTime",
-            b.estimated_pickup_time,
-            dto::time,
-        ),
+        dispatch: Dispatch {
+            carrier_code: e.optional("carrierCode", b.carrier_code, rules::code),
+            waybill_no: e.optional("waybillNo", b.waybill_no, rules::code),
+            plate_no: e.optional("plateNo", b.plate_no, rules::code),
+            driver_name: e.optional("driverName", b.driver_name, rules::opt_name),
+            driver_phone: e.optional("driverPhone", b.driver_phone, rules::phone),
+            estimated_pickup_time: e.optional(
+                "estimatedPickupTime",
+                b.estimated_pickup_time,
+                dto::time,
+            ),
+        },
         reason: e.optional("reason", b.reason, rules::remark),
     };
     e.into_result(Some(()))?;
@@ -322,6 +327,28 @@ async fn order(
 ) -> Result<ApiOk, ApiError> {
     Ok(ApiOk::new(
         "success",
-        Some(ops::order_view(&app.db, &hx).await?),
+        Some(order_json(ops::order_view(&app.db, &hx).await?)),
     ))
+}
+
+/// The order as the floor sees it: header, lines, history, batches and pushes.
+fn order_json(v: ops::OrderView) -> serde_json::Value {
+    let o = &v.order;
+    let t = crate::auth::timestamp::format;
+    json!({
+        "orderCode": o.order_code, "hxOrderNo": o.hx_order_no, "orderType": o.order_type,
+        "inventoryCode": o.inventory_code, "subbaseCode": o.subbase_code,
+        "customer": o.tenant, "kind": o.kind, "status": o.status, "toSubbaseCode": o.to_subbase_code,
+        "request": o.request,
+        "lines": v.lines.iter().map(|l| json!({
+            "lineNo": l.line_no, "itemCode": l.item_code, "planQty": l.plan_qty, "actualQty": l.actual_qty,
+            "inventoryType": l.inventory_type, "batchCode": l.batch_code,
+        })).collect::<Vec<_>>(),
+        "history": v.history.iter().map(|e| json!({"status": e.status, "time": t(e.created_at)})).collect::<Vec<_>>(),
+        "confirmations": v.batches.iter().map(hongxun::push::batch).collect::<Vec<_>>(),
+        "pushes": v.pushes.iter().map(|p| json!({
+            "id": p.id, "eventId": p.event_id, "eventType": p.event_type, "status": p.status,
+            "attempts": p.attempts, "lastError": p.last_error,
+        })).collect::<Vec<_>>(),
+    })
 }

@@ -6,6 +6,7 @@ use crate::dialect::hongxun::error::ApiError;
 use crate::dialect::hongxun::order_dto as dto;
 use crate::dialect::hongxun::response::ApiOk;
 use crate::domain::client::Tenant;
+use crate::domain::event::Damage;
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service::ops::{self, Inspection, YardIntake};
@@ -111,7 +112,10 @@ async fn inspection(
             )
             .unwrap_or_default();
         if let Some(p) = part {
-            damages.push((p, desc));
+            damages.push(Damage {
+                part: p,
+                description: desc,
+            });
         }
     }
     let images: Vec<String> = b

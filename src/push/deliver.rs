@@ -1,27 +1,30 @@
-//! One delivery attempt: build and sign the envelope, POST it (no redirects, a timeout,
-//! only to addresses the SSRF guard allows), judge the answer, record the attempt.
+//! One delivery attempt: the receiver's dialect renders the event (and signs it), the request
+//! is POSTed (no redirects, a timeout, only to addresses the SSRF guard allows), the dialect
+//! judges the answer, the attempt is recorded.
 
-use super::ssrf;
+use super::{ssrf, Dialects, Outgoing, PushDialect, Receiver, Rendered};
 use crate::auth::links::Links;
-use crate::auth::secrets::MasterKey;
-use crate::auth::signature::{self, SignInput, SignMethod};
-use crate::auth::timestamp;
-use crate::domain::push::{is_delivered, RetrySchedule};
+use crate::domain::client::Dialect;
+use crate::domain::event::DomainEvent;
+use crate::domain::push::RetrySchedule;
 use crate::state::AppState;
 use crate::store::{self, pushes::ClaimedPush, PgPool};
 use ipnet::IpNet;
 use rand::Rng;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const RESPONSE_KEEP: usize = 2048;
 
+/// A rendered push and the dialect that judges its answer.
+type RenderedBy = (Rendered, Arc<dyn PushDialect>);
+
 pub struct Deliverer {
     db: PgPool,
     state: AppState,
+    dialects: Arc<Dialects>,
     http: reqwest::Client,
     schedule: RetrySchedule,
     allow: Vec<IpNet>,
@@ -81,7 +84,7 @@ fn truncate(s: &str, max: usize) -> &str {
 }
 
 impl Deliverer {
-    pub fn new(state: &AppState) -> anyhow::Result<Self> {
+    pub fn new(state: &AppState, dialects: Arc<Dialects>) -> anyhow::Result<Self> {
         let s = &state.settings.push;
         let allow = ssrf::parse_networks(&s.allow_networks).map_err(anyhow::Error::msg)?;
         let http = reqwest::Client::builder()
@@ -96,65 +99,59 @@ impl Deliverer {
         Ok(Self {
             db: state.db.clone(),
             state: state.clone(),
+            dialects,
             http,
             schedule: RetrySchedule::parse(&s.retry_schedule).map_err(anyhow::Error::msg)?,
             allow,
         })
     }
 
-    /// The signed envelope for a push: `request` = eventId, eventType, eventTime + payload.
-    /// Sign-off images get their download links now, valid from this delivery on.
-    pub fn envelope(key: &MasterKey, links: &Links<'_>, p: &ClaimedPush) -> Result<String, String> {
-        let mut request = serde_json::json!({
-            "eventId": p.event_id,
-            "eventType": p.event_type,
-            "eventTime": timestamp::format(p.created_at),
-        });
-        if let (Some(obj), Some(extra)) = (request.as_object_mut(), p.payload.as_object()) {
-            for (k, v) in extra {
-                obj.insert(k.clone(), v.clone());
-            }
-        }
-        if let Some(images) = request.get_mut("images").and_then(|i| i.as_array_mut()) {
-            let now = chrono::Utc::now().timestamp();
-            for img in images {
-                let id = img
-                    .get("imageId")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse().ok());
-                if let (Some(id), Some(obj)) = (id, img.as_object_mut()) {
-                    obj.insert("url".into(), links.url(id, now).into());
-                }
-            }
-        }
-        let request = serde_json::to_string(&request).map_err(|e| e.to_string())?;
-        let secret = key.decrypt(&p.secret_enc).map_err(|e| e.to_string())?;
-        let ts = timestamp::format(chrono::Utc::now());
-        let input = SignInput {
-            create_by: &p.create_by,
-            data_source: &p.data_source,
-            timestamp: &ts,
-            sign_method: None,
-            request: &request,
+    /// The request for a claimed push, in its receiver's dialect; `None` when that dialect
+    /// has nothing to say about the event.
+    fn render(&self, p: &ClaimedPush) -> Result<Option<RenderedBy>, String> {
+        let dialect = Dialect::parse(&p.dialect)
+            .ok_or_else(|| format!("identity speaks an unknown dialect {:?}", p.dialect))?;
+        let renderer = self
+            .dialects
+            .get(dialect)
+            .ok_or_else(|| format!("no push renderer for the {} dialect", dialect.as_str()))?;
+        let event: DomainEvent = serde_json::from_value(p.payload.clone())
+            .map_err(|e| format!("the stored event cannot be read: {e}"))?;
+        let receiver = Receiver {
+            create_by: p.create_by.clone(),
+            data_source: p.data_source.clone(),
+            secret: self
+                .state
+                .key
+                .decrypt(&p.secret_enc)
+                .map_err(|e| e.to_string())?,
+            callback_url: p.callback_url.clone().unwrap_or_default(),
+            app_key: p.app_key.clone(),
+            customer_id: p.customer_id.clone(),
         };
-        let sign = signature::sign(SignMethod::Md5, secret.expose_secret(), &input);
-        let head = serde_json::json!({
-            "createBy": p.create_by, "dataSource": p.data_source, "timestamp": ts, "sign": sign,
-        })
-        .to_string();
-        Ok(format!(
-            "{},\"request\":{request}}}",
-            &head[..head.len() - 1]
-        ))
+        let links = Links {
+            key: &self.state.key,
+            public_base_url: &self.state.settings.server.public_base_url,
+            ttl_secs: self.state.settings.server.download_ttl_secs,
+        };
+        let out = Outgoing {
+            event: &event,
+            event_id: p.event_id,
+            created_at: p.created_at,
+            receiver: &receiver,
+            links: &links,
+            now: chrono::Utc::now(),
+        };
+        Ok(renderer.render(&out)?.map(|r| (r, renderer.clone())))
     }
 
     /// Sends once; `Ok((status, body))` whenever the receiver answered.
-    async fn send(&self, p: &ClaimedPush) -> Result<(u16, String), String> {
-        let url = p
-            .callback_url
-            .as_deref()
-            .ok_or("identity has no callback URL")?;
-        let parsed = url::Url::parse(url).map_err(|e| format!("callback URL {url:?}: {e}"))?;
+    async fn send(&self, r: &Rendered) -> Result<(u16, String), String> {
+        let parsed =
+            url::Url::parse(&r.url).map_err(|e| format!("callback URL {:?}: {e}", r.url))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!("callback URL {:?} is not http(s)", r.url));
+        }
         // IP literals never reach the resolver: check them here.
         let literal = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
@@ -168,17 +165,15 @@ impl Deliverer {
                 ));
             }
         }
-        let links = Links {
-            key: &self.state.key,
-            public_base_url: &self.state.settings.server.public_base_url,
-            ttl_secs: self.state.settings.server.download_ttl_secs,
-        };
-        let body = Self::envelope(&self.state.key, &links, p)?;
-        let resp = self
+        let mut req = self
             .http
             .post(parsed)
-            .header("content-type", "application/json")
-            .body(body)
+            .header("content-type", r.content_type.as_str());
+        for (k, v) in &r.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let resp = req
+            .body(r.body.clone())
             .send()
             .await
             .map_err(|e| chain(&e))?;
@@ -191,16 +186,38 @@ impl Deliverer {
     pub async fn deliver(&self, p: ClaimedPush) {
         let started_at = chrono::Utc::now();
         let t0 = Instant::now();
-        let outcome = self.send(&p).await;
+        let rendered = match self.render(&p) {
+            Ok(None) => {
+                // The receiver's dialect has no message for this event.
+                match store::pushes::skip(&self.db, p.id).await {
+                    Ok(()) => {
+                        tracing::debug!(push = p.id, event = %p.event_type, "push skipped: nothing to say in the receiver's dialect")
+                    }
+                    Err(e) => {
+                        tracing::warn!(push = p.id, error = %e, "push not marked skipped; it will be tried again")
+                    }
+                }
+                return;
+            }
+            other => other,
+        };
+        let outcome = match &rendered {
+            Ok(Some((r, _))) => self.send(r).await,
+            Ok(None) => unreachable!("handled above"),
+            Err(e) => Err(e.clone()),
+        };
         let duration_ms = t0.elapsed().as_secs_f64() * 1000.0;
         let (http_status, response, mut error) = match &outcome {
             Ok((s, body)) => (Some(*s as i32), Some(truncate(body, RESPONSE_KEEP)), None),
             Err(e) => (None, None, Some(e.clone())),
         };
-        let success = matches!(&outcome, Ok((s, body)) if is_delivered(*s, body));
+        let success = match (&outcome, &rendered) {
+            (Ok((s, body)), Ok(Some((_, dialect)))) => dialect.accepted(*s, body),
+            _ => false,
+        };
         if !success && error.is_none() {
             error = Some(format!(
-                "answer was not HTTP 2xx with flag true (HTTP {})",
+                "the receiver did not accept it (HTTP {})",
                 http_status.unwrap_or(0)
             ));
         }

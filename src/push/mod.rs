@@ -1,22 +1,87 @@
-//! Delivering the outbox: workers claim due pushes, sign them with the receiving identity's
-//! secret (Appendix 1), POST them to its callback URL and record every attempt. At least
-//! once: a push is settled only after its attempt is recorded; a crash leaves a lease that
-//! runs out, and the push is sent again with the same event id.
+//! Delivering the outbox: workers claim due pushes, the receiving identity's dialect renders
+//! each (a 鸿讯 §6 push, a Qimen method call…) and signs it with that identity's secret, it is
+//! POSTed to the callback URL and every attempt is recorded. At least once: a push is settled
+//! only after its attempt is recorded; a crash leaves a lease that runs out, and the push is
+//! sent again with the same event id. Retries, ordering, leases, fairness, the SSRF guard and
+//! dead/replay are the same for every dialect.
 
 pub mod deliver;
 pub mod ssrf;
 
+use crate::auth::links::Links;
+use crate::domain::client::Dialect;
+use crate::domain::event::DomainEvent;
 use crate::state::AppState;
 use crate::store;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+/// The identity a push goes to, as its dialect needs it to address and sign the push.
+pub struct Receiver {
+    pub create_by: String,
+    pub data_source: String,
+    pub secret: SecretString,
+    pub callback_url: String,
+    /// Qimen: the app key and customerId the identity calls with (its system parameters).
+    pub app_key: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+/// One push to render.
+pub struct Outgoing<'a> {
+    pub event: &'a DomainEvent,
+    /// Stable across retries and replays: receivers deduplicate on it.
+    pub event_id: uuid::Uuid,
+    /// When the change committed.
+    pub created_at: DateTime<Utc>,
+    pub receiver: &'a Receiver,
+    /// Download links of sign-off images, made now.
+    pub links: &'a Links<'a>,
+    pub now: DateTime<Utc>,
+}
+
+/// The request a dialect makes of a push: POSTed to `url` with `body`.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub url: String,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// How a dialect speaks to its receivers.
+pub trait PushDialect: Send + Sync {
+    /// The signed request for this push, or `None` when the dialect has no message for the
+    /// event (the push is then marked `skipped`).
+    fn render(&self, push: &Outgoing<'_>) -> Result<Option<Rendered>, String>;
+    /// Whether the receiver's answer means the push was delivered.
+    fn accepted(&self, http_status: u16, body: &str) -> bool;
+}
+
+/// The push renderers of the dialects, registered where the application is put together.
+#[derive(Default, Clone)]
+pub struct Dialects(HashMap<Dialect, Arc<dyn PushDialect>>);
+
+impl Dialects {
+    pub fn with(mut self, dialect: Dialect, renderer: impl PushDialect + 'static) -> Self {
+        self.0.insert(dialect, Arc::new(renderer));
+        self
+    }
+
+    pub fn get(&self, dialect: Dialect) -> Option<Arc<dyn PushDialect>> {
+        self.0.get(&dialect).cloned()
+    }
+}
+
 /// Runs the worker until `shutdown`, then waits for deliveries in flight.
-pub async fn run(state: AppState, shutdown: CancellationToken) {
-    let deliverer = match deliver::Deliverer::new(&state) {
+pub async fn run(state: AppState, dialects: Arc<Dialects>, shutdown: CancellationToken) {
+    let deliverer = match deliver::Deliverer::new(&state, dialects) {
         Ok(d) => Arc::new(d),
         Err(e) => {
             tracing::error!(error = %e, "push worker not started");

@@ -1,29 +1,40 @@
 //! Carrier intake: route nodes (deduplicated, linked to the customer's order through its
 //! waybill, possibly later), sign-offs and sign-off images, with their pushes.
 
-use super::ops::push_to_order;
-use super::{transaction, Outcome, ReplayKey, ServiceError};
+use super::{outbox, transaction, Outcome, ReplayKey, ServiceError};
 use crate::domain::carrier::{is_sign_off, status_after};
 use crate::domain::client::Tenant;
+use crate::domain::event::{DomainEvent, ImageRef, OrderRef, RouteNode};
 use crate::domain::order::{OrderKind, OrderStatus};
-use crate::domain::push::EventType;
 use crate::store::carrier::{Node, RouteRow, WaybillLink};
 use crate::store::{self, PgConnection, PgPool};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn t(time: DateTime<Utc>) -> String {
-    crate::auth::timestamp::format(time)
+fn node(r: &RouteRow) -> RouteNode {
+    RouteNode {
+        node_type: r.node_type.clone(),
+        node_time: r.node_time,
+        location: r.location.clone(),
+        description: r.description.clone(),
+        operator: r.operator.clone(),
+        operator_phone: r.operator_phone.clone(),
+        lng: r.lng,
+        lat: r.lat,
+    }
 }
 
-fn node_json(r: &RouteRow) -> Value {
-    json!({
-        "nodeType": r.node_type, "nodeTime": t(r.node_time), "location": r.location,
-        "description": r.description, "operator": r.operator, "operatorPhone": r.operator_phone,
-        "lng": r.lng, "lat": r.lat,
-    })
+/// The order of a waybill as events name it.
+fn order_ref(l: &WaybillLink) -> OrderRef {
+    OrderRef {
+        order_code: l.order_code.clone(),
+        hx_order_no: l.hx_order_no.clone(),
+        kind: OrderKind::parse(&l.kind).unwrap_or(OrderKind::Out),
+        order_type: l.order_type.clone(),
+        inventory_code: l.inventory_code.clone(),
+        subbase_code: l.subbase_code.clone(),
+    }
 }
 
 /// The waybill's order, refusing a carrier other than the one the waybill is bound to.
@@ -57,28 +68,28 @@ pub(super) async fn apply_nodes(
     let tenant = Tenant(l.tenant.clone());
     let mut sorted: Vec<&RouteRow> = nodes.iter().collect();
     sorted.sort_by_key(|n| n.node_time);
-    push_to_order(tx, l.order_id, &tenant, EventType::RoutePush, json!({
-        "orderCode": l.order_code, "waybillNo": first.waybill_no, "carrierCode": first.carrier_code,
-        "routes": sorted.iter().map(|n| node_json(n)).collect::<Vec<_>>(),
-    }))
-    .await?;
+    let event = DomainEvent::RouteNodes {
+        order: order_ref(l),
+        waybill_no: first.waybill_no.clone(),
+        carrier_code: first.carrier_code.clone(),
+        nodes: sorted.iter().map(|n| node(n)).collect(),
+    };
+    outbox::about_order(tx, l.order_id, &tenant, &event).await?;
     let kind = OrderKind::parse(&l.kind);
     let mut status = OrderStatus::parse(&l.status);
     for n in sorted {
         if is_sign_off(&n.node_type)
             && store::carrier::insert_sign_off(tx, &l.tenant, l.order_id, n).await?
         {
-            push_to_order(
-                tx,
-                l.order_id,
-                &tenant,
-                EventType::SignInfoPush,
-                json!({
-                    "orderCode": l.order_code, "waybillNo": n.waybill_no, "signStatus": n.node_type,
-                    "signer": n.operator, "signTime": t(n.node_time), "remark": n.description,
-                }),
-            )
-            .await?;
+            let event = DomainEvent::SignedOff {
+                order: order_ref(l),
+                waybill_no: n.waybill_no.clone(),
+                sign_status: n.node_type.clone(),
+                signer: n.operator.clone(),
+                sign_time: n.node_time,
+                remark: Some(n.description.clone()),
+            };
+            outbox::about_order(tx, l.order_id, &tenant, &event).await?;
         }
         if let (Some(k), Some(s)) = (kind, status) {
             if let Some(next) = status_after(k, s, &n.node_type) {
@@ -97,7 +108,7 @@ pub(super) async fn apply_nodes(
     Ok(())
 }
 
-/// Pushes `signImagePush` for new images (id, content type, sha256) of a linked waybill.
+/// Writes `SignImages` for new images (id, content type, sha256) of a linked waybill.
 async fn push_images(
     tx: &mut PgConnection,
     l: &WaybillLink,
@@ -107,25 +118,24 @@ async fn push_images(
     if images.is_empty() {
         return Ok(());
     }
-    let list: Vec<Value> = images
-        .iter()
-        .map(|(id, ct, sha)| json!({"imageId": id, "contentType": ct, "sha256": sha}))
-        .collect();
-    push_to_order(
-        tx,
-        l.order_id,
-        &Tenant(l.tenant.clone()),
-        EventType::SignImagePush,
-        json!({
-            "orderCode": l.order_code, "waybillNo": waybill_no, "images": list,
-        }),
-    )
-    .await
+    let event = DomainEvent::SignImages {
+        order: order_ref(l),
+        waybill_no: waybill_no.to_string(),
+        images: images
+            .iter()
+            .map(|(id, ct, sha)| ImageRef {
+                image_id: *id,
+                content_type: ct.clone(),
+                sha256: sha.clone(),
+            })
+            .collect(),
+    };
+    outbox::about_order(tx, l.order_id, &Tenant(l.tenant.clone()), &event).await
 }
 
 /// Links route nodes and sign-off images that arrived before the waybill was known (called
 /// when a shipment or a transport confirmation names it), and pushes them.
-pub(super) async fn link_waybill(
+pub(crate) async fn link_waybill(
     tx: &mut PgConnection,
     order_id: i64,
     waybill_no: &str,

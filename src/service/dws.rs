@@ -129,7 +129,7 @@ pub async fn receive_scans(
 /// Matches scans that were waiting for a package that just shipped (its package and waybill
 /// numbers are `barcodes`), by the same rule as at scan time: a barcode that now names
 /// several packages makes its waiting scans `AMBIGUOUS` instead.
-pub(super) async fn match_waiting_scans(
+pub(crate) async fn match_waiting_scans(
     tx: &mut PgConnection,
     barcodes: &[String],
     tolerance: f64,

@@ -8,6 +8,7 @@ pub mod dws;
 pub mod inventory;
 pub mod ops;
 pub mod orders;
+pub mod outbox;
 
 use crate::domain::validation::FieldErrors;
 use crate::store::{self, PgConnection, PgPool};

@@ -3,10 +3,12 @@
 
 use super::{transaction, MissingRefs, Outcome, ReplayKey, ServiceError};
 use crate::domain::client::Tenant;
+use crate::domain::event::{DomainEvent, OrderRef};
 use crate::domain::inventory::{self, Demand};
 use crate::domain::lpn::{self, Lpn, LpnProblem};
 use crate::domain::order::{
-    cancel_decision, CancelDecision, OrderKind, OrderStatus, TransportOrder, WarehouseOrder,
+    cancel_decision, content_fingerprint, CancelDecision, OrderKind, OrderStatus, TransportOrder,
+    WarehouseOrder,
 };
 use crate::domain::validation::FieldErrors;
 use crate::store::{self, orders::NewOrder, PgConnection, PgPool};
@@ -22,13 +24,19 @@ pub struct Created {
     pub existed: bool,
 }
 
-/// Who creates an order and what exactly they sent.
+/// Who creates an order: the tenant, and the identity its events go back to.
 pub struct Origin<'a> {
     pub tenant: &'a Tenant,
     pub client_id: i64,
-    /// SHA-256 of the canonical request: equal for the same content.
-    pub fingerprint: &'a str,
-    pub request: &'a serde_json::Value,
+}
+
+/// The order as stored and its fingerprint: equal for the same order, whichever dialect or
+/// serialisation it came in (§3).
+fn content<T: Serialize>(order: &T) -> Result<(serde_json::Value, String), ServiceError> {
+    let v =
+        serde_json::to_value(order).map_err(|e| ServiceError::Internal(format!("order: {e}")))?;
+    let f = content_fingerprint(&v);
+    Ok((v, f))
 }
 
 /// Inserts the order head, or decides what an earlier use of the code means (§3):
@@ -64,6 +72,7 @@ pub async fn create_warehouse_order(
     origin: &Origin<'_>,
     order: &WarehouseOrder,
 ) -> Result<Outcome<Created>, ServiceError> {
+    let (request, fingerprint) = content(order)?;
     transaction(pool, replay, async |tx| {
         let new = NewOrder {
             tenant: origin.tenant,
@@ -75,8 +84,8 @@ pub async fn create_warehouse_order(
             subbase_code: Some(&order.subbase_code),
             to_subbase_code: order.to_subbase_code.as_deref(),
             status: OrderStatus::Created.as_str(),
-            fingerprint: origin.fingerprint,
-            request: origin.request,
+            fingerprint: &fingerprint,
+            request: &request,
             client_id: origin.client_id,
         };
         let head = match claim_order(tx, &new).await? {
@@ -93,6 +102,18 @@ pub async fn create_warehouse_order(
                     return Err(ServiceError::InsufficientStock(short));
                 }
                 status = OrderStatus::Backordered;
+                let event = DomainEvent::Backordered {
+                    order: OrderRef {
+                        order_code: head.order_code.clone(),
+                        hx_order_no: head.hx_order_no.clone(),
+                        kind: order.kind,
+                        order_type: order.order_type.clone(),
+                        inventory_code: Some(order.inventory_code.clone()),
+                        subbase_code: Some(order.subbase_code.clone()),
+                    },
+                    shortages: short,
+                };
+                super::outbox::about_order(tx, head.id, origin.tenant, &event).await?;
             }
         }
         store::orders::set_status(tx, head.id, status.as_str(), None, None).await?;
@@ -173,6 +194,7 @@ pub async fn create_transport_order(
     origin: &Origin<'_>,
     order: &TransportOrder,
 ) -> Result<Outcome<Created>, ServiceError> {
+    let (request, fingerprint) = content(order)?;
     transaction(pool, replay, async |tx| {
         let new = NewOrder {
             tenant: origin.tenant,
@@ -184,8 +206,8 @@ pub async fn create_transport_order(
             subbase_code: None,
             to_subbase_code: None,
             status: OrderStatus::Created.as_str(),
-            fingerprint: origin.fingerprint,
-            request: origin.request,
+            fingerprint: &fingerprint,
+            request: &request,
             client_id: origin.client_id,
         };
         let head = match claim_order(tx, &new).await? {

@@ -14,6 +14,10 @@ pub struct WaybillLink {
     pub order_id: i64,
     pub tenant: String,
     pub order_code: String,
+    pub hx_order_no: String,
+    pub order_type: String,
+    pub inventory_code: Option<String>,
+    pub subbase_code: Option<String>,
     pub kind: String,
     pub status: String,
     pub carrier_code: Option<String>,
@@ -26,8 +30,9 @@ pub async fn waybill_link(
 ) -> sqlx::Result<Option<WaybillLink>> {
     sqlx::query_as!(
         WaybillLink,
-        r#"SELECT o.id AS "order_id!", o.tenant AS "tenant!", o.order_code AS "order_code!", o.kind AS "kind!",
-                  o.status AS "status!", x.carrier_code
+        r#"SELECT o.id AS "order_id!", o.tenant AS "tenant!", o.order_code AS "order_code!",
+                  o.hx_order_no AS "hx_order_no!", o.order_type AS "order_type!", o.inventory_code, o.subbase_code,
+                  o.kind AS "kind!", o.status AS "status!", x.carrier_code
              FROM (SELECT order_id, carrier_code, created_at FROM packages WHERE waybill_no = $1
                    UNION ALL
                    SELECT id, carrier_code, created_at FROM orders WHERE waybill_no = $1) x

@@ -609,6 +609,7 @@ pub async fn insert_package(
 #[derive(Debug, Clone)]
 pub struct ConfirmationRow {
     pub order_id: i64,
+    pub batch_no: Option<String>,
     pub confirm_seq: i32,
     pub confirm_type: String,
     pub confirm_time: DateTime<Utc>,
@@ -621,7 +622,7 @@ pub async fn confirmations_of(
 ) -> sqlx::Result<Vec<ConfirmationRow>> {
     sqlx::query_as!(
         ConfirmationRow,
-        r#"SELECT order_id, confirm_seq, confirm_type, confirm_time, lines
+        r#"SELECT order_id, batch_no, confirm_seq, confirm_type, confirm_time, lines
              FROM order_confirmations WHERE order_id = ANY($1) ORDER BY order_id, confirm_seq"#,
         order_ids
     )

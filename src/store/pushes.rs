@@ -15,10 +15,10 @@ pub async fn order_recipient(conn: &mut PgConnection, order_id: i64) -> sqlx::Re
 }
 
 /// Who receives pushes about a tenant as a whole (stock adjustments, yard vehicles):
-/// every customer identity of the tenant that is not disabled.
+/// every customer identity of the tenant that is not disabled and has a callback URL.
 pub async fn tenant_recipients(conn: &mut PgConnection, tenant: &Tenant) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar!(
-        "SELECT id FROM clients WHERE kind = 'customer' AND create_by = $1 AND status = 'active' ORDER BY id",
+        "SELECT id FROM clients WHERE kind = 'customer' AND create_by = $1 AND status = 'active' AND callback_url IS NOT NULL ORDER BY id",
         tenant.as_str()
     )
     .fetch_all(conn)
@@ -67,6 +67,9 @@ pub struct ClaimedPush {
     pub data_source: String,
     pub secret_enc: Vec<u8>,
     pub callback_url: Option<String>,
+    pub dialect: String,
+    pub app_key: Option<String>,
+    pub customer_id: Option<String>,
 }
 
 /// Claims up to `limit` due pushes for `lease_secs`. A push waits while an earlier push of the
@@ -110,7 +113,7 @@ pub async fn claim(
              FROM due, clients c
             WHERE p.id = due.id AND c.id = p.client_id
            RETURNING p.id, p.event_id, p.event_type, p.payload, p.attempts, p.created_at,
-                     c.create_by, c.data_source, c.secret_enc, c.callback_url"#,
+                     c.create_by, c.data_source, c.secret_enc, c.callback_url, c.dialect, c.app_key, c.customer_id"#,
         limit,
         lease_secs,
         per_identity
@@ -186,6 +189,21 @@ pub async fn settle(
         .execute(&mut *tx)
         .await?;
     tx.commit().await
+}
+
+/// Settles a push its receiver's dialect has no message for: `skipped`, nothing sent.
+pub async fn skip(pool: &PgPool, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE push_outbox SET status = 'skipped', lease_until = NULL WHERE id = $1",
+        id
+    )
+    .execute(pool)
+    .await?;
+    // A settled push may unblock the next one of its order.
+    sqlx::query!("SELECT pg_notify('hxgw_push', '')")
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone)]

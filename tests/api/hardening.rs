@@ -280,7 +280,7 @@ async fn on_hand(pool: &PgPool) -> i64 {
 #[sqlx::test]
 async fn an_ops_post_retried_with_its_idempotency_key_counts_once(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
-    customer_with_base_data(&app, "C001").await;
+    let (_who, _receiver) = customer(&app).await;
     let token = app.ops_token("floor").await;
     let key = [("Idempotency-Key", "adj-7f3a")];
     let body = adjustment("ADJ-1", 10).to_string();
@@ -324,7 +324,7 @@ async fn an_ops_post_retried_with_its_idempotency_key_counts_once(pool: PgPool) 
 #[sqlx::test]
 async fn an_adjustment_is_idempotent_by_its_adjust_order_code(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
-    customer_with_base_data(&app, "C001").await;
+    let (_who, _receiver) = customer(&app).await;
     let token = app.ops_token("floor").await;
     let a = app
         .ops(Some(&token), "POST", ADJUST, adjustment("ADJ-1", 10))
@@ -342,13 +342,13 @@ async fn an_adjustment_is_idempotent_by_its_adjust_order_code(pool: PgPool) {
         .await;
     c.expect(3002, 409);
     assert_eq!(on_hand(&pool).await, 10);
-    // The push carries the production batch and SN of the adjustment.
+    // The event carries the production batch and SN of the adjustment.
     let payload: Value = sqlx::query_scalar("SELECT payload FROM push_outbox")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(payload["items"][0]["produceCode"], "PC-7");
-    assert_eq!(payload["items"][0]["snCode"], "SN-7");
+    assert_eq!(payload["lines"][0]["produceCode"], "PC-7");
+    assert_eq!(payload["lines"][0]["snCode"], "SN-7");
 }
 
 #[sqlx::test]

@@ -1,7 +1,7 @@
 //! Shared pieces of the §5.2 order DTOs: the line, addresses, pages, and their checks.
 
 use crate::auth::timestamp;
-use crate::domain::order::{OrderLine, INVENTORY_TYPES};
+use crate::domain::order::{Address, OrderLine, INVENTORY_TYPES};
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use chrono::NaiveDate;
@@ -184,30 +184,54 @@ fn coordinate(limit: f64) -> impl Fn(f64) -> Result<f64, String> {
 
 impl AddressDto {
     /// Checks the address at `at`: name, phone, province, city and address required.
-    pub fn check(self, e: &mut FieldErrors, at: &str) {
+    pub fn check(self, e: &mut FieldErrors, at: &str) -> Option<Address> {
         let p = |f: &str| format!("{at}.{f}");
-        e.required(p("name"), self.name, rules::name);
-        e.required(p("phone"), self.phone, rules::phone);
-        e.required(p("provinceName"), self.province_name, rules::name);
-        e.required(p("cityName"), self.city_name, rules::name);
-        e.required(p("address"), self.address, rules::name);
-        e.optional(p("countryName"), self.country_name, rules::opt_name);
-        e.optional(p("areaName"), self.area_name, rules::opt_name);
-        e.optional(p("streetName"), self.street_name, rules::opt_name);
-        e.optional(p("postCode"), self.post_code, rules::code);
-        e.optional(p("lng"), self.lng, coordinate(180.0));
-        e.optional(p("lat"), self.lat, coordinate(90.0));
+        let name = e.required(p("name"), self.name, rules::name);
+        let phone = e.required(p("phone"), self.phone, rules::phone);
+        let province_name = e.required(p("provinceName"), self.province_name, rules::name);
+        let city_name = e.required(p("cityName"), self.city_name, rules::name);
+        let address = e.required(p("address"), self.address, rules::name);
+        let country_name = e.optional(p("countryName"), self.country_name, rules::opt_name);
+        let area_name = e.optional(p("areaName"), self.area_name, rules::opt_name);
+        let street_name = e.optional(p("streetName"), self.street_name, rules::opt_name);
+        let post_code = e.optional(p("postCode"), self.post_code, rules::code);
+        let lng = e.optional(p("lng"), self.lng, coordinate(180.0));
+        let lat = e.optional(p("lat"), self.lat, coordinate(90.0));
+        Some(Address {
+            name: name?,
+            phone: phone?,
+            country_name,
+            province_name: province_name?,
+            city_name: city_name?,
+            area_name,
+            street_name,
+            address: address?,
+            post_code,
+            lng,
+            lat,
+        })
     }
 }
 
-/// A text rule of [`crate::domain::rules`].
-pub type TextRule = fn(String) -> Result<String, String>;
-
-/// Checks optional free-text header fields in one go: (name, value, rule).
-pub fn texts(e: &mut FieldErrors, fields: Vec<(&str, Option<String>, TextRule)>) {
-    for (name, value, rule) in fields {
-        e.optional(format!("request.{name}"), value, rule);
+/// `extendProps`: kept and echoed; keys are codes, values free text.
+pub fn extend_props(
+    e: &mut FieldErrors,
+    at: &str,
+    props: Option<std::collections::HashMap<String, String>>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (k, v) in props.unwrap_or_default() {
+        let key = e.required(format!("{at} (a key)"), Some(k), rules::code);
+        let value = e.optional(
+            format!("{at}.{}", key.as_deref().unwrap_or("?")),
+            Some(v),
+            rules::remark,
+        );
+        if let (Some(k), Some(v)) = (key, value) {
+            out.insert(k, v);
+        }
     }
+    out
 }
 
 /// Page number and size: pageNo ≥ 1 (default 1), pageSize 1–100 (default 50).

@@ -7,7 +7,7 @@ use super::response::{ApiOk, ResponseEnvelope};
 use super::signed::{Call, Endpoint, Signed};
 use crate::domain::client::ClientKind;
 use crate::domain::order::{
-    check_order_type, content_fingerprint, vin, OrderKind, TransportOrder, Vehicle, WarehouseOrder,
+    check_order_type, vin, Cargo, OrderKind, TransportOrder, Vehicle, WarehouseOrder,
 };
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
@@ -77,47 +77,31 @@ fn warehouse_order(
     kind: OrderKind,
     header: Header,
     items: Option<Vec<OrderLineDto>>,
-    extra: impl FnOnce(&mut FieldErrors) -> (Option<String>, Option<String>, bool),
+    fill: impl FnOnce(&mut FieldErrors, &mut WarehouseOrder),
 ) -> Result<WarehouseOrder, FieldErrors> {
     let head = header.check(&mut e, kind);
-    let lines = dto::lines(&mut e, items);
-    let (to_subbase_code, consignee_code, allow_backorder) = extra(&mut e);
+    let mut order = WarehouseOrder {
+        kind,
+        lines: dto::lines(&mut e, items),
+        ..Default::default()
+    };
+    fill(&mut e, &mut order);
     let order = head.map(
         |(order_code, order_type, inventory_code, subbase_code)| WarehouseOrder {
-            kind,
             order_code,
             order_type,
             inventory_code,
             subbase_code,
-            to_subbase_code,
-            consignee_code,
-            allow_backorder,
-            lines,
+            ..order
         },
     );
     e.into_result(order)
 }
 
-/// What is stored of the creating request and its fingerprint: the members this endpoint
-/// knows (unknown members are dropped, so they can neither fail nor change an order).
-fn origin_parts(request: &impl serde::Serialize) -> (serde_json::Value, String) {
-    let request = serde_json::to_value(request).unwrap_or_default();
-    let fingerprint = content_fingerprint(&request);
-    (request, fingerprint)
-}
-
-async fn create(
-    app: &AppState,
-    call: &Call,
-    request: serde_json::Value,
-    order: &WarehouseOrder,
-) -> Result<ApiOk, ApiError> {
-    let fingerprint = content_fingerprint(&request);
+async fn create(app: &AppState, call: &Call, order: &WarehouseOrder) -> Result<ApiOk, ApiError> {
     let origin = Origin {
         tenant: &call.tenant(),
         client_id: call.client.id,
-        fingerprint: &fingerprint,
-        request: &request,
     };
     let out =
         service::orders::create_warehouse_order(&app.db, call.replay_key(), &origin, order).await?;
@@ -161,31 +145,33 @@ impl Endpoint for InOrderRequest {
 
 impl InOrderRequest {
     pub fn validate(self) -> Result<WarehouseOrder, FieldErrors> {
-        let mut e = FieldErrors::default();
-        e.optional(
-            "request.expectedArriveTime",
-            self.expected_arrive_time,
-            dto::time,
-        );
-        dto::texts(
-            &mut e,
-            vec![
-                ("supplierCode", self.supplier_code, rules::code),
-                ("supplierName", self.supplier_name, rules::opt_name),
-                ("sourceOrderCode", self.source_order_code, rules::code),
-                ("logisticsCompany", self.logistics_company, rules::opt_name),
-                ("waybillNo", self.waybill_no, rules::code),
-                ("remark", self.remark, rules::remark),
-            ],
-        );
+        let e = FieldErrors::default();
         let header = Header {
             order_code: self.order_code,
             order_type: self.order_type,
             inventory_code: self.inventory_code,
             subbase_code: self.subbase_code,
         };
-        warehouse_order(e, OrderKind::In, header, self.items, |_| {
-            (None, None, false)
+        let (arrive, supplier_code, supplier_name, source, logistics, waybill, remark, props) = (
+            self.expected_arrive_time,
+            self.supplier_code,
+            self.supplier_name,
+            self.source_order_code,
+            self.logistics_company,
+            self.waybill_no,
+            self.remark,
+            self.extend_props,
+        );
+        warehouse_order(e, OrderKind::In, header, self.items, |e, o| {
+            o.expected_arrive_time = e.optional("request.expectedArriveTime", arrive, dto::time);
+            o.supplier_code = e.optional("request.supplierCode", supplier_code, rules::code);
+            o.supplier_name = e.optional("request.supplierName", supplier_name, rules::opt_name);
+            o.source_order_code = e.optional("request.sourceOrderCode", source, rules::code);
+            o.logistics_company =
+                e.optional("request.logisticsCompany", logistics, rules::opt_name);
+            o.waybill_no = e.optional("request.waybillNo", waybill, rules::code);
+            o.remark = e.optional("request.remark", remark, rules::remark);
+            o.extend_props = dto::extend_props(e, "request.extendProps", props);
         })
     }
 }
@@ -200,8 +186,7 @@ async fn in_order(
     req: Signed<InOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
     let Signed { call, body } = req;
-    let (request, _) = origin_parts(&body);
-    create(&app, &call, request, &body.validate()?).await
+    create(&app, &call, &body.validate()?).await
 }
 
 // ---------------------------------------------------------------- 出库单
@@ -244,49 +229,54 @@ impl Endpoint for OutOrderRequest {
 
 impl OutOrderRequest {
     pub fn validate(self) -> Result<WarehouseOrder, FieldErrors> {
-        let mut e = FieldErrors::default();
-        e.optional(
-            "request.expectedShipTime",
-            self.expected_ship_time,
-            dto::time,
-        );
-        e.optional("request.codAmount", self.cod_amount, rules::money);
-        dto::texts(
-            &mut e,
-            vec![
-                ("carrierCode", self.carrier_code, rules::code),
-                ("shopName", self.shop_name, rules::opt_name),
-                ("sourcePlatform", self.source_platform, rules::opt_name),
-                ("buyerMessage", self.buyer_message, rules::remark),
-                ("sellerMessage", self.seller_message, rules::remark),
-                ("remark", self.remark, rules::remark),
-            ],
-        );
-        let consignee = e.optional(
-            "request.consigneeCode",
-            self.consignee_code.clone(),
-            rules::code,
-        );
-        match (&self.consignee_code, self.receiver) {
-            (None, None) => {
-                e.missing_because("request.receiver", "consigneeCode or receiver is required")
-            }
-            (Some(_), Some(_)) => e.invalid(
-                "request.receiver",
-                "give consigneeCode or receiver, not both",
-            ),
-            (None, Some(r)) => r.check(&mut e, "request.receiver"),
-            (Some(_), None) => {}
-        }
-        let allow = self.allow_backorder.unwrap_or(false);
+        let e = FieldErrors::default();
         let header = Header {
             order_code: self.order_code,
             order_type: self.order_type,
             inventory_code: self.inventory_code,
             subbase_code: self.subbase_code,
         };
-        warehouse_order(e, OrderKind::Out, header, self.items, |_| {
-            (None, consignee, allow)
+        let r = (
+            self.expected_ship_time,
+            self.cod_amount,
+            self.carrier_code,
+            self.shop_name,
+            self.source_platform,
+            self.buyer_message,
+            self.seller_message,
+            self.remark,
+        );
+        let (consignee_code, receiver, allow, props) = (
+            self.consignee_code,
+            self.receiver,
+            self.allow_backorder,
+            self.extend_props,
+        );
+        warehouse_order(e, OrderKind::Out, header, self.items, |e, o| {
+            let (ship, cod, carrier, shop, platform, buyer, seller, remark) = r;
+            o.expected_ship_time = e.optional("request.expectedShipTime", ship, dto::time);
+            o.cod_amount = e.optional("request.codAmount", cod, rules::money);
+            o.carrier_code = e.optional("request.carrierCode", carrier, rules::code);
+            o.shop_name = e.optional("request.shopName", shop, rules::opt_name);
+            o.source_platform = e.optional("request.sourcePlatform", platform, rules::opt_name);
+            o.buyer_message = e.optional("request.buyerMessage", buyer, rules::remark);
+            o.seller_message = e.optional("request.sellerMessage", seller, rules::remark);
+            o.remark = e.optional("request.remark", remark, rules::remark);
+            o.extend_props = dto::extend_props(e, "request.extendProps", props);
+            o.allow_backorder = allow.unwrap_or(false);
+            match (consignee_code, receiver) {
+                (None, None) => {
+                    e.missing_because("request.receiver", "consigneeCode or receiver is required")
+                }
+                (Some(_), Some(_)) => e.invalid(
+                    "request.receiver",
+                    "give consigneeCode or receiver, not both",
+                ),
+                (None, Some(r)) => o.receiver = r.check(e, "request.receiver"),
+                (Some(c), None) => {
+                    o.consignee_code = e.optional("request.consigneeCode", Some(c), rules::code)
+                }
+            }
         })
     }
 }
@@ -302,8 +292,7 @@ async fn out_order(
     req: Signed<OutOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
     let Signed { call, body } = req;
-    let (request, _) = origin_parts(&body);
-    create(&app, &call, request, &body.validate()?).await
+    create(&app, &call, &body.validate()?).await
 }
 
 // ---------------------------------------------------------------- 物权单
@@ -338,8 +327,9 @@ impl Endpoint for PropertyOrderRequest {
 impl PropertyOrderRequest {
     pub fn validate(self) -> Result<WarehouseOrder, FieldErrors> {
         let mut e = FieldErrors::default();
-        e.optional("request.transferTime", self.transfer_time, dto::time);
-        e.optional("request.remark", self.remark, rules::remark);
+        let transfer = e.optional("request.transferTime", self.transfer_time, dto::time);
+        let remark = e.optional("request.remark", self.remark, rules::remark);
+        let props = dto::extend_props(&mut e, "request.extendProps", self.extend_props);
         let to = e.required("request.toSubbaseCode", self.to_subbase_code, rules::code);
         if to.is_some() && to == self.subbase_code {
             e.invalid("request.toSubbaseCode", "must differ from subbaseCode");
@@ -350,8 +340,11 @@ impl PropertyOrderRequest {
             inventory_code: self.inventory_code,
             subbase_code: self.subbase_code,
         };
-        warehouse_order(e, OrderKind::Property, header, self.items, |_| {
-            (to, None, false)
+        warehouse_order(e, OrderKind::Property, header, self.items, |_, o| {
+            o.to_subbase_code = to;
+            o.transfer_time = transfer;
+            o.remark = remark;
+            o.extend_props = props;
         })
     }
 }
@@ -366,8 +359,7 @@ async fn property_order(
     req: Signed<PropertyOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
     let Signed { call, body } = req;
-    let (request, _) = origin_parts(&body);
-    create(&app, &call, request, &body.validate()?).await
+    create(&app, &call, &body.validate()?).await
 }
 
 // ---------------------------------------------------------------- 运输单
@@ -443,36 +435,55 @@ impl TransportOrderRequest {
             self.related_order_code,
             rules::code,
         );
+        let mut addresses = Vec::new();
         for (name, addr) in [("consigner", self.consigner), ("consignee", self.consignee)] {
-            match addr {
-                None => e.missing(format!("request.{name}")),
+            addresses.push(match addr {
+                None => {
+                    e.missing(format!("request.{name}"));
+                    None
+                }
                 Some(a) => a.check(&mut e, &format!("request.{name}")),
-            }
+            });
         }
-        e.required("request.pickupTime", self.pickup_time, dto::time);
-        e.optional(
+        let consignee = addresses.pop().flatten();
+        let consigner = addresses.pop().flatten();
+        let pickup_time = e.required("request.pickupTime", self.pickup_time, dto::time);
+        let expected_arrive_time = e.optional(
             "request.expectedArriveTime",
             self.expected_arrive_time,
             dto::time,
         );
-        e.optional("request.vehicleType", self.vehicle_type, rules::opt_name);
-        e.optional("request.paymentCollect", self.payment_collect, rules::money);
-        e.optional("request.remark", self.remark, rules::remark);
-        let cargo = dto::list(
+        let vehicle_type = e.optional("request.vehicleType", self.vehicle_type, rules::opt_name);
+        let payment_collect =
+            e.optional("request.paymentCollect", self.payment_collect, rules::money);
+        let remark = e.optional("request.remark", self.remark, rules::remark);
+        let extend_props = dto::extend_props(&mut e, "request.extendProps", self.extend_props);
+        let cargo_list = dto::list(
             &mut e,
             "request.cargoList",
             self.cargo_list,
             1,
             dto::MAX_LINES,
         );
-        for (i, c) in cargo.into_iter().enumerate() {
+        let mut cargo = Vec::new();
+        for (i, c) in cargo_list.into_iter().enumerate() {
             let p = |f: &str| format!("request.cargoList[{i}].{f}");
-            e.required(p("name"), c.name, rules::name);
-            e.required(p("quantity"), c.quantity, dto::qty);
-            e.optional(p("weight"), c.weight, rules::weight);
-            e.optional(p("volume"), c.volume, rules::volume);
-            e.optional(p("value"), c.value, rules::money);
-            e.optional(p("remark"), c.remark, rules::remark);
+            let name = e.required(p("name"), c.name, rules::name);
+            let quantity = e.required(p("quantity"), c.quantity, dto::qty);
+            let weight = e.optional(p("weight"), c.weight, rules::weight);
+            let volume = e.optional(p("volume"), c.volume, rules::volume);
+            let value = e.optional(p("value"), c.value, rules::money);
+            let remark = e.optional(p("remark"), c.remark, rules::remark);
+            if let (Some(name), Some(quantity)) = (name, quantity) {
+                cargo.push(Cargo {
+                    name,
+                    quantity,
+                    weight,
+                    volume,
+                    value,
+                    remark,
+                });
+            }
         }
         let is_vehicle_transport = order_type.as_deref() == Some("SPCYS");
         let vehicles = match self.vehicles {
@@ -520,7 +531,17 @@ impl TransportOrderRequest {
                 order_code,
                 order_type,
                 related_order_code: related,
+                consigner,
+                consignee,
+                pickup_time,
+                expected_arrive_time,
+                vehicle_type,
+                cargo,
                 vehicles: out,
+                need_receipt: self.need_receipt,
+                payment_collect,
+                remark,
+                extend_props,
             });
         e.into_result(order)
     }
@@ -536,13 +557,10 @@ async fn transport_order(
     req: Signed<TransportOrderRequest>,
 ) -> Result<ApiOk, ApiError> {
     let Signed { call, body } = req;
-    let (request, fingerprint) = origin_parts(&body);
     let order = body.validate()?;
     let origin = Origin {
         tenant: &call.tenant(),
         client_id: call.client.id,
-        fingerprint: &fingerprint,
-        request: &request,
     };
     let out = service::orders::create_transport_order(&app.db, call.replay_key(), &origin, &order)
         .await?;

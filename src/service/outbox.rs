@@ -1,0 +1,66 @@
+//! Writing domain events to the outbox in the caller's transaction. Who receives an event is
+//! decided here: an event about an order goes to the identity that created the order (or, if
+//! that identity is gone, to the tenant's identities), ordered with the order's other events;
+//! an event about no order goes to every active customer identity of the tenant that has a
+//! callback URL. Each receiver's dialect renders the event when it is delivered.
+
+use super::ServiceError;
+use crate::domain::client::Tenant;
+use crate::domain::event::DomainEvent;
+use crate::store::{self, PgConnection};
+
+/// The outbox's ordering key of an order: its events are delivered in the order they happened.
+pub fn order_key(order_id: i64) -> String {
+    format!("order:{order_id}")
+}
+
+fn payload(event: &DomainEvent) -> Result<serde_json::Value, ServiceError> {
+    serde_json::to_value(event).map_err(|e| ServiceError::Internal(format!("event: {e}")))
+}
+
+/// An event about an order.
+pub async fn about_order(
+    tx: &mut PgConnection,
+    order_id: i64,
+    tenant: &Tenant,
+    event: &DomainEvent,
+) -> Result<(), ServiceError> {
+    let recipients = match store::pushes::order_recipient(tx, order_id).await? {
+        Some(c) => vec![c],
+        None => store::pushes::tenant_recipients(tx, tenant).await?,
+    };
+    store::pushes::enqueue(
+        tx,
+        &recipients,
+        tenant,
+        event.name(),
+        Some(&order_key(order_id)),
+        uuid::Uuid::now_v7(),
+        &payload(event)?,
+    )
+    .await?;
+    Ok(())
+}
+
+/// An event about no order (a stock adjustment, a yard vehicle): to every identity of the
+/// tenant with a callback URL. `order_key` keeps related events in order (a vehicle's).
+/// Returns how many identities will receive it.
+pub async fn about_tenant(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    order_key: Option<&str>,
+    event: &DomainEvent,
+) -> Result<usize, ServiceError> {
+    let recipients = store::pushes::tenant_recipients(tx, tenant).await?;
+    store::pushes::enqueue(
+        tx,
+        &recipients,
+        tenant,
+        event.name(),
+        order_key,
+        uuid::Uuid::now_v7(),
+        &payload(event)?,
+    )
+    .await?;
+    Ok(recipients.len())
+}
