@@ -271,6 +271,21 @@ pub struct WarehouseOrder {
     pub lines: Vec<OrderLine>,
 }
 
+/// Base data an order (or adjustment) refers to that the tenant never synced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MissingRefs {
+    /// Warehouse/owner pairs, as `WH/OWNER`.
+    pub inventory_orgs: Vec<String>,
+    pub products: Vec<String>,
+    pub consignees: Vec<String>,
+}
+
+impl MissingRefs {
+    pub fn is_empty(&self) -> bool {
+        self.inventory_orgs.is_empty() && self.products.is_empty() && self.consignees.is_empty()
+    }
+}
+
 /// A vehicle named on a finished-vehicle transport order.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -120,6 +120,24 @@ impl FieldErrors {
     pub fn extend(&mut self, other: FieldErrors) {
         self.0.extend(other.0);
     }
+
+    /// The same errors with their paths below `prefix` (a dialect placing domain paths
+    /// such as `items[2].qty` in its own request: `request.items[2].qty`).
+    pub fn prefixed(self, prefix: &str) -> FieldErrors {
+        FieldErrors(
+            self.0
+                .into_iter()
+                .map(|e| FieldError {
+                    path: if prefix.is_empty() {
+                        e.path
+                    } else {
+                        format!("{prefix}.{}", e.path)
+                    },
+                    ..e
+                })
+                .collect(),
+        )
+    }
 }
 
 impl fmt::Display for FieldErrors {

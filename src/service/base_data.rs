@@ -50,12 +50,11 @@ pub async fn sync_dimensions(
 ) -> Result<Outcome<UpsertCounts>, ServiceError> {
     transaction(pool, replay, async |tx| {
         let codes: Vec<String> = updates.iter().map(|u| u.item_code.clone()).collect();
-        let mut missing = MissingRefs::default();
-        missing.add(
-            "products",
-            store::base_data::missing_products(tx, tenant, &codes).await?,
-        );
-        missing.into_result()?;
+        MissingRefs {
+            products: store::base_data::missing_products(tx, tenant, &codes).await?,
+            ..Default::default()
+        }
+        .into_result()?;
         let updated = store::base_data::update_dimensions(tx, tenant, updates).await? as u32;
         Ok(UpsertCounts {
             created: 0,

@@ -10,6 +10,7 @@ pub mod ops;
 pub mod orders;
 pub mod outbox;
 
+pub use crate::domain::order::MissingRefs;
 use crate::domain::validation::FieldErrors;
 use crate::store::{self, PgConnection, PgPool};
 use serde::{de::DeserializeOwned, Serialize};
@@ -19,9 +20,9 @@ use serde::{de::DeserializeOwned, Serialize};
 pub enum ServiceError {
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
-    /// Base data the request refers to was never synced: (what, codes) per kind of reference.
+    /// Base data the request refers to was never synced.
     #[error("{}", missing_message(.0))]
-    MissingReference(Vec<(&'static str, Vec<String>)>),
+    MissingReference(MissingRefs),
     /// Not enough available stock for these lines.
     #[error("insufficient available stock")]
     InsufficientStock(Vec<crate::domain::inventory::Shortage>),
@@ -74,41 +75,25 @@ impl From<sqlx::Error> for ServiceError {
     }
 }
 
-fn missing_message(missing: &[(&'static str, Vec<String>)]) -> String {
-    missing
-        .iter()
-        .map(|(what, codes)| format!("{what} never synced: {}", codes.join(", ")))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// Collects missing references of several kinds; `Err` when any is missing.
-#[derive(Default)]
-pub struct MissingRefs(Vec<(&'static str, Vec<String>)>);
-
-/// Named as the 3004 answer names them.
-impl From<store::orders::MissingReferences> for MissingRefs {
-    fn from(m: store::orders::MissingReferences) -> Self {
-        let mut refs = Self::default();
-        refs.add("inventoryOrgs", m.inventory_orgs);
-        refs.add("products", m.products);
-        refs.add("consignees", m.consignees);
-        refs
-    }
+fn missing_message(m: &MissingRefs) -> String {
+    [
+        ("warehouse/owner pairs", &m.inventory_orgs),
+        ("items", &m.products),
+        ("consignees", &m.consignees),
+    ]
+    .iter()
+    .filter(|(_, codes)| !codes.is_empty())
+    .map(|(what, codes)| format!("{what} never synced: {}", codes.join(", ")))
+    .collect::<Vec<_>>()
+    .join("; ")
 }
 
 impl MissingRefs {
-    pub fn add(&mut self, what: &'static str, codes: Vec<String>) {
-        if !codes.is_empty() {
-            self.0.push((what, codes));
-        }
-    }
-
     pub fn into_result(self) -> Result<(), ServiceError> {
-        if self.0.is_empty() {
+        if self.is_empty() {
             Ok(())
         } else {
-            Err(ServiceError::MissingReference(self.0))
+            Err(ServiceError::MissingReference(self))
         }
     }
 }

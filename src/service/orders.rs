@@ -1,7 +1,7 @@
 //! Order use cases: create (idempotent by order code, reserving stock), cancel, LPN,
 //! serial numbers, result queries. One transaction each.
 
-use super::{transaction, MissingRefs, Outcome, ReplayKey, ServiceError};
+use super::{transaction, Outcome, ReplayKey, ServiceError};
 use crate::domain::client::Tenant;
 use crate::domain::event::{DomainEvent, OrderRef};
 use crate::domain::inventory::{self, Demand};
@@ -145,7 +145,9 @@ async fn check_references(
         products: &items,
         consignees: order.consignee_code.as_slice(),
     };
-    MissingRefs::from(store::orders::missing_references(tx, tenant, &refs).await?).into_result()
+    store::orders::missing_references(tx, tenant, &refs)
+        .await?
+        .into_result()
 }
 
 /// Reserves what is available for the order's lines; returns the lines left short.
@@ -335,7 +337,8 @@ pub struct LpnsAccepted {
     pub lpn_codes: Vec<String>,
 }
 
-/// Adds or replaces LPNs of an inbound order that is still receiving.
+/// Adds or replaces LPNs of an inbound order that is still receiving. Field errors name
+/// `lpns[i].items[j]…`.
 pub async fn put_lpns(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
@@ -363,11 +366,11 @@ pub async fn put_lpns(
             for p in problems {
                 match p {
                     LpnProblem::ItemNotOnOrder { lpn, item, item_code } => e.invalid(
-                        format!("request.lpns[{lpn}].items[{item}].itemCode"),
+                        format!("lpns[{lpn}].items[{item}].itemCode"),
                         format!("{item_code} is not on order {order_code}"),
                     ),
                     LpnProblem::OverPlan { item_code, planned, announced } => e.invalid(
-                        "request.lpns",
+                        "lpns",
                         format!("item {item_code}: {announced} announced over all LPNs, {planned} planned"),
                     ),
                 }
@@ -399,7 +402,7 @@ pub struct SerialsBound {
     pub already_bound: u32,
 }
 
-/// Binds serial numbers to lines of an open outbound order.
+/// Binds serial numbers to lines of an open outbound order. Field errors name `items[i]…`.
 pub async fn bind_serials(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
@@ -439,7 +442,7 @@ pub async fn bind_serials(
         let mut already = 0;
         let mut items = Vec::new();
         for (i, l) in lines.iter().enumerate() {
-            let at = format!("request.items[{i}]");
+            let at = format!("items[{i}]");
             let Some(line) = by_no.get(l.line_no.as_str()) else {
                 e.invalid(
                     format!("{at}.lineNo"),
@@ -477,7 +480,7 @@ pub async fn bind_serials(
         items.dedup();
         for code in store::orders::not_serial_managed(tx, tenant, &items).await? {
             e.invalid(
-                "request.items",
+                "items",
                 format!("item {code} is not serial-managed (product sync: serialManaged)"),
             );
         }
@@ -490,7 +493,7 @@ pub async fn bind_serials(
                 if store::is_unique_violation(&err, "serial_codes_open_key") {
                     let mut e = FieldErrors::default();
                     e.invalid(
-                        "request.items",
+                        "items",
                         "an SN was bound to another open order at the same time; retry",
                     );
                     ServiceError::Invalid(e)

@@ -118,6 +118,15 @@ impl ApiError {
         )
     }
 
+    /// A use case's error for a call whose payload sits at `prefix` (`request`): field paths
+    /// of the domain become paths of the envelope.
+    pub fn from_service_at(e: ServiceError, prefix: &str) -> Self {
+        match e {
+            ServiceError::Invalid(errors) => errors.prefixed(prefix).into(),
+            other => other.into(),
+        }
+    }
+
     pub fn with_value(mut self, value: Value) -> Self {
         self.value = Some(value);
         self
@@ -169,13 +178,24 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(errors) => errors.into(),
-            ServiceError::MissingReference(ref missing) => {
-                let map: serde_json::Map<String, Value> = missing
+            ServiceError::MissingReference(ref m) => {
+                let named = [
+                    ("inventoryOrgs", &m.inventory_orgs),
+                    ("products", &m.products),
+                    ("consignees", &m.consignees),
+                ];
+                let message = named
                     .iter()
+                    .filter(|(_, codes)| !codes.is_empty())
+                    .map(|(what, codes)| format!("{what} never synced: {}", codes.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let map: serde_json::Map<String, Value> = named
+                    .iter()
+                    .filter(|(_, codes)| !codes.is_empty())
                     .map(|(what, codes)| (what.to_string(), json!(codes)))
                     .collect();
-                Self::new(Code::MissingReference, e.to_string())
-                    .with_value(json!({ "missing": map }))
+                Self::new(Code::MissingReference, message).with_value(json!({ "missing": map }))
             }
             ServiceError::InsufficientStock(shortages) => {
                 let detail: Vec<String> = shortages

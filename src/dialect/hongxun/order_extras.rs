@@ -129,8 +129,9 @@ impl LpnRequest {
 async fn lpn(State(app): State<AppState>, req: Signed<LpnRequest>) -> Result<ApiOk, ApiError> {
     let Signed { call, body, .. } = req;
     let (code, lpns) = body.validate()?;
-    let out =
-        service::orders::put_lpns(&app.db, call.replay_key(), &call.tenant(), &code, &lpns).await?;
+    let out = service::orders::put_lpns(&app.db, call.replay_key(), &call.tenant(), &code, &lpns)
+        .await
+        .map_err(|e| ApiError::from_service_at(e, "request"))?;
     Ok(ApiOk::from_outcome(out, |v| {
         Some(json!({"orderCode": v.order_code, "lpnCodes": v.lpn_codes}))
     }))
@@ -211,7 +212,8 @@ async fn serial_codes(
     let (code, lines) = body.validate()?;
     let out =
         service::orders::bind_serials(&app.db, call.replay_key(), &call.tenant(), &code, &lines)
-            .await?;
+            .await
+            .map_err(|e| ApiError::from_service_at(e, "request"))?;
     Ok(ApiOk::from_outcome(out, |v| {
         Some(json!({"orderCode": v.order_code, "bound": v.bound, "alreadyBound": v.already_bound}))
     }))

@@ -3,7 +3,7 @@
 
 use crate::domain::client::Tenant;
 use crate::domain::event::{AdjustedLine, DomainEvent};
-use crate::service::{outbox, transaction, MissingRefs, Outcome, ReplayKey, ServiceError};
+use crate::service::{outbox, transaction, Outcome, ReplayKey, ServiceError};
 use crate::store::inventory::{BalanceKey, StockChange};
 use crate::store::{self, PgConnection, PgPool};
 use chrono::Utc;
@@ -104,7 +104,8 @@ pub(crate) async fn apply_lines(tx: &mut PgConnection, a: &Adjustment) -> Result
         products: &items,
         consignees: &[],
     };
-    MissingRefs::from(store::orders::missing_references(tx, &a.tenant, &refs).await?)
+    store::orders::missing_references(tx, &a.tenant, &refs)
+        .await?
         .into_result()?;
     let mut changes: Vec<StockChange> = a
         .lines

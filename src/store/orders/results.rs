@@ -1,0 +1,57 @@
+//! Orders as the result queries read them: whole rows and status history.
+
+use crate::domain::client::Tenant;
+use crate::store::PgConnection;
+use chrono::{DateTime, Utc};
+
+/// A whole order for the result queries.
+#[derive(Debug, Clone)]
+pub struct OrderRow {
+    pub id: i64,
+    pub order_code: String,
+    pub hx_order_no: String,
+    pub order_type: String,
+    pub inventory_code: Option<String>,
+    pub subbase_code: Option<String>,
+    pub status: String,
+    pub request: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn find_by_codes(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    kind: &str,
+    codes: &[String],
+) -> sqlx::Result<Vec<OrderRow>> {
+    sqlx::query_as!(
+        OrderRow,
+        r#"SELECT id, order_code, hx_order_no, order_type, inventory_code, subbase_code, status, request,
+                  created_at, updated_at
+             FROM orders WHERE tenant = $1 AND kind = $2 AND order_code = ANY($3)
+            ORDER BY array_position($3, order_code)"#,
+        tenant.as_str(),
+        kind,
+        codes
+    )
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub order_id: i64,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn events_of(conn: &mut PgConnection, order_ids: &[i64]) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as!(
+        EventRow,
+        "SELECT order_id, status, created_at FROM order_events WHERE order_id = ANY($1) ORDER BY order_id, id",
+        order_ids
+    )
+    .fetch_all(conn)
+    .await
+}
