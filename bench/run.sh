@@ -90,17 +90,12 @@ pg_percentiles() {
     printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000 }'
 }
 
-# Rows inserted plus updated in products so far, as PostgreSQL's statistics count them
-# (backends report them within seconds of going idle: wait until two readings agree).
+# Rows inserted plus updated in products so far, as PostgreSQL's statistics count them. A
+# backend reports its counts at most once a second while busy and within 10 s of going idle
+# (PGSTAT_IDLE_INTERVAL), so the reading waits 11 s after the load stopped.
 product_rows() {
-  local a b
-  b=$(q "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'products'")
-  for _ in $(seq 30); do
-    sleep 1; a=$b
-    b=$(q "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'products'")
-    [ "$a" = "$b" ] && break
-  done
-  echo "$b"
+  sleep 11
+  q "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'products'"
 }
 
 # scenario NAME PATH BODIES_FILE PGBENCH_SCRIPT ROWS_SQL ROWS_PER_REQUEST
