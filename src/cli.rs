@@ -4,7 +4,7 @@
 use crate::auth::secrets::MasterKey;
 use crate::auth::signature::{self, SignInput, SignMethod};
 use crate::config::Settings;
-use crate::domain::client::ClientKind;
+use crate::domain::client::{ClientKind, Dialect};
 use crate::service::{self, admin, ops};
 use crate::store::clients::ClientChange;
 use crate::{startup, telemetry};
@@ -91,6 +91,15 @@ pub enum ClientCommand {
         /// Calls per hour (default from config: auth.default_rate_limit_per_hour).
         #[arg(long)]
         rate_limit: Option<i32>,
+        /// The protocol it speaks: hongxun (default), qimen, oms, tms.
+        #[arg(long, value_parser = parse_dialect, default_value = "hongxun")]
+        dialect: Dialect,
+        /// Qimen and OMS identities: the app key their calls carry.
+        #[arg(long)]
+        app_key: Option<String>,
+        /// Qimen identities: the customerId their calls carry.
+        #[arg(long)]
+        customer_id: Option<String>,
     },
     /// List identities (no secrets).
     List,
@@ -151,22 +160,34 @@ pub enum TokenCommand {
 
 #[derive(Args)]
 pub struct SignArgs {
+    /// Whose signature: hongxun (the §1 envelope, default) or qimen (TOP parameters and body).
+    #[arg(long, value_parser = parse_dialect, default_value = "hongxun")]
+    pub dialect: Dialect,
     /// The identity's secret.
     #[arg(long, env = "HXGW_SIGN_SECRET", hide_env_values = true)]
     pub secret: String,
-    /// A file with the request envelope (createBy, dataSource, timestamp, [signMethod], request); - for stdin.
+    /// 鸿讯: a file with the request envelope (createBy, dataSource, timestamp, [signMethod],
+    /// request). Qimen: the raw body (XML or JSON), if the call has one. - for stdin.
     #[arg(long)]
-    pub body: PathBuf,
-    /// Replace the body's timestamp with the current time (UTC+08:00) before signing.
+    pub body: Option<PathBuf>,
+    /// Qimen: the call's parameters, urlencoded (`method=…&app_key=…&customerId=…`).
+    #[arg(long)]
+    pub params: Option<String>,
+    /// Set the timestamp to the current time (UTC+08:00) before signing.
     #[arg(long)]
     pub now: bool,
-    /// Print the whole signed body (request text unchanged) instead of only the signature.
+    /// Print what to send instead of only the signature: 鸿讯 the whole body (request text
+    /// unchanged), Qimen the query string with `sign`.
     #[arg(long)]
     pub print_body: bool,
 }
 
 fn parse_kind(s: &str) -> Result<ClientKind, String> {
     s.parse()
+}
+
+fn parse_dialect(s: &str) -> Result<Dialect, String> {
+    Dialect::parse(s).ok_or_else(|| format!("unknown dialect {s:?} (hongxun, qimen, oms, tms)"))
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
@@ -249,6 +270,9 @@ async fn client(
             callback_url,
             name,
             rate_limit,
+            dialect,
+            app_key,
+            customer_id,
         } => {
             let input = admin::NewClientInput {
                 kind,
@@ -258,6 +282,9 @@ async fn client(
                 secret,
                 callback_url,
                 rate_limit_per_hour: rate_limit,
+                dialect,
+                app_key,
+                customer_id,
             };
             print_json(&admin::add_client(pool, &key()?, input).await?)?;
         }
@@ -331,14 +358,61 @@ struct SignBody<'a> {
     request: &'a serde_json::value::RawValue,
 }
 
-fn sign(args: &SignArgs) -> anyhow::Result<()> {
+fn read_body(path: &std::path::Path) -> anyhow::Result<String> {
     let mut text = String::new();
-    if args.body.as_os_str() == "-" {
+    if path.as_os_str() == "-" {
         std::io::stdin().read_to_string(&mut text)?;
     } else {
-        text = std::fs::read_to_string(&args.body)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", args.body.display()))?;
+        text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
+    Ok(text)
+}
+
+/// The Qimen signature of a call: its parameters (urlencoded) and raw body.
+fn sign_qimen(args: &SignArgs) -> anyhow::Result<()> {
+    use crate::dialect::qimen::{params, sign};
+    let body = args.body.as_deref().map(read_body).transpose()?;
+    let query = args
+        .params
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("--params is required for a Qimen signature"))?;
+    let mut p = params::read(Some(query), "", true).map_err(anyhow::Error::msg)?;
+    p.pairs.retain(|(k, _)| k != "sign");
+    if args.now {
+        p.pairs.retain(|(k, _)| k != "timestamp");
+        p.pairs.push((
+            "timestamp".into(),
+            crate::auth::timestamp::format(chrono::Utc::now()),
+        ));
+    }
+    let method = p.sign_method().map_err(anyhow::Error::msg)?;
+    let sig = sign::sign(
+        method,
+        &args.secret,
+        &sign::sign_string(&p.pairs, body.as_deref(), false),
+    );
+    if args.print_body {
+        p.pairs.push(("sign".into(), sig));
+        let q: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(p.pairs.iter())
+            .finish();
+        println!("{q}");
+    } else {
+        println!("{sig}");
+    }
+    Ok(())
+}
+
+fn sign(args: &SignArgs) -> anyhow::Result<()> {
+    if args.dialect == Dialect::Qimen {
+        return sign_qimen(args);
+    }
+    let path = args
+        .body
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("--body is required"))?;
+    let text = read_body(path)?;
     let body: SignBody = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("the body is not a request envelope: {e}"))?;
     let timestamp = if args.now {

@@ -148,10 +148,12 @@ impl Application {
 /// Every dialect's push renderer: a receiving identity's pushes are rendered in its dialect.
 pub fn dialect_pushes() -> crate::push::Dialects {
     use crate::domain::client::Dialect;
-    crate::push::Dialects::default().with(
-        Dialect::Hongxun,
-        crate::dialect::hongxun::push::HongxunPushes,
-    )
+    crate::push::Dialects::default()
+        .with(
+            Dialect::Hongxun,
+            crate::dialect::hongxun::push::HongxunPushes,
+        )
+        .with(Dialect::Qimen, crate::dialect::qimen::push::QimenPushes)
 }
 
 /// Every `server.housekeeping_interval_secs`: purges replay keys past their retention (no

@@ -135,6 +135,55 @@ pub async fn authenticate(
     })
 }
 
+/// An identity named by its app key (Qimen, OMS), with its decrypted secret, before any
+/// signature check: the dialect verifies the signature its own way.
+pub struct AppKeyIdentity {
+    pub client: AuthenticatedClient,
+    pub active: bool,
+    pub secret: secrecy::SecretString,
+}
+
+/// The identity of `dialect` an app key (and `customer_id`, when the call has one) names.
+/// 1001 when none does, or when an app key without customerId names several.
+pub async fn identity_by_app_key(
+    pool: &PgPool,
+    key: &secrets::MasterKey,
+    dialect: crate::domain::client::Dialect,
+    app_key: &str,
+    customer_id: Option<&str>,
+) -> Result<AppKeyIdentity, AuthError> {
+    let rows =
+        store::clients::find_by_app_key(pool, dialect.as_str(), app_key, customer_id).await?;
+    let unknown = || AuthError::UnknownIdentity {
+        create_by: format!("app_key={app_key}"),
+        data_source: format!("customerId={}", customer_id.unwrap_or("")),
+    };
+    let row = match rows.as_slice() {
+        [one] => one,
+        [] => return Err(unknown()),
+        _ => {
+            return Err(AuthError::Signature(format!(
+                "app_key {app_key} names several identities: send customerId"
+            )))
+        }
+    };
+    let kind = row
+        .kind
+        .parse()
+        .map_err(|e: String| AuthError::Signature(format!("identity misconfigured: {e}")))?;
+    Ok(AppKeyIdentity {
+        client: AuthenticatedClient {
+            id: row.id,
+            kind,
+            create_by: row.create_by.clone(),
+            data_source: row.data_source.clone(),
+            rate_limit_per_hour: row.rate_limit_per_hour,
+        },
+        active: ClientStatus::parse(&row.status) == ClientStatus::Active,
+        secret: key.decrypt(&row.secret_enc)?,
+    })
+}
+
 /// Counts this call against the identity's hourly limit; refuses it when over.
 pub async fn check_rate(
     pool: &PgPool,

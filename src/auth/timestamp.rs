@@ -1,44 +1,8 @@
 //! The envelope's `timestamp`: `yyyy-MM-dd HH:mm:ss` in China Standard Time, accepted within a window.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
-pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
-/// UTC+08:00, the zone of every time in the contract.
-pub fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("8 hours is a valid offset"))
-}
-
-/// Whether `s` has exactly the shape of `pattern`, where `9` stands for an ASCII digit and
-/// every other character for itself. chrono alone would take `2026-1-5 1:2:3`, doubled
-/// spaces and trailing blanks.
-pub fn has_shape(s: &str, pattern: &str) -> bool {
-    s.len() == pattern.len()
-        && s.bytes().zip(pattern.bytes()).all(|(c, p)| match p {
-            b'9' => c.is_ascii_digit(),
-            _ => c == p,
-        })
-}
-
-/// Parses a contract time: exactly `yyyy-MM-dd HH:mm:ss` (zero-padded, one space), UTC+08:00.
-pub fn parse(s: &str) -> Result<DateTime<FixedOffset>, String> {
-    if !has_shape(s, "9999-99-99 99:99:99") {
-        return Err(format!(
-            "{s:?} is not a time of the form yyyy-MM-dd HH:mm:ss"
-        ));
-    }
-    let naive = NaiveDateTime::parse_from_str(s, FORMAT)
-        .map_err(|_| format!("{s:?} is not a time of the form yyyy-MM-dd HH:mm:ss"))?;
-    china()
-        .from_local_datetime(&naive)
-        .single()
-        .ok_or_else(|| format!("{s:?} is not a valid time"))
-}
-
-/// Formats a time the way the contract writes it.
-pub fn format(t: DateTime<Utc>) -> String {
-    t.with_timezone(&china()).format(FORMAT).to_string()
-}
+pub use crate::domain::time::{china, format, has_shape, parse, FORMAT};
 
 /// Checks that `s` lies within `window_secs` of `now`, either side.
 pub fn check_window(s: &str, now: DateTime<Utc>, window_secs: i64) -> Result<(), String> {

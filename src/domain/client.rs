@@ -5,10 +5,11 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The kind of an identity decides which endpoints it may call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClientKind {
     /// A 货主 (owner) and its ERP: base data, orders, queries.
+    #[default]
     Customer,
     /// A carrier's TMS: routes and sign-offs.
     Carrier,
@@ -46,10 +47,11 @@ impl FromStr for ClientKind {
 
 /// The wire protocol an identity speaks: how its calls are read and answered, and how the
 /// pushes it receives are rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// The 鸿讯 JSON envelope.
+    #[default]
     Hongxun,
     /// Qimen (奇门) WMS methods / TOP.
     Qimen,

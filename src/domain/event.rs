@@ -157,10 +157,13 @@ pub struct ImageRef {
 }
 
 /// A line of a stock adjustment (signed quantity).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AdjustedLine {
     pub item_code: String,
+    /// The warehouse system's item id, when the ERP sent one (Qimen `itemId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
     pub inventory_type: String,
     pub qty: i64,
     pub batch_code: Option<String>,
@@ -273,13 +276,9 @@ pub enum DomainEvent {
     },
     /// The warehouse decided an adjustment an ERP requested (Qimen inventory.synchronize).
     AdjustmentRequestDecided {
-        inventory_code: String,
-        subbase_code: String,
-        adjust_order_code: String,
-        adjust_type: String,
+        request: super::adjustment::AdjustmentRequest,
         approved: bool,
         reason: Option<String>,
-        lines: Vec<AdjustedLine>,
         time: DateTime<Utc>,
     },
     /// A push written before events were typed (the §6 type and payload as they were):

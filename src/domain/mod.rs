@@ -1,5 +1,6 @@
 //! Plain types and rules of the gateway: no HTTP, no SQL. Everything here is unit-tested.
 
+pub mod adjustment;
 pub mod base_data;
 pub mod carrier;
 pub mod client;
@@ -10,4 +11,5 @@ pub mod lpn;
 pub mod order;
 pub mod push;
 pub mod rules;
+pub mod time;
 pub mod validation;

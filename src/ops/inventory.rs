@@ -101,6 +101,7 @@ async fn adjustments(
                 produce_code,
                 sn_code,
                 remark,
+                item_id: None,
             });
         }
     }

@@ -2,6 +2,7 @@
 //! plain JSON bodies, answers in the §1 envelope. Ours, not a customer dialect: it reuses the
 //! 鸿讯 envelope and codes.
 
+pub mod adjustment_requests;
 pub mod auth;
 pub mod body;
 pub mod inventory;
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(orders::router())
         .merge(inventory::router())
         .merge(vehicles::router())
-        .merge(pushes::router());
+        .merge(pushes::router())
+        .merge(adjustment_requests::router());
     tag_routes(routes, TAG)
 }

@@ -2,7 +2,7 @@
 
 use super::ServiceError;
 use crate::auth::secrets::{self, MasterKey};
-use crate::domain::client::ClientKind;
+use crate::domain::client::{ClientKind, Dialect};
 use crate::domain::rules;
 use crate::store::{self, clients::ClientChange, PgPool};
 use chrono::{DateTime, Utc};
@@ -22,6 +22,11 @@ pub struct ClientView {
     pub status: String,
     pub rate_limit_per_hour: Option<i32>,
     pub created_at: DateTime<Utc>,
+    pub dialect: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -38,11 +43,15 @@ impl From<store::clients::ClientRow> for ClientView {
             status: r.status,
             rate_limit_per_hour: r.rate_limit_per_hour,
             created_at: r.created_at,
+            dialect: r.dialect,
+            app_key: r.app_key,
+            customer_id: r.customer_id,
             secret: None,
         }
     }
 }
 
+#[derive(Default)]
 pub struct NewClientInput {
     pub kind: ClientKind,
     pub create_by: String,
@@ -51,6 +60,11 @@ pub struct NewClientInput {
     pub secret: Option<String>,
     pub callback_url: Option<String>,
     pub rate_limit_per_hour: Option<i32>,
+    /// The protocol the identity speaks (鸿讯 by default).
+    pub dialect: Dialect,
+    /// Qimen and OMS identities: the app key their calls carry (and Qimen's customerId).
+    pub app_key: Option<String>,
+    pub customer_id: Option<String>,
 }
 
 fn invalid(what: &str, reason: String) -> ServiceError {
@@ -96,6 +110,35 @@ pub async fn add_client(
         Some(s) => s,
         None => secrets::generate_secret(),
     };
+    let app_key = input
+        .app_key
+        .map(|k| rules::code(k).map_err(|r| invalid("app-key", r)))
+        .transpose()?;
+    let customer_id = input
+        .customer_id
+        .map(|k| rules::code(k).map_err(|r| invalid("customer-id", r)))
+        .transpose()?;
+    match input.dialect {
+        Dialect::Qimen | Dialect::Oms if app_key.is_none() => {
+            return Err(invalid(
+                "app-key",
+                format!("is required for a {} identity", input.dialect),
+            ))
+        }
+        Dialect::Qimen | Dialect::Oms if input.kind != ClientKind::Customer => {
+            return Err(invalid(
+                "dialect",
+                format!("{} identities are customers", input.dialect),
+            ))
+        }
+        Dialect::Hongxun if app_key.is_some() || customer_id.is_some() => {
+            return Err(invalid(
+                "app-key",
+                "only Qimen and OMS identities carry an app key".into(),
+            ))
+        }
+        _ => {}
+    }
     let enc = key.encrypt(&secret);
     let mut conn = pool.acquire().await?;
     let row = store::clients::insert(
@@ -108,6 +151,9 @@ pub async fn add_client(
             secret_enc: &enc,
             callback_url: input.callback_url.as_deref(),
             rate_limit_per_hour: input.rate_limit_per_hour,
+            dialect: input.dialect.as_str(),
+            app_key: app_key.as_deref(),
+            customer_id: customer_id.as_deref(),
         },
     )
     .await
@@ -116,6 +162,12 @@ pub async fn add_client(
             ServiceError::Conflict(format!(
                 "identity createBy={create_by} dataSource={data_source} already exists"
             ))
+        } else if store::is_unique_violation(&e, "clients_qimen_key")
+            || store::is_unique_violation(&e, "clients_oms_key")
+        {
+            ServiceError::Conflict(
+                "another identity already has this app key (and customerId)".into(),
+            )
         } else {
             e.into()
         }
@@ -275,6 +327,7 @@ pub async fn ensure_demo(pool: &PgPool, key: &MasterKey) -> Result<DemoSetup, Se
                         secret: None,
                         callback_url: (kind == ClientKind::Customer).then(|| DEMO_CALLBACK.into()),
                         rate_limit_per_hour: None,
+                        ..Default::default()
                     },
                 )
                 .await?

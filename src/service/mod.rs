@@ -1,6 +1,7 @@
 //! Use cases. Each opens one transaction, applies domain rules, writes through `store`,
 //! and commits; a request either fully happened or did not.
 
+pub mod adjustment_requests;
 pub mod admin;
 pub mod base_data;
 pub mod carrier;

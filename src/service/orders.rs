@@ -565,3 +565,17 @@ pub async fn results(
         .collect();
     Ok((results, not_found))
 }
+
+/// The kinds of the tenant's orders with this code (for dialects whose cancel names none).
+pub async fn kinds_of(
+    pool: &PgPool,
+    tenant: &Tenant,
+    order_code: &str,
+) -> Result<Vec<OrderKind>, ServiceError> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::orders::kinds_of_code(&mut conn, tenant, order_code)
+        .await?
+        .iter()
+        .filter_map(|k| OrderKind::parse(k))
+        .collect())
+}

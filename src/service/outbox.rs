@@ -64,3 +64,29 @@ pub async fn about_tenant(
     .await?;
     Ok(recipients.len())
 }
+
+/// An event for one identity (the one that asked for what it answers); when that identity is
+/// gone, for the tenant's identities.
+pub async fn to_client(
+    tx: &mut PgConnection,
+    client_id: Option<i64>,
+    tenant: &Tenant,
+    order_key: Option<&str>,
+    event: &DomainEvent,
+) -> Result<(), ServiceError> {
+    let recipients = match client_id {
+        Some(c) => vec![c],
+        None => store::pushes::tenant_recipients(tx, tenant).await?,
+    };
+    store::pushes::enqueue(
+        tx,
+        &recipients,
+        tenant,
+        event.name(),
+        order_key,
+        uuid::Uuid::now_v7(),
+        &payload(event)?,
+    )
+    .await?;
+    Ok(())
+}

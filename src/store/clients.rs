@@ -16,6 +16,9 @@ pub struct ClientRow {
     pub status: String,
     pub rate_limit_per_hour: Option<i32>,
     pub created_at: DateTime<Utc>,
+    pub dialect: String,
+    pub app_key: Option<String>,
+    pub customer_id: Option<String>,
 }
 
 pub struct NewClient<'a> {
@@ -26,6 +29,9 @@ pub struct NewClient<'a> {
     pub secret_enc: &'a [u8],
     pub callback_url: Option<&'a str>,
     pub rate_limit_per_hour: Option<i32>,
+    pub dialect: &'a str,
+    pub app_key: Option<&'a str>,
+    pub customer_id: Option<&'a str>,
 }
 
 pub async fn find_by_identity(
@@ -36,7 +42,7 @@ pub async fn find_by_identity(
     sqlx::query_as!(
         ClientRow,
         r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                  rate_limit_per_hour, created_at
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
              FROM clients WHERE create_by = $1 AND data_source = $2"#,
         create_by,
         data_source
@@ -45,20 +51,47 @@ pub async fn find_by_identity(
     .await
 }
 
+/// The Qimen identity an `app_key` (and `customerId`, when the call has one) names. Without a
+/// customerId (the TOP router) the app key must name exactly one Qimen identity.
+pub async fn find_by_app_key(
+    pool: &PgPool,
+    dialect: &str,
+    app_key: &str,
+    customer_id: Option<&str>,
+) -> sqlx::Result<Vec<ClientRow>> {
+    sqlx::query_as!(
+        ClientRow,
+        r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
+             FROM clients
+            WHERE dialect = $1 AND app_key = $2 AND ($3::text IS NULL OR COALESCE(customer_id, '') = $3)
+            ORDER BY id LIMIT 2"#,
+        dialect,
+        app_key,
+        customer_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn insert(conn: &mut PgConnection, c: &NewClient<'_>) -> sqlx::Result<ClientRow> {
     sqlx::query_as!(
         ClientRow,
-        r#"INSERT INTO clients (kind, create_by, data_source, name, secret_enc, callback_url, rate_limit_per_hour)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+        r#"INSERT INTO clients (kind, create_by, data_source, name, secret_enc, callback_url, rate_limit_per_hour,
+               dialect, app_key, customer_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            RETURNING id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                     rate_limit_per_hour, created_at"#,
+                     rate_limit_per_hour, created_at, dialect, app_key, customer_id"#,
         c.kind,
         c.create_by,
         c.data_source,
         c.name,
         c.secret_enc,
         c.callback_url,
-        c.rate_limit_per_hour
+        c.rate_limit_per_hour,
+        c.dialect,
+        c.app_key,
+        c.customer_id
     )
     .fetch_one(conn)
     .await
@@ -68,7 +101,7 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ClientRow>> {
     sqlx::query_as!(
         ClientRow,
         r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                  rate_limit_per_hour, created_at
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
              FROM clients ORDER BY kind, create_by, data_source"#
     )
     .fetch_all(pool)
@@ -102,7 +135,7 @@ pub async fn update(
                rate_limit_per_hour = CASE WHEN $7 THEN $8 ELSE rate_limit_per_hour END
            WHERE create_by = $1 AND data_source = $2
            RETURNING id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                     rate_limit_per_hour, created_at"#,
+                     rate_limit_per_hour, created_at, dialect, app_key, customer_id"#,
         create_by,
         data_source,
         change.secret_enc,

@@ -2,6 +2,7 @@
 //! single statements outside a use case) so the caller owns the transaction.
 //! Every query over customer data filters on the tenant.
 
+pub mod adjustments;
 pub mod audit;
 pub mod base_data;
 pub mod carrier;

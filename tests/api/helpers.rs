@@ -149,6 +149,7 @@ impl TestApp {
                 secret: Some(secret.clone()),
                 callback_url: None,
                 rate_limit_per_hour: rate_limit,
+                ..Default::default()
             },
         )
         .await

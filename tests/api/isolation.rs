@@ -26,6 +26,7 @@ const ROUTE_QUERY_PATH: &str = "/dtc/logistics/routeQuery";
 /// A's rows per table. Every table is either here or in `NOT_TENANT_DATA`, so a new table
 /// without an entry fails this test until someone decides how it is isolated.
 const A_ROWS: &[(&str, &str)] = &[
+    ("adjustment_requests", "tenant = $1"),
     ("clients", "id = $2"),
     ("consignees", "tenant = $1"),
     ("dws_scans", "package_id IN (SELECT id FROM packages WHERE tenant = $1)"),

@@ -899,6 +899,7 @@ async fn a_hanging_receiver_does_not_hold_up_other_customers(pool: PgPool) {
                 secret: Some(secret.into()),
                 callback_url: Some(url.to_string()),
                 rate_limit_per_hour: None,
+                ..Default::default()
             },
         )
         .await

@@ -121,6 +121,7 @@ async fn every_vector_is_accepted_or_refused_by_the_real_endpoint(pool: PgPool) 
                     secret: Some(v.secret.clone()),
                     callback_url: None,
                     rate_limit_per_hour: None,
+                    ..Default::default()
                 },
             )
             .await

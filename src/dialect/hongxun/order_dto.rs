@@ -1,10 +1,8 @@
 //! Shared pieces of the §5.2 order DTOs: the line, addresses, pages, and their checks.
 
-use crate::auth::timestamp;
 use crate::domain::order::{Address, OrderLine, INVENTORY_TYPES};
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -52,18 +50,7 @@ pub struct OrderLineDto {
     pub remark: Option<String>,
 }
 
-/// A contract date, `yyyy-MM-dd`.
-pub fn date(s: String) -> Result<NaiveDate, String> {
-    if !timestamp::has_shape(&s, "9999-99-99") {
-        return Err(format!("{s:?} is not a date yyyy-MM-dd"));
-    }
-    NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date yyyy-MM-dd"))
-}
-
-/// A contract time, `yyyy-MM-dd HH:mm:ss` (UTC+08:00); kept as written.
-pub fn time(s: String) -> Result<String, String> {
-    timestamp::parse(&s).map(|_| s)
-}
+pub use crate::domain::time::{date, time};
 
 /// A quantity: a whole number of pieces, > 0.
 pub fn qty(n: i64) -> Result<i64, String> {

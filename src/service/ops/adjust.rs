@@ -97,7 +97,7 @@ async fn earlier(tx: &mut PgConnection, a: &Adjustment) -> Result<Option<Adjuste
 }
 
 /// Checks the references and changes on-hand stock by the adjustment's lines.
-pub(crate) async fn apply_lines(tx: &mut PgConnection, a: &Adjustment) -> Result<(), ServiceError> {
+pub async fn apply_lines(tx: &mut PgConnection, a: &Adjustment) -> Result<(), ServiceError> {
     let items: Vec<String> = a.lines.iter().map(|l| l.item_code.clone()).collect();
     let refs = store::orders::References {
         inventory_orgs: &[(a.inventory_code.clone(), a.subbase_code.clone())],

@@ -9,7 +9,7 @@ mod shipments;
 mod vehicles;
 mod view;
 
-pub use adjust::{adjust, AdjustLine, Adjusted, Adjustment};
+pub use adjust::{adjust, apply_lines as apply_adjustment_lines, AdjustLine, Adjusted, Adjustment};
 pub use cancel::decide_cancel;
 pub use confirm::{confirm, TransportDecision};
 pub use receipts::{receive, ReceiptLine};

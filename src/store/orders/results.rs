@@ -55,3 +55,19 @@ pub async fn events_of(conn: &mut PgConnection, order_ids: &[i64]) -> sqlx::Resu
     .fetch_all(conn)
     .await
 }
+
+/// The kinds of the tenant's orders that use `order_code` (one code may name an inbound and
+/// an outbound order).
+pub async fn kinds_of_code(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    order_code: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        "SELECT kind FROM orders WHERE tenant = $1 AND order_code = $2 ORDER BY kind",
+        tenant.as_str(),
+        order_code
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,301 @@
+//! Qimen XML, hardened: no DTD and no entities beyond XML's five, bounded depth and size;
+//! read into a JSON value (elements → members, repeated elements → lists, list containers such
+//! as `<orderLines><orderLine/>…</orderLines>` → arrays) so that XML and JSON requests meet in
+//! the same typed payloads; and written back from a JSON value for answers and pushes.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use serde_json::{Map, Value};
+
+/// Deeper documents are refused (Qimen requests are four or five levels deep).
+const MAX_DEPTH: usize = 16;
+/// More elements than this are refused.
+const MAX_ELEMENTS: usize = 50_000;
+
+/// List containers and the name of their members, in Qimen's requests and answers.
+pub const LISTS: &[(&str, &str)] = &[
+    ("orderLines", "orderLine"),
+    ("items", "item"),
+    ("criteriaList", "criteria"),
+    ("packages", "package"),
+    ("relatedOrders", "relatedOrder"),
+    ("batchs", "batch"),
+    ("snList", "sn"),
+    ("invoices", "invoice"),
+    ("packageMaterialList", "packageMaterial"),
+];
+
+#[derive(Debug)]
+struct Node {
+    name: String,
+    children: Vec<Node>,
+    text: String,
+}
+
+/// Reads a Qimen XML document (its root is `<request>`) into a JSON object of its children.
+pub fn read(xml: &str) -> Result<Value, String> {
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<Node> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut elements = 0usize;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("the XML body is not well-formed: {e}"))?;
+        match event {
+            Event::Start(e) => {
+                elements += 1;
+                if stack.len() >= MAX_DEPTH || elements > MAX_ELEMENTS {
+                    return Err("the XML body is too deep or too large".into());
+                }
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                stack.push(Node {
+                    name,
+                    children: Vec::new(),
+                    text: String::new(),
+                });
+            }
+            Event::Empty(e) => {
+                elements += 1;
+                let node = Node {
+                    name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    children: Vec::new(),
+                    text: String::new(),
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::End(_) => {
+                let node = stack.pop().ok_or("the XML body is not well-formed")?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::Text(t) => {
+                let text = t
+                    .unescape()
+                    .map_err(|e| format!("the XML body has an unknown entity or bad text: {e}"))?;
+                if let Some(n) = stack.last_mut() {
+                    n.text.push_str(&text);
+                } else if !text.trim().is_empty() {
+                    return Err("the XML body has text outside its root element".into());
+                }
+            }
+            Event::CData(c) => {
+                let text = String::from_utf8(c.into_inner().into_owned())
+                    .map_err(|_| "the XML body is not UTF-8")?;
+                if let Some(n) = stack.last_mut() {
+                    n.text.push_str(&text);
+                }
+            }
+            Event::DocType(_) => return Err("DTDs are not accepted in XML bodies".into()),
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err("the XML body ends before its elements are closed".into());
+    }
+    let root = root.ok_or("the XML body has no root element")?;
+    match to_value(root) {
+        Value::String(s) if s.is_empty() => Ok(Value::Object(Map::new())),
+        v @ Value::Object(_) => Ok(v),
+        _ => Err("the XML root element must hold elements".into()),
+    }
+}
+
+fn to_value(n: Node) -> Value {
+    if n.children.is_empty() {
+        return Value::String(n.text);
+    }
+    let list_member = LISTS.iter().find(|(c, _)| *c == n.name).map(|(_, m)| *m);
+    if let Some(member) = list_member {
+        if n.children.iter().all(|c| c.name == member) {
+            return Value::Array(n.children.into_iter().map(to_value).collect());
+        }
+    }
+    let mut m = Map::new();
+    for c in n.children {
+        let name = c.name.clone();
+        let v = to_value(c);
+        match m.get_mut(&name) {
+            Some(Value::Array(a)) => a.push(v),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, v]);
+            }
+            None => {
+                m.insert(name, v);
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+/// Brings a JSON request to the shape XML requests are read into: list containers as arrays
+/// (`{"orderLines": {"orderLine": [...]}}` or a single member object → a list), and every
+/// number or boolean as text, as XML has it.
+pub fn normalise(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let v = match LISTS.iter().find(|(c, _)| *c == k) {
+                        Some((_, member)) => as_list(v, member),
+                        None => v,
+                    };
+                    (k, normalise(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(normalise).collect()),
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        other => other,
+    }
+}
+
+fn as_list(v: Value, member: &str) -> Value {
+    match v {
+        Value::Object(mut m) if m.len() == 1 && m.contains_key(member) => {
+            match m.remove(member).unwrap_or_default() {
+                a @ Value::Array(_) => a,
+                single => Value::Array(vec![single]),
+            }
+        }
+        other => other,
+    }
+}
+
+/// A field path of a payload as the XML names it: `orderLines[2].planQty` →
+/// `orderLines.orderLine[2].planQty`.
+pub fn path(p: &str) -> String {
+    let mut out = p.to_string();
+    for (container, member) in LISTS {
+        out = out.replace(&format!("{container}["), &format!("{container}.{member}["));
+    }
+    out
+}
+
+/// Escapes text for an XML element.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes `value` as the children of an element: members as elements, lists as repeated
+/// elements of the member's name, nulls left out.
+pub fn write_children(out: &mut String, value: &Value) {
+    if let Value::Object(m) = value {
+        for (k, v) in m {
+            write_element(out, k, v);
+        }
+    }
+}
+
+fn write_element(out: &mut String, name: &str, v: &Value) {
+    match v {
+        Value::Null => {}
+        Value::Array(items) => {
+            for item in items {
+                write_element(out, name, item);
+            }
+        }
+        Value::Object(_) => {
+            out.push('<');
+            out.push_str(name);
+            out.push('>');
+            write_children(out, v);
+            out.push_str("</");
+            out.push_str(name);
+            out.push('>');
+        }
+        Value::String(s) => {
+            out.push_str(&format!("<{name}>{}</{name}>", escape(s)));
+        }
+        other => {
+            out.push_str(&format!("<{name}>{other}</{name}>"));
+        }
+    }
+}
+
+/// A whole document: `<?xml …?><root>children</root>`.
+pub fn document(root: &str, value: &Value) -> String {
+    let mut out = String::from(r#"<?xml version="1.0" encoding="utf-8"?>"#);
+    out.push_str(&format!("<{root}>"));
+    write_children(&mut out, value);
+    out.push_str(&format!("</{root}>"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn qimen_requests_become_json_with_lists() {
+        let v = read(r#"<?xml version="1.0" encoding="utf-8"?>
+<request><entryOrder><entryOrderCode>IN-0001</entryOrderCode><remark>上海 &lt;急&gt; &amp; &quot;快&quot;</remark></entryOrder>
+<orderLines><orderLine><itemCode>SKU-1</itemCode><planQty>10</planQty></orderLine></orderLines><empty/></request>"#)
+        .unwrap();
+        assert_eq!(v["entryOrder"]["remark"], "上海 <急> & \"快\"");
+        assert_eq!(v["orderLines"][0]["planQty"], "10");
+        assert_eq!(v["empty"], "");
+    }
+
+    #[test]
+    fn dtds_entities_and_garbage_are_refused() {
+        assert!(read(r#"<!DOCTYPE x [<!ENTITY a "b">]><request>&a;</request>"#).is_err());
+        assert!(read("<request>&bogus;</request>").is_err());
+        assert!(read("<request><a></request>").is_err());
+        assert!(read("not xml").is_err());
+        let deep = format!(
+            "<request>{}{}</request>",
+            "<a>".repeat(40),
+            "</a>".repeat(40)
+        );
+        assert!(read(&deep).is_err());
+    }
+
+    #[test]
+    fn json_meets_xml_and_paths_read_as_xml() {
+        let v = normalise(
+            json!({"orderLines": {"orderLine": {"planQty": 3}}, "criteriaList": [{"x": true}]}),
+        );
+        assert_eq!(
+            v,
+            json!({"orderLines": [{"planQty": "3"}], "criteriaList": [{"x": "true"}]})
+        );
+        assert_eq!(
+            path("orderLines[2].planQty"),
+            "orderLines.orderLine[2].planQty"
+        );
+    }
+
+    #[test]
+    fn answers_are_written_with_escaping() {
+        let doc = document(
+            "response",
+            &json!({"flag": "failure", "message": "a<b", "items": {"item": [{"c": "1"}, {"c": "2"}]}}),
+        );
+        assert!(doc.contains("<message>a&lt;b</message>"), "{doc}");
+        assert!(
+            doc.contains("<items><item><c>1</c></item><item><c>2</c></item></items>"),
+            "{doc}"
+        );
+    }
+}
