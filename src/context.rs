@@ -3,8 +3,31 @@
 //! begun to commit. Held in a task-local for the request; outside a request every setter is a
 //! no-op, so use cases can call them from workers and the CLI too.
 
+use crate::domain::validation::FieldErrors;
+use axum::response::Response;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+
+/// What a dialect's router declares about its routes: its dialect's name (audit, logs,
+/// metrics) and how it answers a refused path or query, an internal error and an outage, in
+/// its own format. One dialect may have several (Qimen answers XML on its router and TOP JSON
+/// on `/router/rest`).
+#[derive(Clone, Copy)]
+pub struct RouteTag {
+    pub dialect: &'static str,
+    pub problems: fn(FieldErrors) -> Response,
+    pub internal: fn() -> Response,
+    /// Storage unavailable or the request deadline passed (HTTP 503 where the dialect has it).
+    pub unavailable: fn(String) -> Response,
+}
+
+impl std::fmt::Debug for RouteTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteTag")
+            .field("dialect", &self.dialect)
+            .finish_non_exhaustive()
+    }
+}
 
 #[derive(Debug)]
 pub struct RequestContext {
@@ -12,9 +35,9 @@ pub struct RequestContext {
     client: OnceLock<ClientLabel>,
     business_key: OnceLock<String>,
     committing: AtomicBool,
-    /// The dialect whose router matched (`hongxun`, `qimen`, `ops`…); untagged routes
-    /// (probes, docs) are not API calls.
-    dialect: OnceLock<&'static str>,
+    /// The tag of the route that matched (dialect `hongxun`, `qimen`, `ops`…); untagged
+    /// routes (probes, docs) are not API calls.
+    route: OnceLock<RouteTag>,
     /// The operation when the path alone does not name it (a Qimen `method`).
     operation: OnceLock<String>,
 }
@@ -37,7 +60,7 @@ impl RequestContext {
             client: OnceLock::new(),
             business_key: OnceLock::new(),
             committing: AtomicBool::new(false),
-            dialect: OnceLock::new(),
+            route: OnceLock::new(),
             operation: OnceLock::new(),
         })
     }
@@ -50,8 +73,12 @@ impl RequestContext {
         self.business_key.get().map(String::as_str)
     }
 
+    pub fn route(&self) -> Option<RouteTag> {
+        self.route.get().copied()
+    }
+
     pub fn dialect(&self) -> Option<&'static str> {
-        self.dialect.get().copied()
+        self.route.get().map(|t| t.dialect)
     }
 
     pub fn operation(&self) -> Option<&str> {
@@ -99,14 +126,14 @@ pub fn committing() -> bool {
     CONTEXT.try_with(|c| c.is_committing()).unwrap_or(false)
 }
 
-/// Records which dialect's router serves the current request.
-pub fn set_dialect(dialect: &'static str) {
-    let _ = CONTEXT.try_with(|c| c.dialect.set(dialect));
+/// Records the tag of the route that serves the current request.
+pub fn set_route(tag: RouteTag) {
+    let _ = CONTEXT.try_with(|c| c.route.set(tag));
 }
 
-/// The dialect of the current request, once its router matched.
-pub fn dialect() -> Option<&'static str> {
-    CONTEXT.try_with(|c| c.dialect()).ok().flatten()
+/// The tag of the current request's route, once it matched.
+pub fn route() -> Option<RouteTag> {
+    CONTEXT.try_with(|c| c.route()).ok().flatten()
 }
 
 /// Names the operation of the current request (when the path alone does not).

@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod receiver;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::process::Stdio;
 use std::time::Duration;
@@ -124,6 +124,62 @@ async fn the_readme_demo_flow_works_end_to_end(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(reply["code"], 200, "{reply}");
+
+    // The README's Qimen calls: the demo Qimen ERP (same tenant) signs with `sign --dialect
+    // qimen` and posts XML; its product and its order land beside the 鸿讯 ones.
+    let qimen = &demo["clients"][1];
+    assert_eq!(
+        (&qimen["dialect"], &qimen["createBy"]),
+        (&json!("qimen"), &json!("DEMO"))
+    );
+    let qsecret = qimen["secret"].as_str().unwrap().to_string();
+    for (method, xml, answer) in [
+        (
+            "singleitem.synchronize",
+            r#"<request><actionType>add</actionType><warehouseCode>WH01</warehouseCode><ownerCode>OW01</ownerCode><item><itemCode>SKU-3</itemCode><itemName>碗</itemName></item></request>"#,
+            "<itemId>SKU-3</itemId>",
+        ),
+        (
+            "entryorder.create",
+            r#"<request><entryOrder><entryOrderCode>QM-IN-1</entryOrderCode><orderType>CGRK</orderType><warehouseCode>WH01</warehouseCode><ownerCode>OW01</ownerCode></entryOrder><orderLines><orderLine><orderLineNo>1</orderLineNo><itemCode>SKU-3</itemCode><planQty>5</planQty></orderLine></orderLines></request>"#,
+            "<entryOrderId>HX",
+        ),
+    ] {
+        let body = temp_file("qimen-body.xml", xml);
+        let params = format!("method=taobao.qimen.{method}&app_key=demo-qimen&customerId=DEMO-QIMEN-C&format=xml&v=2.0&sign_method=md5");
+        let (ok, query, err) = run(Command::new(BIN).args([
+            "sign",
+            "--dialect",
+            "qimen",
+            "--secret",
+            &qsecret,
+            "--now",
+            "--print-body",
+            "--body",
+            body.to_str().unwrap(),
+            "--params",
+            &params,
+        ]))
+        .await;
+        assert!(ok, "{err}");
+        let text = http
+            .post(format!(
+                "http://{addr}/router/qimen/service?{}",
+                query.trim()
+            ))
+            .header("content-type", "text/xml;charset=utf-8")
+            .body(xml)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains("<flag>success</flag>") && text.contains(answer),
+            "{method}: {text}"
+        );
+    }
     let sign = serde_json::from_str::<Value>(&signed).unwrap()["sign"]
         .as_str()
         .unwrap()

@@ -11,7 +11,6 @@ pub mod openapi;
 
 use crate::context;
 use crate::dialect;
-use crate::domain::validation::FieldErrors;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, Uri};
@@ -27,21 +26,12 @@ use utoipa_axum::router::OpenApiRouter;
 #[derive(Debug, Clone, Copy)]
 pub struct OutcomeCode(pub i32);
 
-/// What a dialect's router declares about its routes: its name (audit, logs, metrics) and how
-/// it answers a refused path or query and an internal error, in its own format.
-#[derive(Clone, Copy)]
-pub struct RouteTag {
-    pub dialect: &'static str,
-    pub problems: fn(FieldErrors) -> Response,
-    pub internal: fn() -> Response,
-    /// Storage unavailable or the request deadline passed (HTTP 503 where the dialect has it).
-    pub unavailable: fn(String) -> Response,
-}
+pub use crate::context::RouteTag;
 
 /// Tags the request with its route's dialect, then refuses text in the path or query that the
 /// gateway never accepts (the dialect's own answer), before any handler runs.
 async fn tagged(State(tag): State<RouteTag>, req: Request, next: Next) -> Response {
-    context::set_dialect(tag.dialect);
+    context::set_route(tag);
     let problems = input_guard::check_uri(req.uri());
     if problems.is_empty() {
         next.run(req).await
@@ -62,15 +52,9 @@ async fn no_such_endpoint(method: Method, uri: Uri) -> Response {
     dialect::hongxun::no_such_endpoint(method.as_str(), uri.path())
 }
 
-/// The tags of every dialect's router, to answer a panic in the dialect of its route.
-pub(crate) fn tags() -> [RouteTag; 3] {
-    [dialect::hongxun::TAG, dialect::qimen::TAG, crate::ops::TAG]
-}
-
 fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
-    let dialect = context::dialect();
-    match tags().into_iter().find(|t| Some(t.dialect) == dialect) {
+    match context::route() {
         Some(tag) => (tag.internal)(),
         None => dialect::hongxun::internal_error(),
     }

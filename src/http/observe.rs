@@ -32,10 +32,7 @@ fn request_id_of(req: &Request) -> String {
 
 /// A 503-class answer in the dialect of the request's route.
 fn unavailable(ctx: &RequestContext, message: String) -> Response {
-    let tag = super::tags()
-        .into_iter()
-        .find(|t| Some(t.dialect) == ctx.dialect());
-    match tag {
+    match ctx.route() {
         Some(t) => (t.unavailable)(message),
         None => crate::dialect::hongxun::unavailable(message),
     }

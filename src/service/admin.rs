@@ -280,18 +280,63 @@ pub async fn set_token_status(pool: &PgPool, name: &str, active: bool) -> Result
     }
 }
 
-/// The demo identities `scripts/serve` creates: (kind, createBy, dataSource, name).
-pub const DEMO_CLIENTS: [(ClientKind, &str, &str, &str); 3] = [
-    (ClientKind::Customer, "DEMO", "DEMO-ERP", "Demo customer"),
-    (
-        ClientKind::Carrier,
-        "DEMO-CARRIER",
-        "DEMO-TMS",
-        "Demo carrier",
-    ),
-    (ClientKind::Device, "DEMO-DWS", "DWS-01", "Demo DWS scanner"),
+/// A demo identity `scripts/serve` creates.
+pub struct DemoClient {
+    pub kind: ClientKind,
+    pub create_by: &'static str,
+    pub data_source: &'static str,
+    pub name: &'static str,
+    pub dialect: Dialect,
+    /// The app key (and customerId) a Qimen identity is selected by.
+    pub app_key: Option<&'static str>,
+    pub customer_id: Option<&'static str>,
+    pub callback_url: Option<&'static str>,
+}
+
+/// One identity per dialect and kind: the 鸿讯 customer, carrier and DWS scanner, and a Qimen
+/// ERP of the same tenant as the 鸿讯 customer.
+pub const DEMO_CLIENTS: [DemoClient; 4] = [
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "DEMO",
+        data_source: "DEMO-ERP",
+        name: "Demo customer",
+        dialect: Dialect::Hongxun,
+        app_key: None,
+        customer_id: None,
+        callback_url: Some("http://127.0.0.1:9999/hongxun/callback"),
+    },
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "DEMO",
+        data_source: "DEMO-QIMEN",
+        name: "Demo Qimen ERP",
+        dialect: Dialect::Qimen,
+        app_key: Some("demo-qimen"),
+        customer_id: Some("DEMO-QIMEN-C"),
+        callback_url: Some("http://127.0.0.1:9999/qimen/callback"),
+    },
+    DemoClient {
+        kind: ClientKind::Carrier,
+        create_by: "DEMO-CARRIER",
+        data_source: "DEMO-TMS",
+        name: "Demo carrier",
+        dialect: Dialect::Hongxun,
+        app_key: None,
+        customer_id: None,
+        callback_url: None,
+    },
+    DemoClient {
+        kind: ClientKind::Device,
+        create_by: "DEMO-DWS",
+        data_source: "DWS-01",
+        name: "Demo DWS scanner",
+        dialect: Dialect::Hongxun,
+        app_key: None,
+        customer_id: None,
+        callback_url: None,
+    },
 ];
-pub const DEMO_CALLBACK: &str = "http://127.0.0.1:9999/hongxun/callback";
 pub const DEMO_TOKEN: &str = "demo-ops";
 
 #[derive(Debug, Serialize)]
@@ -305,8 +350,8 @@ pub struct DemoSetup {
 /// and issues a fresh demo ops token, since stored tokens cannot be shown again.
 pub async fn ensure_demo(pool: &PgPool, key: &MasterKey) -> Result<DemoSetup, ServiceError> {
     let mut clients = Vec::new();
-    for (kind, create_by, data_source, name) in DEMO_CLIENTS {
-        let view = match store::clients::find_by_identity(pool, create_by, data_source).await? {
+    for d in DEMO_CLIENTS {
+        let view = match store::clients::find_by_identity(pool, d.create_by, d.data_source).await? {
             Some(row) => {
                 let secret = key
                     .decrypt(&row.secret_enc)
@@ -320,13 +365,14 @@ pub async fn ensure_demo(pool: &PgPool, key: &MasterKey) -> Result<DemoSetup, Se
                     pool,
                     key,
                     NewClientInput {
-                        kind,
-                        create_by: create_by.into(),
-                        data_source: data_source.into(),
-                        name: Some(name.into()),
-                        secret: None,
-                        callback_url: (kind == ClientKind::Customer).then(|| DEMO_CALLBACK.into()),
-                        rate_limit_per_hour: None,
+                        kind: d.kind,
+                        create_by: d.create_by.into(),
+                        data_source: d.data_source.into(),
+                        name: Some(d.name.into()),
+                        callback_url: d.callback_url.map(str::to_string),
+                        dialect: d.dialect,
+                        app_key: d.app_key.map(str::to_string),
+                        customer_id: d.customer_id.map(str::to_string),
                         ..Default::default()
                     },
                 )

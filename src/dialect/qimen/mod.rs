@@ -16,7 +16,7 @@ pub mod xml;
 use crate::domain::validation::FieldErrors;
 use crate::http::{tag_routes, RouteTag};
 use crate::state::AppState;
-use answer::{Answer, Reply, Style};
+use answer::{Answer, Style};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -24,38 +24,55 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The tag of the Qimen and TOP routes.
+/// The tag of `/router/qimen/service`: refusals before the method runs are `<response>` XML.
 pub const TAG: RouteTag = RouteTag {
     dialect: "qimen",
-    problems,
-    internal,
-    unavailable,
+    problems: |e| problems(Style::Qimen { json: false }, e),
+    internal: || internal(Style::Qimen { json: false }),
+    unavailable: |m| unavailable(Style::Qimen { json: false }, m),
 };
 
-fn problems(e: FieldErrors) -> Response {
-    answer::render(Style::Top, "", Answer::Reply(answer::invalid(&e)))
-}
+/// The tag of `/router/rest` (same dialect): refusals are TOP's `error_response` JSON.
+pub const TOP_TAG: RouteTag = RouteTag {
+    dialect: "qimen",
+    problems: |e| problems(Style::Top, e),
+    internal: || internal(Style::Top),
+    unavailable: |m| unavailable(Style::Top, m),
+};
 
-fn internal() -> Response {
+/// Path or query text refused before the method ran.
+fn problems(style: Style, e: FieldErrors) -> Response {
+    let r = answer::invalid(&e);
     answer::render(
-        Style::Top,
+        style,
         "",
-        Answer::Reply(Reply::fail(
-            500,
-            "internal error; quote the requestId to support",
-        )),
+        Answer::refused(r.code, "Invalid arguments", r.message),
     )
 }
 
-fn unavailable(message: String) -> Response {
-    answer::render(Style::Top, "", Answer::Reply(Reply::fail(503, message)))
+fn internal(style: Style) -> Response {
+    answer::render(
+        style,
+        "",
+        Answer::refused(500, "Internal error", "quote the request_id to support"),
+    )
+}
+
+fn unavailable(style: Style, message: String) -> Response {
+    answer::render(
+        style,
+        "",
+        Answer::refused(503, "Service unavailable", message),
+    )
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    let routes = OpenApiRouter::new()
-        .routes(routes!(qimen_service))
-        .routes(routes!(top_rest_post, top_rest_get));
-    tag_routes(routes, TAG)
+    let qimen = tag_routes(OpenApiRouter::new().routes(routes!(qimen_service)), TAG);
+    let top = tag_routes(
+        OpenApiRouter::new().routes(routes!(top_rest_post, top_rest_get)),
+        TOP_TAG,
+    );
+    qimen.merge(top)
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
