@@ -152,6 +152,17 @@ pub fn count<T>(items: &[T], min: usize, max: usize) -> Result<(), String> {
     }
 }
 
+/// A line's expiry date, when both dates are given, is not before its production date.
+pub fn dates_in_order(
+    product: Option<chrono::NaiveDate>,
+    expire: Option<chrono::NaiveDate>,
+) -> Result<(), String> {
+    match (product, expire) {
+        (Some(pd), Some(ed)) if ed < pd => Err("must not be before productDate".into()),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -847,6 +847,19 @@ async fn refusals_name_what_is_wrong_in_the_callers_style(pool: PgPool) {
         "{}",
         a.raw
     );
+    // Dates out of order are refused as in the 鸿讯 API.
+    let dated = good.replace(
+        "<planQty>1</planQty>",
+        "<planQty>1</planQty><productDate>2026-11-02</productDate><expireDate>2026-11-01</expireDate>",
+    );
+    let a = qimen_xml(&app, &erp, "entryorder.create", &dated).await;
+    a.failure("2002");
+    assert!(
+        a.message()
+            .contains("orderLines.orderLine[0].expireDate: must not be before productDate"),
+        "{}",
+        a.raw
+    );
     // Types we do not have are named.
     let a = qimen_xml(
         &app,

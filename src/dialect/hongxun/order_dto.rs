@@ -114,10 +114,8 @@ pub fn lines(e: &mut FieldErrors, items: Option<Vec<OrderLineDto>>) -> Vec<Order
         let batch_code = e.optional(p("batchCode"), l.batch_code, rules::code);
         let product_date = e.optional(p("productDate"), l.product_date, date);
         let expire_date = e.optional(p("expireDate"), l.expire_date, date);
-        if let (Some(pd), Some(ed)) = (product_date, expire_date) {
-            if ed < pd {
-                e.invalid(p("expireDate"), "must not be before productDate");
-            }
+        if let Err(m) = rules::dates_in_order(product_date, expire_date) {
+            e.invalid(p("expireDate"), m);
         }
         let produce_code = e.optional(p("produceCode"), l.produce_code, rules::code);
         let price = e.optional(p("price"), l.price, rules::money);

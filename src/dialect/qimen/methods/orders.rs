@@ -67,6 +67,9 @@ fn lines(
             .unwrap_or_else(|| "ZP".into());
         let product_date = e.optional(p("productDate"), given(l.product_date), date);
         let expire_date = e.optional(p("expireDate"), given(l.expire_date), date);
+        if let Err(m) = rules::dates_in_order(product_date, expire_date) {
+            e.invalid(p("expireDate"), m);
+        }
         let price = given(l.purchase_price)
             .map(|v| ("purchasePrice", v))
             .or_else(|| given(l.actual_price).map(|v| ("actualPrice", v)))
