@@ -14,6 +14,7 @@ pub struct AuditSink {
 impl AuditSink {
     pub fn record(&self, row: AuditRow) {
         if let Err(mpsc::error::TrySendError::Full(row)) = self.tx.try_send(row) {
+            crate::metrics::audit_dropped();
             tracing::warn!(request_id = %row.request_id, "audit queue full; row dropped");
         }
     }

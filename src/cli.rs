@@ -160,7 +160,8 @@ pub enum TokenCommand {
 
 #[derive(Args)]
 pub struct SignArgs {
-    /// Whose signature: hongxun (the §1 envelope, default) or qimen (TOP parameters and body).
+    /// Whose signature: hongxun (the §1 envelope, default), qimen (TOP parameters and body) or
+    /// oms (seed 001 parameters: --params and/or a JSON object --body).
     #[arg(long, value_parser = parse_dialect, default_value = "hongxun")]
     pub dialect: Dialect,
     /// The identity's secret.
@@ -170,14 +171,14 @@ pub struct SignArgs {
     /// request). Qimen: the raw body (XML or JSON), if the call has one. - for stdin.
     #[arg(long)]
     pub body: Option<PathBuf>,
-    /// Qimen: the call's parameters, urlencoded (`method=…&app_key=…&customerId=…`).
+    /// Qimen and OMS: the call's parameters, urlencoded (`method=…&app_key=…&customerId=…`).
     #[arg(long)]
     pub params: Option<String>,
     /// Set the timestamp to the current time (UTC+08:00) before signing.
     #[arg(long)]
     pub now: bool,
     /// Print what to send instead of only the signature: 鸿讯 the whole body (request text
-    /// unchanged), Qimen the query string with `sign`.
+    /// unchanged), Qimen the query string with `sign`, OMS the form (or JSON body) with `sign`.
     #[arg(long)]
     pub print_body: bool,
 }
@@ -404,9 +405,55 @@ fn sign_qimen(args: &SignArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The OMS signature of a call: its parameters (urlencoded) and/or a JSON object body.
+fn sign_oms(args: &SignArgs) -> anyhow::Result<()> {
+    use crate::dialect::oms::{params, sign};
+    let body = args.body.as_deref().map(read_body).transpose()?;
+    let json_body = body.as_deref().is_some_and(|b| !b.trim().is_empty());
+    if args.params.is_none() && !json_body {
+        anyhow::bail!("--params and/or --body (a JSON object) is required for an OMS signature");
+    }
+    let kind = if json_body {
+        params::BodyKind::Json
+    } else {
+        params::BodyKind::Form
+    };
+    let mut p = params::read(args.params.as_deref(), body.as_deref().unwrap_or(""), kind)
+        .map_err(anyhow::Error::msg)?;
+    p.0.remove("sign");
+    if args.now {
+        let now = chrono::Utc::now().with_timezone(&crate::domain::time::china());
+        // Part 2 (`flag`) writes yyyyMMddHHmmss; part 1 yyyy-MM-dd HH:mm:ss.
+        let t = if p.0.contains_key("flag") {
+            now.format("%Y%m%d%H%M%S").to_string()
+        } else {
+            now.format(crate::domain::time::FORMAT).to_string()
+        };
+        p.0.insert("timestamp".into(), serde_json::Value::String(t));
+    }
+    let sig = sign::sign(&sign::assemble(&p.0), &args.secret);
+    if !args.print_body {
+        println!("{sig}");
+        return Ok(());
+    }
+    p.0.insert("sign".into(), serde_json::Value::String(sig));
+    if json_body {
+        println!("{}", serde_json::to_string(&p.0)?);
+    } else {
+        let mut f = url::form_urlencoded::Serializer::new(String::new());
+        for k in p.0.keys() {
+            f.append_pair(k, &p.text(k).unwrap_or_default());
+        }
+        println!("{}", f.finish());
+    }
+    Ok(())
+}
+
 fn sign(args: &SignArgs) -> anyhow::Result<()> {
-    if args.dialect == Dialect::Qimen {
-        return sign_qimen(args);
+    match args.dialect {
+        Dialect::Qimen => return sign_qimen(args),
+        Dialect::Oms => return sign_oms(args),
+        _ => {}
     }
     let path = args
         .body

@@ -19,6 +19,9 @@ pub struct Settings {
     pub audit: AuditSettings,
     pub push: PushSettings,
     pub dws: DwsSettings,
+    pub oms: OmsSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -38,6 +41,17 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct DwsSettings {
     pub weight_tolerance: f64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MetricsSettings {
+    /// A second address serving `/metrics` without a token (a private network's scraper).
+    pub bind: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OmsSettings {
+    pub timestamp_window_secs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -150,6 +164,9 @@ impl Settings {
         if !(1..=86_400).contains(&self.auth.timestamp_window_secs) {
             problems.push("auth.timestamp_window_secs must be between 1 and 86400");
         }
+        if !(1..=86_400).contains(&self.oms.timestamp_window_secs) {
+            problems.push("oms.timestamp_window_secs must be between 1 and 86400");
+        }
         if self.auth.default_rate_limit_per_hour <= 0 {
             problems.push("auth.default_rate_limit_per_hour must be > 0");
         }
@@ -200,7 +217,11 @@ impl Settings {
     /// window before to one window after the server's clock, plus the configured margin.
     pub fn replay_retention(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::seconds(
-            2 * self.auth.timestamp_window_secs + self.auth.replay_margin_secs,
+            2 * self
+                .auth
+                .timestamp_window_secs
+                .max(self.oms.timestamp_window_secs)
+                + self.auth.replay_margin_secs,
         )
     }
 

@@ -14,6 +14,7 @@ pub mod context;
 pub mod dialect;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod ops;
 pub mod push;
 pub mod service;

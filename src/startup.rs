@@ -43,6 +43,8 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 pub struct Application {
     listener: TcpListener,
+    /// `metrics.bind`: `/metrics` without a token.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     audit_writer: tokio::task::JoinHandle<()>,
 }
@@ -63,6 +65,15 @@ impl Application {
         let listener = TcpListener::bind(settings.server.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.server.bind))?;
+        let metrics_listener = match settings.metrics.bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot bind metrics.bind {addr}: {e}"))?,
+            ),
+            None => None,
+        };
+        crate::metrics::handle();
         let (audit, audit_writer) = audit::start(
             db.clone(),
             settings.audit.queue_capacity,
@@ -85,6 +96,7 @@ impl Application {
         }));
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             audit_writer,
         })
@@ -124,12 +136,34 @@ impl Application {
                 shutdown.clone(),
             ))
         });
+        let metrics = self.metrics_listener.map(|l| {
+            if let Ok(a) = l.local_addr() {
+                tracing::info!("metrics on http://{a}/metrics (no token)");
+            }
+            let state = self.state.clone();
+            let token = shutdown.clone();
+            let app = axum::Router::new().route(
+                "/metrics",
+                axum::routing::get(move || {
+                    let state = state.clone();
+                    async move { http::health::exposition(&state).await }
+                }),
+            );
+            tokio::spawn(async move {
+                let _ = axum::serve(l, app)
+                    .with_graceful_shutdown(async move { token.cancelled().await })
+                    .await;
+            })
+        });
         let router = http::router(self.state.clone());
         let token = shutdown.clone();
         axum::serve(self.listener, router)
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await?;
         shutdown.cancel();
+        if let Some(m) = metrics {
+            let _ = m.await;
+        }
         let _ = housekeeping.await;
         let _ = watcher.await;
         let _ = rate_flusher.await;
@@ -154,6 +188,7 @@ pub fn dialect_pushes() -> crate::push::Dialects {
             crate::dialect::hongxun::push::HongxunPushes,
         )
         .with(Dialect::Qimen, crate::dialect::qimen::push::QimenPushes)
+        .with(Dialect::Oms, crate::dialect::oms::push::OmsPushes)
 }
 
 /// Every `server.housekeeping_interval_secs`: purges replay keys past their retention (no

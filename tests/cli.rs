@@ -180,6 +180,54 @@ async fn the_readme_demo_flow_works_end_to_end(pool: PgPool) {
             "{method}: {text}"
         );
     }
+    // The README's OMS calls: the demo OMS (same tenant) signs with `sign --dialect oms`
+    // and posts the form: a transfer-in, then the warehouse list.
+    let oms = &demo["clients"][2];
+    assert_eq!(
+        (&oms["dialect"], &oms["appKey"]),
+        (&json!("oms"), &json!("demo-oms"))
+    );
+    let osecret = oms["secret"].as_str().unwrap().to_string();
+    for (path, params, answer) in [
+        (
+            "/openapi",
+            "method=warehouse.add&app_key=demo-oms&format=json&v=1.0&name=转仓入库单001&extrabranch_name=外部仓A&branch_bn=WH01&t_type=DC&original_iso_bn=T-0001&items=%5B%7B%22bn%22%3A%22SKU-3%22%2C%22nums%22%3A2%7D%5D",
+            "\"warehouse_bn\":\"HXI",
+        ),
+        (
+            "/openapi/warehouse",
+            "method=warehouse.getList&flag=demo-oms&ver=1&charset=utf-8&type=json&page_no=1&page_size=50",
+            "\"branch_bn\":\"WH01\"",
+        ),
+    ] {
+        let (ok, form, err) = run(Command::new(BIN).args([
+            "sign",
+            "--dialect",
+            "oms",
+            "--secret",
+            &osecret,
+            "--now",
+            "--print-body",
+            "--params",
+            params,
+        ]))
+        .await;
+        assert!(ok, "{err}");
+        let text = http
+            .post(format!("http://{addr}{path}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.trim().to_string())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.starts_with("{\"code\":0,") && text.contains(answer),
+            "{path}: {text}"
+        );
+    }
     let sign = serde_json::from_str::<Value>(&signed).unwrap()["sign"]
         .as_str()
         .unwrap()
@@ -440,12 +488,20 @@ async fn a_push_in_flight_when_the_gateway_is_killed_is_delivered_after_restart(
     let mut second = serve_with_pushes(&db);
     let delivered = receiver.wait_for(1, 20).await;
     assert_eq!(delivered[0]["eventId"], event_id.to_string());
-    let (status, attempts): (String, i32) =
-        sqlx::query_as("SELECT status, attempts FROM push_outbox WHERE event_id = $1")
+    // The receiver has answered; the gateway records the outcome right after.
+    let mut row: (String, i32) = (String::new(), 0);
+    for _ in 0..100 {
+        row = sqlx::query_as("SELECT status, attempts FROM push_outbox WHERE event_id = $1")
             .bind(event_id)
             .fetch_one(&pool)
             .await
             .unwrap();
+        if row.0 == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, attempts) = row;
     assert_eq!(status, "delivered");
     assert!(attempts >= 2, "the killed attempt counted: {attempts}");
     second.kill().await.unwrap();

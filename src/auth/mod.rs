@@ -205,10 +205,13 @@ pub async fn check_rate(
     };
     match rate::decide(current, previous, limit, w.elapsed_secs(now)) {
         None => Ok(()),
-        Some(retry_after_secs) => Err(AuthError::RateLimited {
-            limit,
-            retry_after_secs,
-        }),
+        Some(retry_after_secs) => {
+            crate::metrics::rate_limited();
+            Err(AuthError::RateLimited {
+                limit,
+                retry_after_secs,
+            })
+        }
     }
 }
 

@@ -3,4 +3,5 @@
 //! `service` use cases and renders the same domain events. The core never imports a dialect.
 
 pub mod hongxun;
+pub mod oms;
 pub mod qimen;

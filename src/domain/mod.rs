@@ -13,3 +13,4 @@ pub mod push;
 pub mod rules;
 pub mod time;
 pub mod validation;
+pub mod warehouse;

@@ -162,6 +162,10 @@ impl OrderStatus {
     }
 }
 
+/// The statuses in which an order's work is done; the first time an order enters one is its
+/// completion time (the OMS transfer query filters on it).
+pub const COMPLETED_STATUSES: [&str; 3] = ["RECEIVED", "SHIPPED", "SIGNED"];
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -269,6 +273,36 @@ pub struct WarehouseOrder {
     pub remark: Option<String>,
     pub extend_props: std::collections::BTreeMap<String, String>,
     pub lines: Vec<OrderLine>,
+    /// A direct transfer-in (OMS `warehouse.add`): where it comes from and how the source
+    /// system named it. Absent for other orders (and then not part of their content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferSource>,
+}
+
+/// What the system that sent a transfer-in said about it, kept with the order and shown in
+/// every dialect's queries.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferSource {
+    /// The transfer's title (入库单名称).
+    pub name: String,
+    /// The warehouse the goods come from (来源地仓库名称), outside this 3PL.
+    pub source_warehouse_name: String,
+    /// The source system's transfer type (`DC` 转仓入库).
+    pub transfer_type: String,
+    pub delivery_cost: Option<Decimal>,
+    pub operator: Option<String>,
+    /// Each line's product as the source system named it: a barcode or an item code.
+    pub lines: Vec<TransferLine>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferLine {
+    pub line_no: String,
+    /// The code the line was sent with (`bn`).
+    pub product_code: String,
+    pub name: Option<String>,
 }
 
 /// Base data an order (or adjustment) refers to that the tenant never synced.

@@ -53,3 +53,44 @@ pub fn date(s: String) -> Result<NaiveDate, String> {
 pub fn time(s: String) -> Result<String, String> {
     parse(&s).map(|_| s)
 }
+
+/// A compact time `yyyyMMddHHmmss` (UTC+08:00), as the OMS warehouse API's timestamp.
+pub fn parse_compact(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    let bad = || format!("{s:?} is not a time of the form yyyyMMddHHmmss");
+    if !has_shape(s, "99999999999999") {
+        return Err(bad());
+    }
+    let naive = NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S").map_err(|_| bad())?;
+    china().from_local_datetime(&naive).single().ok_or_else(bad)
+}
+
+/// The first and last instant of a contract day (UTC+08:00).
+pub fn day_bounds(d: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |h, m, s| {
+        china()
+            .from_local_datetime(&d.and_hms_opt(h, m, s).unwrap_or_default())
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    };
+    (at(0, 0, 0), at(23, 59, 59))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_times_and_day_bounds_are_china_time() {
+        assert_eq!(
+            parse_compact("20261122132330").unwrap().to_rfc3339(),
+            "2026-11-22T13:23:30+08:00"
+        );
+        for bad in ["2026112213233", "2026-11-22 13:23:30", "20261322132330", ""] {
+            assert!(parse_compact(bad).is_err(), "{bad}");
+        }
+        let (a, b) = day_bounds(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+        assert_eq!(a.to_rfc3339(), "2026-11-21T16:00:00+00:00");
+        assert_eq!(b.to_rfc3339(), "2026-11-22T15:59:59+00:00");
+    }
+}

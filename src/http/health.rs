@@ -4,6 +4,7 @@ use crate::state::AppState;
 use crate::store;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -13,6 +14,29 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))
+        .routes(routes!(metrics))
+}
+
+/// Prometheus metrics (text format), for a holder of an ops token. `metrics.bind` serves the
+/// same without a token on a separate (private) address.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("ops_token" = [])),
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain"),
+              (status = 401, description = "no or unknown ops token (1001)")))]
+async fn metrics(_: crate::ops::auth::Operator, State(app): State<AppState>) -> Response {
+    exposition(&app).await
+}
+
+/// The metrics page (also served by the `metrics.bind` listener).
+pub async fn exposition(app: &AppState) -> Response {
+    let text = crate::metrics::render(&app.db, app.settings.database.max_connections).await;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// The process is up and serving.

@@ -65,6 +65,7 @@ pub fn api(settings: &crate::config::Settings) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::document())
         .merge(dialect::hongxun::router(settings))
         .merge(dialect::qimen::router())
+        .merge(dialect::oms::router())
         .merge(crate::ops::router())
         .merge(health::router())
 }

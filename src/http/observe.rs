@@ -74,10 +74,12 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     let started = Instant::now();
     let request_id = request_id_of(&req);
     let method = req.method().to_string();
-    let endpoint = req
+    let matched = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
+        .map(|p| p.as_str().to_string());
+    let endpoint = matched
+        .clone()
         .unwrap_or_else(|| req.uri().path().to_string());
     let span = tracing::info_span!(
         "request",
@@ -101,6 +103,12 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         .map(|c| c.0)
         .unwrap_or(status);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // The route template, never the raw path: unknown paths must not grow the label set.
+    crate::metrics::http_request(
+        matched.as_deref().unwrap_or("unmatched"),
+        code,
+        latency_ms / 1000.0,
+    );
     let client = ctx.client();
     tracing::info!(
         parent: &span,

@@ -20,6 +20,9 @@ use utoipa_swagger_ui::SwaggerUi;
             **Qimen / TOP** (`/router/qimen/service`, `/router/rest`): Qimen WMS methods \
             (`taobao.qimen.*`), system parameters in the query (and/or a form body), XML or JSON \
             body, signed the TOP way (md5, hmac, hmac-sha256). Answers are always HTTP 200.\n\n\
+            **OMS** (`/openapi`, `/openapi/warehouse`): seed 001's transfer and warehouse methods, \
+            parameters in the query, a form or a JSON body, signed the ShopEx OMS way; answers \
+            `{code, message, data}`.\n\n\
             **Ops** (`/ops/v1/...`): the warehouse side, with a bearer ops token."
     ),
     modifiers(&SecuritySchemes),
@@ -30,6 +33,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "carriers", description = "§7 承运商接口 (carrier identities)"),
         (name = "devices", description = "§7 设备接口 (DWS device identities)"),
         (name = "qimen", description = "奇门 WMS methods (Qimen XML/JSON router and the TOP form router); see docs/qimen.md"),
+        (name = "oms", description = "OMS transfer and warehouse API (seed 001); see docs/oms.md"),
         (name = "ops", description = "§8 warehouse operations API (bearer ops tokens, plain JSON)"),
         (name = "operations", description = "probes"),
     )
@@ -56,6 +60,14 @@ impl Modify for SecuritySchemes {
                 "sign",
                 "TOP signature over the sorted system and business parameters (and the body); \
                  app_key and customerId name the identity",
+            ))),
+        );
+        c.add_security_scheme(
+            "oms_sign",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "sign",
+                "UPPER(MD5(UPPER(MD5(assemble(params without sign))) + secret)), keys sorted as \
+                 strings; app_key (or flag) names the identity",
             ))),
         );
     }

@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod orders;
 pub mod pushes;
 pub mod vehicles;
+pub mod warehouses;
 
 use crate::dialect::hongxun;
 use crate::http::{tag_routes, RouteTag};
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(inventory::router())
         .merge(vehicles::router())
         .merge(pushes::router())
-        .merge(adjustment_requests::router());
+        .merge(adjustment_requests::router())
+        .merge(warehouses::router());
     tag_routes(routes, TAG)
 }

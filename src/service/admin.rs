@@ -294,8 +294,8 @@ pub struct DemoClient {
 }
 
 /// One identity per dialect and kind: the 鸿讯 customer, carrier and DWS scanner, and a Qimen
-/// ERP of the same tenant as the 鸿讯 customer.
-pub const DEMO_CLIENTS: [DemoClient; 4] = [
+/// ERP and an OMS of the same tenant as the 鸿讯 customer.
+pub const DEMO_CLIENTS: [DemoClient; 5] = [
     DemoClient {
         kind: ClientKind::Customer,
         create_by: "DEMO",
@@ -315,6 +315,16 @@ pub const DEMO_CLIENTS: [DemoClient; 4] = [
         app_key: Some("demo-qimen"),
         customer_id: Some("DEMO-QIMEN-C"),
         callback_url: Some("http://127.0.0.1:9999/qimen/callback"),
+    },
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "DEMO",
+        data_source: "DEMO-OMS",
+        name: "Demo OMS",
+        dialect: Dialect::Oms,
+        app_key: Some("demo-oms"),
+        customer_id: None,
+        callback_url: None,
     },
     DemoClient {
         kind: ClientKind::Carrier,

@@ -12,7 +12,9 @@ pub async fn sync_inventory_org(
     org: &InventoryOrg,
 ) -> Result<Outcome<UpsertCounts>, ServiceError> {
     transaction(pool, replay, async |tx| {
-        Ok(store::base_data::upsert_inventory_org(tx, tenant, org).await?)
+        let counts = store::base_data::upsert_inventory_org(tx, tenant, org).await?;
+        store::warehouses::upsert_from_org(tx, tenant, org).await?;
+        Ok(counts)
     })
     .await
 }

@@ -124,6 +124,21 @@ pub async fn receive_scans(
         Ok(results.into_iter().flatten().collect())
     })
     .await
+    .inspect(count_scans)
+}
+
+/// New scans by result, once committed (not replays, not duplicates).
+fn count_scans(out: &Outcome<Vec<ScanResult>>) {
+    if out.replayed {
+        return;
+    }
+    for r in out.value.iter().filter(|r| !r.duplicate) {
+        crate::metrics::dws_scan(match (r.matched, r.reason.as_deref()) {
+            (true, _) => "matched",
+            (false, Some("AMBIGUOUS")) => "ambiguous",
+            _ => "unmatched",
+        });
+    }
 }
 
 /// Matches scans that were waiting for a package that just shipped (its package and waybill

@@ -10,6 +10,8 @@ pub mod inventory;
 pub mod ops;
 pub mod orders;
 pub mod outbox;
+pub mod transfers;
+pub mod warehouses;
 
 pub use crate::domain::order::MissingRefs;
 use crate::domain::validation::FieldErrors;
@@ -197,4 +199,25 @@ where
         value,
         replayed: false,
     })
+}
+
+/// Records the first use of a signature on a call that changes nothing (a query whose dialect
+/// wants every signature used once); `false` when the same identity used it before on this
+/// endpoint. Kept as long as replay keys.
+pub async fn first_use_of_sign(
+    pool: &PgPool,
+    client_id: i64,
+    endpoint: &str,
+    sign: &str,
+) -> Result<bool, ServiceError> {
+    let mut tx = pool.begin().await?;
+    if store::guard::claim_replay_key(&mut tx, client_id, endpoint, sign)
+        .await?
+        .is_some()
+    {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
 }

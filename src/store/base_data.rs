@@ -404,3 +404,27 @@ pub async fn update_dimensions(
     .await?;
     Ok(r.rows_affected())
 }
+
+/// The item codes of the tenant's products a code names: the products whose barcode it is,
+/// or else the product with that item code. One row per (code, item code).
+pub async fn products_by_barcode_or_code(
+    conn: &mut PgConnection,
+    tenant: &Tenant,
+    codes: &[String],
+) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        r#"WITH c AS (SELECT DISTINCT unnest($2::text[]) AS code),
+                by_bar AS (SELECT c.code, p.item_code FROM c JOIN products p
+                             ON p.tenant = $1 AND p.bar_code = c.code)
+           SELECT code AS "code!", item_code AS "item_code!" FROM by_bar
+           UNION ALL
+           SELECT c.code, p.item_code FROM c JOIN products p ON p.tenant = $1 AND p.item_code = c.code
+            WHERE NOT EXISTS (SELECT 1 FROM by_bar b WHERE b.code = c.code)
+           ORDER BY 1, 2"#,
+        tenant.as_str(),
+        codes
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.code, r.item_code)).collect())
+}

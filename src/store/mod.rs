@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod orders;
 pub mod pushes;
 pub mod tokens;
+pub mod warehouses;
 
 pub use sqlx::postgres::PgListener;
 pub use sqlx::{PgConnection, PgPool};

@@ -273,3 +273,34 @@ pub async fn of_order(conn: &mut PgConnection, order_key: &str) -> sqlx::Result<
     .fetch_all(conn)
     .await
 }
+
+/// The outbox by status, and how long the oldest pending push has waited (0 when none).
+#[derive(Debug, Clone, Default)]
+pub struct OutboxGauges {
+    pub pending: i64,
+    pub delivered: i64,
+    pub dead: i64,
+    pub skipped: i64,
+    pub oldest_pending_secs: f64,
+}
+
+pub async fn outbox_gauges(pool: &PgPool) -> sqlx::Result<OutboxGauges> {
+    let r = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE status = 'pending') AS "pending!",
+                  count(*) FILTER (WHERE status = 'delivered') AS "delivered!",
+                  count(*) FILTER (WHERE status = 'dead') AS "dead!",
+                  count(*) FILTER (WHERE status = 'skipped') AS "skipped!",
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE status = 'pending')), 0)::float8
+                      AS "oldest!"
+             FROM push_outbox"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(OutboxGauges {
+        pending: r.pending,
+        delivered: r.delivered,
+        dead: r.dead,
+        skipped: r.skipped,
+        oldest_pending_secs: r.oldest,
+    })
+}

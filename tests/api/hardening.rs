@@ -143,6 +143,7 @@ async fn the_same_signed_body_sent_to_two_endpoints_takes_effect_on_both(pool: P
 async fn replay_keys_are_pruned_once_no_replay_can_arrive(pool: PgPool) {
     let app = spawn_app_with(pool.clone(), Clock::System, |s| {
         s.auth.timestamp_window_secs = 1;
+        s.oms.timestamp_window_secs = 1;
         s.auth.replay_margin_secs = 0;
         s.server.housekeeping_interval_secs = 1;
     })

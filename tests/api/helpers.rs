@@ -181,6 +181,7 @@ impl TestApp {
         let url = format!("{}{path}", self.base);
         let mut req = match method {
             "GET" => self.http.get(url),
+            "PUT" => self.http.put(url).json(&body),
             _ => self.http.post(url).json(&body),
         };
         if let Some(t) = token {

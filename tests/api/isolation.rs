@@ -52,6 +52,7 @@ const A_ROWS: &[(&str, &str)] = &[
     ("sign_images", "tenant = $1"),
     ("sign_offs", "tenant = $1"),
     ("vehicles", "tenant = $1"),
+    ("warehouses", "tenant = $1"),
 ];
 
 /// Written in the background (audit rows, rate counts) or not customer data at all.

@@ -9,6 +9,8 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod isolation;
+mod metrics;
+mod oms;
 mod orders;
 mod pushes;
 mod qimen;

@@ -202,6 +202,10 @@ fn order_json(r: OrderResult, kind: OrderKind) -> Value {
     if kind == OrderKind::Out {
         v["packages"] = Value::Array(packages);
     }
+    // A transfer-in made through the OMS API: its source and the names it was sent with.
+    if let Some(t) = o.request.get("transfer") {
+        v["transfer"] = t.clone();
+    }
     v
 }
 

@@ -6,15 +6,18 @@ mod extras;
 mod lines;
 mod references;
 mod results;
+mod transfers;
 
 pub use confirmations::*;
 pub use extras::*;
 pub use lines::*;
 pub use references::*;
 pub use results::*;
+pub use transfers::*;
 
 use super::PgConnection;
 use crate::domain::client::Tenant;
+use crate::domain::order::COMPLETED_STATUSES;
 
 /// The head of an order as use cases need it.
 #[derive(Debug, Clone)]
@@ -109,7 +112,8 @@ pub async fn insert_event(
     Ok(())
 }
 
-/// Moves an order to `status` and records it in the history (one round trip).
+/// Moves an order to `status` and records it in the history (one round trip); the first
+/// completed status stamps the completion time.
 pub async fn set_status(
     conn: &mut PgConnection,
     order_id: i64,
@@ -118,13 +122,16 @@ pub async fn set_status(
     note: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        r#"WITH o AS (UPDATE orders SET status = $2, pre_cancel_status = COALESCE($3, pre_cancel_status)
+        r#"WITH o AS (UPDATE orders SET status = $2, pre_cancel_status = COALESCE($3, pre_cancel_status),
+                               completed_at = CASE WHEN $2 = ANY($5) THEN COALESCE(completed_at, now())
+                                                   ELSE completed_at END
                         WHERE id = $1 RETURNING id)
            INSERT INTO order_events (order_id, status, note) SELECT o.id, $2, $4 FROM o"#,
         order_id,
         status,
         pre_cancel_status,
-        note
+        note,
+        &COMPLETED_STATUSES.map(String::from) as &[String]
     )
     .execute(conn)
     .await?;

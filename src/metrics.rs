@@ -1,0 +1,209 @@
+//! Prometheus metrics. The names are stable: the Grafana dashboard and alert rules under
+//! `deploy/` depend on them (a test checks that every name they use is exposed). Counters and
+//! histograms are recorded where things happen; the outbox and pool gauges are sampled
+//! (`sample`) when `/metrics` is scraped, so they are never staler than the scrape.
+
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+pub const HTTP_REQUESTS: &str = "hxgw_http_requests_total";
+pub const HTTP_DURATION: &str = "hxgw_http_request_duration_seconds";
+pub const PUSH_OUTBOX: &str = "hxgw_push_outbox";
+pub const PUSH_ATTEMPTS: &str = "hxgw_push_attempts_total";
+pub const PUSH_OLDEST_PENDING: &str = "hxgw_push_oldest_pending_seconds";
+pub const PUSH_DELIVERY: &str = "hxgw_push_delivery_seconds";
+pub const DB_POOL: &str = "hxgw_db_pool_connections";
+pub const RATE_LIMITED: &str = "hxgw_rate_limited_total";
+pub const AUDIT_DROPPED: &str = "hxgw_audit_dropped_total";
+pub const DWS_SCANS: &str = "hxgw_dws_scans_total";
+pub const BUILD_INFO: &str = "hxgw_build_info";
+
+/// Every name above, for the dashboard test and the docs.
+pub const ALL: [&str; 11] = [
+    HTTP_REQUESTS,
+    HTTP_DURATION,
+    PUSH_OUTBOX,
+    PUSH_ATTEMPTS,
+    PUSH_OLDEST_PENDING,
+    PUSH_DELIVERY,
+    DB_POOL,
+    RATE_LIMITED,
+    AUDIT_DROPPED,
+    DWS_SCANS,
+    BUILD_INFO,
+];
+
+/// Push attempt outcomes: `delivered`, `failed` (retried later), `dead` (the last one),
+/// `skipped` (nothing to say in the receiver's dialect).
+pub const PUSH_OUTCOMES: [&str; 4] = ["delivered", "failed", "dead", "skipped"];
+pub const DWS_RESULTS: [&str; 3] = ["matched", "unmatched", "ambiguous"];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process's recorder, installed on first use (tests start many gateways in one process;
+/// they share it).
+pub fn handle() -> PrometheusHandle {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(HTTP_DURATION.into()),
+                    &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
+                )
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(PUSH_DELIVERY.into()),
+                        &[
+                            0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 1800.0, 7200.0, 21600.0,
+                            86400.0,
+                        ],
+                    )
+                });
+            let recorder = match builder {
+                Ok(b) => b.build_recorder(),
+                Err(e) => {
+                    tracing::error!(error = %e, "metric buckets refused; histograms become summaries");
+                    PrometheusBuilder::new().build_recorder()
+                }
+            };
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics shows only this one's");
+            }
+            describe();
+            handle
+        })
+        .clone()
+}
+
+fn describe() {
+    describe_counter!(
+        HTTP_REQUESTS,
+        "API calls by route and outcome code (the dialect's own code)"
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        metrics::Unit::Seconds,
+        "API call latency by route"
+    );
+    describe_gauge!(PUSH_OUTBOX, "pushes in the outbox by status");
+    describe_counter!(PUSH_ATTEMPTS, "push delivery attempts by outcome");
+    describe_gauge!(
+        PUSH_OLDEST_PENDING,
+        metrics::Unit::Seconds,
+        "age of the oldest pending push"
+    );
+    describe_histogram!(
+        PUSH_DELIVERY,
+        metrics::Unit::Seconds,
+        "from the change's commit to the receiver's acceptance"
+    );
+    describe_gauge!(
+        DB_POOL,
+        "database pool connections by state (idle, busy, max)"
+    );
+    describe_counter!(RATE_LIMITED, "calls refused by an identity's hourly limit");
+    describe_counter!(
+        AUDIT_DROPPED,
+        "audit rows dropped because the queue was full"
+    );
+    describe_counter!(DWS_SCANS, "DWS scans by match result");
+    describe_gauge!(BUILD_INFO, "1, labelled with the gateway's version");
+    gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    // Counters exist from the start, so rates and alerts see a zero rather than nothing.
+    counter!(RATE_LIMITED).increment(0);
+    counter!(AUDIT_DROPPED).increment(0);
+    for o in PUSH_OUTCOMES {
+        counter!(PUSH_ATTEMPTS, "outcome" => o).increment(0);
+    }
+    for r in DWS_RESULTS {
+        counter!(DWS_SCANS, "result" => r).increment(0);
+    }
+    // Registered (empty) so dashboards find the series before the first delivery.
+    let _ = histogram!(PUSH_DELIVERY);
+}
+
+/// One API call: its route (the matched path template, never the raw path) and code.
+pub fn http_request(route: &str, code: i32, seconds: f64) {
+    counter!(HTTP_REQUESTS, "route" => route.to_string(), "code" => code.to_string()).increment(1);
+    histogram!(HTTP_DURATION, "route" => route.to_string()).record(seconds);
+}
+
+pub fn push_attempt(outcome: &'static str) {
+    counter!(PUSH_ATTEMPTS, "outcome" => outcome).increment(1);
+}
+
+/// A push accepted by its receiver `seconds` after its change committed.
+pub fn push_delivered(seconds: f64) {
+    histogram!(PUSH_DELIVERY).record(seconds.max(0.0));
+}
+
+pub fn rate_limited() {
+    counter!(RATE_LIMITED).increment(1);
+}
+
+pub fn audit_dropped() {
+    counter!(AUDIT_DROPPED).increment(1);
+}
+
+pub fn dws_scan(result: &'static str) {
+    counter!(DWS_SCANS, "result" => result).increment(1);
+}
+
+/// The sampled gauges: outbox by status, the oldest pending push, the pool.
+pub async fn sample(pool: &sqlx::PgPool, max_connections: u32) {
+    match crate::store::pushes::outbox_gauges(pool).await {
+        Ok(g) => {
+            for (status, n) in [
+                ("pending", g.pending),
+                ("delivered", g.delivered),
+                ("dead", g.dead),
+                ("skipped", g.skipped),
+            ] {
+                gauge!(PUSH_OUTBOX, "status" => status).set(n as f64);
+            }
+            gauge!(PUSH_OLDEST_PENDING).set(g.oldest_pending_secs.max(0.0));
+        }
+        Err(e) => tracing::debug!(error = %e, "outbox gauges not sampled"),
+    }
+    let size = pool.size();
+    let idle = pool.num_idle() as u32;
+    gauge!(DB_POOL, "state" => "idle").set(idle as f64);
+    gauge!(DB_POOL, "state" => "busy").set(size.saturating_sub(idle) as f64);
+    gauge!(DB_POOL, "state" => "max").set(max_connections as f64);
+}
+
+/// The text exposition, after sampling.
+pub async fn render(pool: &sqlx::PgPool, max_connections: u32) -> String {
+    let h = handle();
+    sample(pool, max_connections).await;
+    h.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_exposed_from_the_start() {
+        let h = handle();
+        http_request("/dtc/base/product", 200, 0.01);
+        let text = h.render();
+        for name in ALL {
+            if [PUSH_OUTBOX, PUSH_OLDEST_PENDING, DB_POOL].contains(&name) {
+                continue; // sampled from the database at scrape time
+            }
+            assert!(text.contains(name), "{name} missing:\n{text}");
+        }
+        assert!(text.contains("hxgw_http_request_duration_seconds_bucket{route=\"/dtc/base/product\",le=\"0.01\"}"), "{text}");
+        assert!(text.contains("hxgw_push_delivery_seconds_bucket"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "hxgw_build_info{{version=\"{}\"}} 1",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{text}"
+        );
+    }
+}
