@@ -6,7 +6,7 @@
 use crate::domain::validation::FieldErrors;
 use axum::response::Response;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// What a dialect's router declares about its routes: its dialect's name (audit, logs,
 /// metrics) and how it answers a refused path or query, an internal error and an outage, in
@@ -40,6 +40,8 @@ pub struct RequestContext {
     route: OnceLock<RouteTag>,
     /// The operation when the path alone does not name it (a Qimen `method`).
     operation: OnceLock<String>,
+    /// The orders the call was about (their ids), for the per-order timeline.
+    orders: Mutex<Vec<i64>>,
 }
 
 /// The identity of the caller as logs show it: never a secret.
@@ -62,7 +64,13 @@ impl RequestContext {
             committing: AtomicBool::new(false),
             route: OnceLock::new(),
             operation: OnceLock::new(),
+            orders: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The orders the call was about, in the order it met them.
+    pub fn orders(&self) -> Vec<i64> {
+        self.orders.lock().map(|o| o.clone()).unwrap_or_default()
     }
 
     pub fn client(&self) -> Option<&ClientLabel> {
@@ -139,4 +147,18 @@ pub fn route() -> Option<RouteTag> {
 /// Names the operation of the current request (when the path alone does not).
 pub fn set_operation(operation: String) {
     let _ = CONTEXT.try_with(|c| c.operation.set(operation));
+}
+
+/// At most this many orders are recorded for one call (a result query names up to 50).
+const MAX_ORDERS: usize = 100;
+
+/// Notes that the current request is about an order (no-op outside a request).
+pub fn add_order(id: i64) {
+    let _ = CONTEXT.try_with(|c| {
+        if let Ok(mut o) = c.orders.lock() {
+            if o.len() < MAX_ORDERS && !o.contains(&id) {
+                o.push(id);
+            }
+        }
+    });
 }

@@ -134,6 +134,8 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
             code,
             http_status: status,
             latency_ms,
+            order_ids: ctx.orders(),
+            actor: client.map(|c| c.label.clone()),
         });
     }
     resp

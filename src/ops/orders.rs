@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm))
         .routes(routes!(cancel_decision))
         .routes(routes!(order))
+        .routes(routes!(timeline))
 }
 
 #[utoipa::path(post, path = "/ops/v1/orders/{hx}/start", tag = "ops", security(("ops_token" = [])), params(("hx" = String, Path, description = "hxOrderNo")),
@@ -328,6 +329,31 @@ async fn order(
     Ok(ApiOk::new(
         "success",
         Some(order_json(ops::order_view(&app.db, &hx).await?)),
+    ))
+}
+
+#[utoipa::path(get, path = "/ops/v1/orders/{hx}/timeline", tag = "ops", security(("ops_token" = [])), params(("hx" = String, Path, description = "hxOrderNo")),
+    responses((status = 200, description = "value.events: every event about the order, oldest first, each {time, kind, summary, detail}; kinds api_call, status, confirmation, push, push_attempt, route, sign_off, dws_scan", body = crate::dialect::hongxun::response::ResponseEnvelope),
+              (status = "4XX", description = "§2 error (3001 no such order)", body = crate::dialect::hongxun::response::ResponseEnvelope)))]
+async fn timeline(
+    _: Operator,
+    State(app): State<AppState>,
+    Path(hx): Path<String>,
+) -> Result<ApiOk, ApiError> {
+    let (o, entries) = ops::timeline(&app.db, &hx).await?;
+    let events: Vec<serde_json::Value> = entries
+        .into_iter()
+        .map(|e| {
+            json!({"time": crate::auth::timestamp::format(e.time), "kind": e.kind,
+                   "summary": e.summary, "detail": e.detail})
+        })
+        .collect();
+    Ok(ApiOk::new(
+        "success",
+        Some(json!({
+            "hxOrderNo": o.hx_order_no, "orderCode": o.order_code, "customer": o.tenant,
+            "kind": o.kind, "status": o.status, "events": events,
+        })),
     ))
 }
 

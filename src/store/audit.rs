@@ -13,6 +13,10 @@ pub struct AuditRow {
     pub code: i32,
     pub http_status: i32,
     pub latency_ms: f64,
+    /// The orders the call was about (empty when none).
+    pub order_ids: Vec<i64>,
+    /// Who: `createBy/dataSource`, or `ops:<token name>`.
+    pub actor: Option<String>,
 }
 
 /// Inserts a batch of audit rows in one statement.
@@ -25,7 +29,15 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
     let mut code = Vec::with_capacity(rows.len());
     let mut http_status = Vec::with_capacity(rows.len());
     let mut latency_ms = Vec::with_capacity(rows.len());
+    // Per-row arrays travel as array literals ('{1,2}'); UNNEST of a 2-D array would flatten.
+    let mut order_ids: Vec<Option<String>> = Vec::with_capacity(rows.len());
+    let mut actor = Vec::with_capacity(rows.len());
     for r in rows {
+        order_ids.push((!r.order_ids.is_empty()).then(|| {
+            let ids: Vec<String> = r.order_ids.iter().map(i64::to_string).collect();
+            format!("{{{}}}", ids.join(","))
+        }));
+        actor.push(r.actor.clone());
         request_id.push(r.request_id.clone());
         client_id.push(r.client_id);
         method.push(r.method.clone());
@@ -36,8 +48,11 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
         latency_ms.push(r.latency_ms);
     }
     sqlx::query!(
-        r#"INSERT INTO api_requests (request_id, client_id, method, endpoint, business_key, code, http_status, latency_ms)
-           SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::int4[], $8::float8[])"#,
+        r#"INSERT INTO api_requests (request_id, client_id, method, endpoint, business_key, code, http_status,
+                                    latency_ms, order_ids, actor)
+           SELECT r, c, m, e, b, k, h, l, o::int8[], a
+             FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::int4[],
+                         $8::float8[], $9::text[], $10::text[]) AS t(r, c, m, e, b, k, h, l, o, a)"#,
         &request_id,
         &client_id as &[Option<i64>],
         &method,
@@ -45,7 +60,9 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
         &business_key as &[Option<String>],
         &code,
         &http_status,
-        &latency_ms
+        &latency_ms,
+        &order_ids as &[Option<String>],
+        &actor as &[Option<String>]
     )
     .execute(pool)
     .await?;

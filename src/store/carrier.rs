@@ -43,6 +43,11 @@ pub async fn waybill_link(
     )
     .fetch_optional(conn)
     .await
+    .inspect(|l| {
+        if let Some(l) = l {
+            crate::context::add_order(l.order_id);
+        }
+    })
 }
 
 /// A route node as received.

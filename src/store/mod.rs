@@ -11,6 +11,7 @@ pub mod guard;
 pub mod inventory;
 pub mod orders;
 pub mod pushes;
+pub mod timeline;
 pub mod tokens;
 pub mod warehouses;
 

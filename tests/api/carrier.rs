@@ -384,14 +384,14 @@ async fn sign_off_images_are_checked_stored_deduplicated_and_linked(pool: PgPool
 
 /// A customer (with its receiver) whose OUT-1 shipped in P1 / SF001 (1 kg), a floor token
 /// and a DWS device on LINE-1.
-struct DwsFloor {
-    who: Identity,
-    token: String,
-    dws: Identity,
-    _receiver: crate::receiver::Receiver,
+pub struct DwsFloor {
+    pub who: Identity,
+    pub token: String,
+    pub dws: Identity,
+    pub _receiver: crate::receiver::Receiver,
 }
 
-async fn dws_floor(app: &TestApp) -> DwsFloor {
+pub async fn dws_floor(app: &TestApp) -> DwsFloor {
     let (who, receiver) = customer(app).await;
     let token = app.ops_token("floor").await;
     stock(app, &who, "OW01", "SKU-1", "", None, 5).await;

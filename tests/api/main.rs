@@ -18,4 +18,5 @@ mod qimen_clients;
 mod qimen_support;
 mod queries;
 mod receiver;
+mod timeline;
 mod vectors;

@@ -320,7 +320,7 @@ async fn the_top_form_requests_of_java_python_and_node_are_served(pool: PgPool) 
 
 // ------------------------------------------------------------ business flow
 
-fn entry_xml(code: &str, owner: &str, lines: &[(&str, &str, i64)]) -> String {
+pub fn entry_xml(code: &str, owner: &str, lines: &[(&str, &str, i64)]) -> String {
     let lines: String = lines
         .iter()
         .map(|(no, item, qty)| {

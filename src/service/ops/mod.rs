@@ -15,7 +15,7 @@ pub use confirm::{confirm, TransportDecision};
 pub use receipts::{receive, ReceiptLine};
 pub use shipments::{ship, Package};
 pub use vehicles::{inspect, vehicle_intake, Inspection, YardIntake};
-pub use view::{list_pushes, order_view, replay_push, OrderView, PushView};
+pub use view::{list_pushes, order_view, replay_push, timeline, OrderView, PushView};
 
 pub use crate::domain::event::ConfirmType;
 

@@ -39,6 +39,22 @@ pub async fn order_view(pool: &PgPool, hx: &str) -> Result<OrderView, ServiceErr
     })
 }
 
+/// At most this many timeline entries are returned for one order.
+pub const TIMELINE_LIMIT: i64 = 5000;
+
+/// Everything recorded about an order, oldest first, whichever dialect it came through.
+pub async fn timeline(
+    pool: &PgPool,
+    hx: &str,
+) -> Result<(OpsOrder, Vec<store::timeline::Entry>), ServiceError> {
+    let mut conn = pool.acquire().await?;
+    let order = store::orders::peek_by_hx(&mut conn, hx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no order {hx}")))?;
+    let entries = store::timeline::of_order(&mut conn, order.id, TIMELINE_LIMIT).await?;
+    Ok((order, entries))
+}
+
 /// Pushes in a status (pending, delivered, dead, skipped), newest first.
 pub async fn list_pushes(
     pool: &PgPool,

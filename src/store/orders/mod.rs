@@ -74,6 +74,20 @@ pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> sqlx::Result<O
     )
     .fetch_optional(conn)
     .await
+    .inspect(note_head)
+}
+
+/// The orders a request reads or changes are noted for its audit row (the per-order timeline).
+fn note_head(h: &Option<OrderHead>) {
+    if let Some(h) = h {
+        crate::context::add_order(h.id);
+    }
+}
+
+fn note_ops(o: &Option<OpsOrder>) {
+    if let Some(o) = o {
+        crate::context::add_order(o.id);
+    }
 }
 
 /// Finds an order of this tenant and kind by its code, locking it for the transaction.
@@ -93,6 +107,7 @@ pub async fn find_for_update(
     )
     .fetch_optional(conn)
     .await
+    .inspect(note_head)
 }
 
 pub async fn insert_event(
@@ -168,10 +183,29 @@ pub async fn find_by_hx_for_update(
     )
     .fetch_optional(conn)
     .await
+    .inspect(note_ops)
 }
 
 /// An order by hxOrderNo without locking it (lookups).
 pub async fn find_by_hx(
+    conn: &mut PgConnection,
+    hx_order_no: &str,
+) -> sqlx::Result<Option<OpsOrder>> {
+    sqlx::query_as!(
+        OpsOrder,
+        r#"SELECT id, tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code,
+                  to_subbase_code, status, pre_cancel_status, request
+             FROM orders WHERE hx_order_no = $1"#,
+        hx_order_no
+    )
+    .fetch_optional(conn)
+    .await
+    .inspect(note_ops)
+}
+
+/// An order by hxOrderNo for looking at it (its timeline): not noted as what the call was
+/// about, so reading a timeline does not add to it.
+pub async fn peek_by_hx(
     conn: &mut PgConnection,
     hx_order_no: &str,
 ) -> sqlx::Result<Option<OpsOrder>> {

@@ -37,6 +37,7 @@ pub async fn find_by_codes(
     )
     .fetch_all(conn)
     .await
+    .inspect(|rows| rows.iter().for_each(|o| crate::context::add_order(o.id)))
 }
 
 #[derive(Debug, Clone)]
