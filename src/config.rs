@@ -22,6 +22,7 @@ pub struct Settings {
     pub oms: OmsSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    pub console: ConsoleSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -41,6 +42,12 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct DwsSettings {
     pub weight_tolerance: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleSettings {
+    pub session_secs: u64,
+    pub secure_cookie: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -166,6 +173,9 @@ impl Settings {
         }
         if !(1..=86_400).contains(&self.oms.timestamp_window_secs) {
             problems.push("oms.timestamp_window_secs must be between 1 and 86400");
+        }
+        if !(60..=604_800).contains(&self.console.session_secs) {
+            problems.push("console.session_secs must be between 60 and 604800");
         }
         if self.auth.default_rate_limit_per_hour <= 0 {
             problems.push("auth.default_rate_limit_per_hour must be > 0");

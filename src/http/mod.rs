@@ -48,6 +48,14 @@ where
     router.route_layer(middleware::from_fn_with_state(tag, tagged))
 }
 
+/// [`tag_routes`] for a router without OpenAPI entries (the console's HTML pages).
+pub fn tag_plain_routes<S>(router: axum::Router<S>, tag: RouteTag) -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router.route_layer(middleware::from_fn_with_state(tag, tagged))
+}
+
 async fn no_such_endpoint(method: Method, uri: Uri) -> Response {
     dialect::hongxun::no_such_endpoint(method.as_str(), uri.path())
 }
@@ -74,6 +82,7 @@ pub fn api(settings: &crate::config::Settings) -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api(&state.settings).split_for_parts();
     api.merge(openapi::docs(doc))
+        .merge(crate::console::router())
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(no_such_endpoint)
         .layer(DefaultBodyLimit::max(

@@ -72,6 +72,7 @@ async fn within_deadline(
 
 pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
+    let arrived = chrono::Utc::now();
     let request_id = request_id_of(&req);
     let method = req.method().to_string();
     let matched = req
@@ -119,7 +120,9 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         "request finished"
     );
     // Only the routes of a dialect (and the ops API) are API calls; probes and docs are not.
-    if ctx.dialect().is_some() {
+    // Console page views are reads by the warehouse's people, not actions: only its POSTs are.
+    let console_read = ctx.dialect() == Some("console") && method == "GET";
+    if ctx.dialect().is_some() && !console_read {
         let endpoint = match ctx.operation() {
             Some(op) => format!("{endpoint} {op}"),
             None => endpoint,
@@ -136,6 +139,7 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
             latency_ms,
             order_ids: ctx.orders(),
             actor: client.map(|c| c.label.clone()),
+            at: arrived,
         });
     }
     resp

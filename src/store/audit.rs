@@ -17,6 +17,8 @@ pub struct AuditRow {
     pub order_ids: Vec<i64>,
     /// Who: `createBy/dataSource`, or `ops:<token name>`.
     pub actor: Option<String>,
+    /// When the call arrived (rows are written later, in batches).
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Inserts a batch of audit rows in one statement.
@@ -32,7 +34,9 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
     // Per-row arrays travel as array literals ('{1,2}'); UNNEST of a 2-D array would flatten.
     let mut order_ids: Vec<Option<String>> = Vec::with_capacity(rows.len());
     let mut actor = Vec::with_capacity(rows.len());
+    let mut at = Vec::with_capacity(rows.len());
     for r in rows {
+        at.push(r.at);
         order_ids.push((!r.order_ids.is_empty()).then(|| {
             let ids: Vec<String> = r.order_ids.iter().map(i64::to_string).collect();
             format!("{{{}}}", ids.join(","))
@@ -49,10 +53,11 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
     }
     sqlx::query!(
         r#"INSERT INTO api_requests (request_id, client_id, method, endpoint, business_key, code, http_status,
-                                    latency_ms, order_ids, actor)
-           SELECT r, c, m, e, b, k, h, l, o::int8[], a
+                                    latency_ms, order_ids, actor, created_at)
+           SELECT r, c, m, e, b, k, h, l, o::int8[], a, ts
              FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::int4[],
-                         $8::float8[], $9::text[], $10::text[]) AS t(r, c, m, e, b, k, h, l, o, a)"#,
+                         $8::float8[], $9::text[], $10::text[], $11::timestamptz[])
+                  AS u(r, c, m, e, b, k, h, l, o, a, ts)"#,
         &request_id,
         &client_id as &[Option<i64>],
         &method,
@@ -62,7 +67,8 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
         &http_status,
         &latency_ms,
         &order_ids as &[Option<String>],
-        &actor as &[Option<String>]
+        &actor as &[Option<String>],
+        &at
     )
     .execute(pool)
     .await?;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod base_data;
 pub mod carrier;
 pub mod clients;
+pub mod console;
 pub mod guard;
 pub mod inventory;
 pub mod orders;

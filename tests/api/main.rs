@@ -4,6 +4,7 @@
 mod base_data;
 mod caching;
 mod carrier;
+mod console;
 mod envelope;
 mod hardening;
 mod helpers;
