@@ -59,6 +59,7 @@ const A_ROWS: &[(&str, &str)] = &[
 const NOT_TENANT_DATA: &[&str] = &[
     "_sqlx_migrations",
     "api_requests",
+    "console_sessions",
     "ops_idempotency_keys",
     "ops_tokens",
     "rate_counters",
