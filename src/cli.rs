@@ -100,6 +100,12 @@ pub enum ClientCommand {
         /// Qimen identities: the customerId their calls carry.
         #[arg(long)]
         customer_id: Option<String>,
+        /// 3TMS accounts: the user name they sign in with.
+        #[arg(long)]
+        user_name: Option<String>,
+        /// 3TMS accounts: the password (stored as an argon2 hash).
+        #[arg(long, env = "HXGW_TMS_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
     /// List identities (no secrets).
     List,
@@ -274,6 +280,8 @@ async fn client(
             dialect,
             app_key,
             customer_id,
+            user_name,
+            password,
         } => {
             let input = admin::NewClientInput {
                 kind,
@@ -286,6 +294,8 @@ async fn client(
                 dialect,
                 app_key,
                 customer_id,
+                user_name,
+                password,
             };
             print_json(&admin::add_client(pool, &key()?, input).await?)?;
         }

@@ -228,6 +228,31 @@ async fn the_readme_demo_flow_works_end_to_end(pool: PgPool) {
             "{path}: {text}"
         );
     }
+    // The README's 3TMS calls: the demo shipper signs in and writes its address book.
+    assert_eq!(
+        demo["tmsSignIn"][0],
+        json!({"userName": "demo-tms", "password": "demo-tms-password"})
+    );
+    let pair: Value = http
+        .post(format!("http://{addr}/user/generate_access_token/v2"))
+        .json(&demo["tmsSignIn"][0])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = pair["data"]["accessToken"].as_str().unwrap();
+    let added: Value = http
+        .post(format!("http://{addr}/customer/add_customers?access_token={access}"))
+        .json(&json!({"customers": [{"name": "张三", "phone": "13800138000", "address": "杭州市西湖区", "type": 1, "paymentType": 5}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(added, json!({"code": 200, "message": null, "data": true}));
     let sign = serde_json::from_str::<Value>(&signed).unwrap()["sign"]
         .as_str()
         .unwrap()

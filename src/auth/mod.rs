@@ -3,11 +3,13 @@
 
 pub mod cache;
 pub mod links;
+pub mod password;
 pub mod rate;
 pub mod secrets;
 pub mod signature;
 pub mod tally;
 pub mod timestamp;
+pub mod tms_token;
 
 use crate::domain::client::{ClientKind, ClientStatus, Tenant};
 use crate::store::{self, PgPool};

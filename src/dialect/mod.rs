@@ -5,3 +5,4 @@
 pub mod hongxun;
 pub mod oms;
 pub mod qimen;
+pub mod tms;

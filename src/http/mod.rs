@@ -74,6 +74,7 @@ pub fn api(settings: &crate::config::Settings) -> OpenApiRouter<AppState> {
         .merge(dialect::hongxun::router(settings))
         .merge(dialect::qimen::router())
         .merge(dialect::oms::router())
+        .merge(dialect::tms::router())
         .merge(crate::ops::router())
         .merge(health::router())
 }

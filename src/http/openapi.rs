@@ -34,6 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "devices", description = "§7 设备接口 (DWS device identities)"),
         (name = "qimen", description = "奇门 WMS methods (Qimen XML/JSON router and the TOP form router); see docs/qimen.md"),
         (name = "oms", description = "OMS transfer and warehouse API (seed 001); see docs/oms.md"),
+        (name = "tms", description = "3TMS/CTMS open API (seed 003): tokens and, so far, the address book; see docs/tms.md"),
         (name = "ops", description = "§8 warehouse operations API (bearer ops tokens, plain JSON)"),
         (name = "operations", description = "probes"),
     )
@@ -60,6 +61,14 @@ impl Modify for SecuritySchemes {
                 "sign",
                 "TOP signature over the sorted system and business parameters (and the body); \
                  app_key and customerId name the identity",
+            ))),
+        );
+        c.add_security_scheme(
+            "tms_token",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "access_token",
+                "a 3TMS access token from /user/generate_access_token/v2 (also accepted as \
+                 Authorization: Bearer)",
             ))),
         );
         c.add_security_scheme(

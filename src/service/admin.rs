@@ -27,6 +27,9 @@ pub struct ClientView {
     pub app_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+    /// A 3TMS account's user name (shown when it is created).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -46,6 +49,7 @@ impl From<store::clients::ClientRow> for ClientView {
             dialect: r.dialect,
             app_key: r.app_key,
             customer_id: r.customer_id,
+            user_name: None,
             secret: None,
         }
     }
@@ -65,6 +69,9 @@ pub struct NewClientInput {
     /// Qimen and OMS identities: the app key their calls carry (and Qimen's customerId).
     pub app_key: Option<String>,
     pub customer_id: Option<String>,
+    /// 3TMS accounts: the user name and password they sign in with.
+    pub user_name: Option<String>,
+    pub password: Option<String>,
 }
 
 fn invalid(what: &str, reason: String) -> ServiceError {
@@ -131,16 +138,48 @@ pub async fn add_client(
                 format!("{} identities are customers", input.dialect),
             ))
         }
-        Dialect::Hongxun if app_key.is_some() || customer_id.is_some() => {
+        Dialect::Hongxun | Dialect::Tms if app_key.is_some() || customer_id.is_some() => {
             return Err(invalid(
                 "app-key",
                 "only Qimen and OMS identities carry an app key".into(),
             ))
         }
+        Dialect::Tms if input.kind != ClientKind::Customer => {
+            return Err(invalid("dialect", "tms identities are customers".into()))
+        }
         _ => {}
     }
+    let account = match (input.dialect, input.user_name, input.password) {
+        (Dialect::Tms, Some(user), Some(password)) => {
+            let user = rules::code(user).map_err(|r| invalid("user-name", r))?;
+            if password.chars().count() < 6 || password.chars().any(char::is_control) {
+                return Err(invalid(
+                    "password",
+                    "must be at least 6 characters without control characters".into(),
+                ));
+            }
+            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?
+                .map_err(ServiceError::Internal)?;
+            Some((user, hash))
+        }
+        (Dialect::Tms, _, _) => {
+            return Err(invalid(
+                "user-name",
+                "a tms identity needs --user-name and --password".into(),
+            ))
+        }
+        (_, None, None) => None,
+        _ => {
+            return Err(invalid(
+                "user-name",
+                "only tms identities sign in with a user name and password".into(),
+            ))
+        }
+    };
     let enc = key.encrypt(&secret);
-    let mut conn = pool.acquire().await?;
+    let mut conn = pool.begin().await?;
     let row = store::clients::insert(
         &mut conn,
         &store::clients::NewClient {
@@ -172,8 +211,21 @@ pub async fn add_client(
             e.into()
         }
     })?;
+    if let Some((user, hash)) = &account {
+        store::tms::insert_account(&mut conn, row.id, user, hash)
+            .await
+            .map_err(|e| {
+                if store::is_unique_violation(&e, "tms_accounts_user_key") {
+                    ServiceError::Conflict(format!("another account is called {user}"))
+                } else {
+                    e.into()
+                }
+            })?;
+    }
+    conn.commit().await?;
     let mut view = ClientView::from(row);
     view.secret = Some(secret);
+    view.user_name = account.map(|(u, _)| u);
     Ok(view)
 }
 
@@ -291,11 +343,13 @@ pub struct DemoClient {
     pub app_key: Option<&'static str>,
     pub customer_id: Option<&'static str>,
     pub callback_url: Option<&'static str>,
+    /// A 3TMS account's sign-in (a fixed demo password, printed by `demo`).
+    pub sign_in: Option<(&'static str, &'static str)>,
 }
 
 /// One identity per dialect and kind: the 鸿讯 customer, carrier and DWS scanner, and a Qimen
 /// ERP and an OMS of the same tenant as the 鸿讯 customer.
-pub const DEMO_CLIENTS: [DemoClient; 5] = [
+pub const DEMO_CLIENTS: [DemoClient; 6] = [
     DemoClient {
         kind: ClientKind::Customer,
         create_by: "DEMO",
@@ -305,6 +359,7 @@ pub const DEMO_CLIENTS: [DemoClient; 5] = [
         app_key: None,
         customer_id: None,
         callback_url: Some("http://127.0.0.1:9999/hongxun/callback"),
+        sign_in: None,
     },
     DemoClient {
         kind: ClientKind::Customer,
@@ -315,6 +370,7 @@ pub const DEMO_CLIENTS: [DemoClient; 5] = [
         app_key: Some("demo-qimen"),
         customer_id: Some("DEMO-QIMEN-C"),
         callback_url: Some("http://127.0.0.1:9999/qimen/callback"),
+        sign_in: None,
     },
     DemoClient {
         kind: ClientKind::Customer,
@@ -325,6 +381,18 @@ pub const DEMO_CLIENTS: [DemoClient; 5] = [
         app_key: Some("demo-oms"),
         customer_id: None,
         callback_url: None,
+        sign_in: None,
+    },
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "DEMO",
+        data_source: "DEMO-3TMS",
+        name: "Demo 3TMS shipper",
+        dialect: Dialect::Tms,
+        app_key: None,
+        customer_id: None,
+        callback_url: None,
+        sign_in: Some(("demo-tms", "demo-tms-password")),
     },
     DemoClient {
         kind: ClientKind::Carrier,
@@ -335,6 +403,7 @@ pub const DEMO_CLIENTS: [DemoClient; 5] = [
         app_key: None,
         customer_id: None,
         callback_url: None,
+        sign_in: None,
     },
     DemoClient {
         kind: ClientKind::Device,
@@ -345,6 +414,7 @@ pub const DEMO_CLIENTS: [DemoClient; 5] = [
         app_key: None,
         customer_id: None,
         callback_url: None,
+        sign_in: None,
     },
 ];
 pub const DEMO_TOKEN: &str = "demo-ops";
@@ -353,6 +423,8 @@ pub const DEMO_TOKEN: &str = "demo-ops";
 #[serde(rename_all = "camelCase")]
 pub struct DemoSetup {
     pub clients: Vec<ClientView>,
+    /// How the demo 3TMS shipper signs in (/user/generate_access_token/v2).
+    pub tms_sign_in: Vec<serde_json::Value>,
     pub ops_token: TokenView,
 }
 
@@ -383,6 +455,8 @@ pub async fn ensure_demo(pool: &PgPool, key: &MasterKey) -> Result<DemoSetup, Se
                         dialect: d.dialect,
                         app_key: d.app_key.map(str::to_string),
                         customer_id: d.customer_id.map(str::to_string),
+                        user_name: d.sign_in.map(|(u, _)| u.to_string()),
+                        password: d.sign_in.map(|(_, p)| p.to_string()),
                         ..Default::default()
                     },
                 )
@@ -393,5 +467,14 @@ pub async fn ensure_demo(pool: &PgPool, key: &MasterKey) -> Result<DemoSetup, Se
     }
     store::tokens::delete(pool, DEMO_TOKEN).await?;
     let ops_token = add_token(pool, DEMO_TOKEN).await?;
-    Ok(DemoSetup { clients, ops_token })
+    let tms_sign_in = DEMO_CLIENTS
+        .iter()
+        .filter_map(|d| d.sign_in)
+        .map(|(u, p)| serde_json::json!({"userName": u, "password": p}))
+        .collect();
+    Ok(DemoSetup {
+        clients,
+        tms_sign_in,
+        ops_token,
+    })
 }

@@ -10,6 +10,8 @@ pub mod inventory;
 pub mod ops;
 pub mod orders;
 pub mod outbox;
+pub mod tms_customers;
+pub mod tms_tokens;
 pub mod transfers;
 pub mod warehouses;
 

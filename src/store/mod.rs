@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod orders;
 pub mod pushes;
 pub mod timeline;
+pub mod tms;
 pub mod tokens;
 pub mod warehouses;
 

@@ -99,6 +99,8 @@ const WRITTEN_BY_SETUP: &[&str] = &[
     "ops_tokens",
     "api_requests",
     "rate_counters",
+    "tms_accounts",
+    "tms_tokens",
 ];
 
 /// Every other table of the schema is empty: the list comes from the database, so a new
@@ -240,6 +242,33 @@ async fn hostile_text_in_every_string_position_of_every_schema_is_refused(pool: 
     let carrier = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
     let device = app.identity(ClientKind::Device, "DWS", "LINE-1").await;
     let token = app.ops_token("floor").await;
+    // A 3TMS account and its access token, for the TMS paths.
+    hongxun_gateway::service::admin::add_client(
+        &app.pool,
+        &master_key(),
+        hongxun_gateway::service::admin::NewClientInput {
+            kind: ClientKind::Customer,
+            create_by: "C001".into(),
+            data_source: "TMS".into(),
+            dialect: hongxun_gateway::domain::client::Dialect::Tms,
+            user_name: Some("hostile".into()),
+            password: Some("pa55word".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let tms: serde_json::Value = app
+        .http
+        .post(format!("{}/user/generate_access_token/v2", app.base))
+        .json(&serde_json::json!({"userName": "hostile", "password": "pa55word"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tms_token = tms["data"]["accessToken"].as_str().unwrap().to_string();
     let doc = serde_json::to_value(hongxun_gateway::http::openapi::full(
         &hongxun_gateway::config::Settings::defaults().unwrap(),
     ))
@@ -272,6 +301,26 @@ async fn hostile_text_in_every_string_position_of_every_schema_is_refused(pool: 
                 let text = position
                     .to_string()
                     .replace(&format!("\"{MARK}\""), hostile);
+                // 3TMS paths answer in their own shape: HTTP 400, body status 500.
+                if path.starts_with("/user/") || path.starts_with("/customer/") {
+                    let url = format!("{}{concrete}?access_token={tms_token}", app.base);
+                    let r = app
+                        .http
+                        .post(url)
+                        .header("content-type", "application/json")
+                        .body(text.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = r.status().as_u16();
+                    let body: serde_json::Value = r.json().await.unwrap();
+                    assert!(
+                        status == 400 && body["status"] == 500,
+                        "{path} {text}: {status} {body:#}"
+                    );
+                    tried += 1;
+                    continue;
+                }
                 let reply = match (signed, who) {
                     (Some(_), Some(who)) => app.call(&concrete, who, &text).await,
                     (Some(_), None) => panic!("{path}: a signed endpoint missing from ENDPOINTS"),

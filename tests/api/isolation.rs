@@ -52,6 +52,9 @@ const A_ROWS: &[(&str, &str)] = &[
     ("sign_images", "tenant = $1"),
     ("sign_offs", "tenant = $1"),
     ("vehicles", "tenant = $1"),
+    ("tms_accounts", "client_id = $2"),
+    ("tms_customers", "tenant = $1"),
+    ("tms_tokens", "client_id = $2"),
     ("warehouses", "tenant = $1"),
 ];
 

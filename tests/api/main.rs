@@ -20,4 +20,5 @@ mod qimen_support;
 mod queries;
 mod receiver;
 mod timeline;
+mod tms;
 mod vectors;

@@ -87,6 +87,8 @@ async fn render(
             label { "方言" select name="dialect" { @for d in Dialect::ALL { option value=(d.as_str()) { (d.as_str()) } } } }
             label { "app key (奇门/OMS)" input name="app_key"; }
             label { "customerId (奇门)" input name="customer_id"; }
+            label { "用户名 (3TMS)" input name="user_name"; }
+            label { "密码 (3TMS)" input type="password" name="password" autocomplete="new-password"; }
             label { "回调地址" input name="callback_url" placeholder="https://…"; }
             label { "限流/小时" input name="rate_limit" placeholder="默认"; }
             button type="submit" { "创建" }
@@ -137,6 +139,8 @@ pub async fn create(
         dialect,
         app_key: opt(&p, "app_key"),
         customer_id: opt(&p, "customer_id"),
+        user_name: opt(&p, "user_name"),
+        password: opt(&p, "password"),
     };
     crate::context::set_business_key(format!("{}/{}", input.create_by, input.data_source));
     let v = match admin::add_client(&app.db, &app.key, input).await {

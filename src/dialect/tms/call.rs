@@ -1,0 +1,137 @@
+//! Reading a 3TMS call: its JSON body (every type error named; every string through the text
+//! hygiene check) and its access token (`?access_token=` or `Authorization: Bearer`), then the
+//! account's hourly limit.
+
+use super::answer::Answer;
+use crate::auth::{self, AuthError, AuthenticatedClient};
+use crate::context;
+use crate::domain::client::ClientKind;
+use crate::domain::hygiene;
+use crate::service::tms_tokens::{self, SignInError};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The body as `T`; an empty body reads as `{}`.
+pub fn body<T: DeserializeOwned + Serialize>(
+    b: Result<Bytes, BytesRejection>,
+) -> Result<T, Answer> {
+    let bytes = b.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Answer::with_status(StatusCode::PAYLOAD_TOO_LARGE, "请求体过大")
+        } else {
+            Answer::refused(r.to_string())
+        }
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| Answer::refused("the body is not UTF-8"))?;
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    if !text.trim_start().starts_with('{') {
+        return Err(Answer::refused("the body must be a JSON object"));
+    }
+    let t: T = crate::http::json_input::read(text, "").map_err(|e| super::answer::invalid(&e))?;
+    let bad = hygiene::check(&t, "");
+    if !bad.is_empty() {
+        return Err(super::answer::invalid(&bad));
+    }
+    Ok(t)
+}
+
+pub fn sign_in_failure(e: SignInError) -> Answer {
+    match e {
+        SignInError::BadToken => Answer::unauthorized(e.to_string()),
+        SignInError::Disabled => Answer::unauthorized(e.to_string()),
+        SignInError::BadPassword | SignInError::BadRefresh => Answer::refused(e.to_string()),
+        SignInError::Service(s) => service_failure(s),
+    }
+}
+
+pub fn service_failure(e: crate::service::ServiceError) -> Answer {
+    use crate::service::ServiceError as S;
+    match e {
+        S::Invalid(f) => super::answer::invalid(&f),
+        S::Unavailable(cause) => {
+            tracing::warn!(error = %cause, "storage unavailable");
+            Answer::with_status(StatusCode::SERVICE_UNAVAILABLE, "存储暂不可用,请稍后重试")
+        }
+        S::Database(cause) => {
+            tracing::error!(error = %cause, "internal error");
+            Answer::with_status(StatusCode::INTERNAL_SERVER_ERROR, "内部错误")
+        }
+        S::Internal(m) => {
+            tracing::error!(error = %m, "internal error");
+            Answer::with_status(StatusCode::INTERNAL_SERVER_ERROR, "内部错误")
+        }
+        other => Answer::refused(other.to_string()),
+    }
+}
+
+/// A caller holding a valid access token of an active customer account within its limit.
+pub struct Account(pub AuthenticatedClient);
+
+fn token_of(parts: &Parts) -> Option<String> {
+    let from_query = parts.uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.into_owned())
+    });
+    from_query
+        .or_else(|| {
+            parts
+                .headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|t| t.trim().to_string())
+        })
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Account {
+    type Rejection = Answer;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Answer> {
+        let token = token_of(parts).ok_or_else(|| {
+            Answer::unauthorized("缺少 access_token (?access_token=… 或 Authorization: Bearer …)")
+        })?;
+        let now = app.clock.now();
+        let client = tms_tokens::authenticate(&app.db, &token, now)
+            .await
+            .map_err(sign_in_failure)?;
+        context::set_client(
+            client.id,
+            format!("{}/{}", client.create_by, client.data_source),
+        );
+        if client.kind != ClientKind::Customer {
+            return Err(Answer::unauthorized("only customer accounts call this API"));
+        }
+        auth::check_rate(
+            &app.db,
+            &app.rates,
+            &client,
+            app.settings.auth.default_rate_limit_per_hour,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            AuthError::RateLimited {
+                retry_after_secs, ..
+            } => Answer::Fail {
+                http: StatusCode::TOO_MANY_REQUESTS,
+                status: 500,
+                message: "操作频繁".into(),
+                retry_after: Some(retry_after_secs),
+            },
+            AuthError::Storage(db) => service_failure(crate::service::ServiceError::from(db)),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                Answer::with_status(StatusCode::INTERNAL_SERVER_ERROR, "内部错误")
+            }
+        })?;
+        Ok(Account(client))
+    }
+}

@@ -1,0 +1,49 @@
+//! The 3TMS/CTMS open API of seed 003 on the same core: accounts sign in with a user name and
+//! password for a token pair (`/user/…`), then call with `?access_token=` (or a Bearer
+//! header). Answers `{code: 200, message: null, data}`; failures `{status, message}`. See
+//! docs/tms.md for what is served so far.
+
+pub mod answer;
+mod call;
+mod customers;
+mod tokens;
+
+use crate::domain::validation::FieldErrors;
+use crate::http::{tag_routes, RouteTag};
+use crate::state::AppState;
+use answer::Answer;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub const TAG: RouteTag = RouteTag {
+    dialect: "tms",
+    problems: |e: FieldErrors| answer::invalid(&e).into_response(),
+    internal: || Answer::with_status(StatusCode::INTERNAL_SERVER_ERROR, "内部错误").into_response(),
+    unavailable: |m| Answer::with_status(StatusCode::SERVICE_UNAVAILABLE, m).into_response(),
+};
+
+/// An unknown path under the TMS prefixes: 404 in the seed's failure shape.
+async fn no_such_path() -> Response {
+    Answer::with_status(StatusCode::NOT_FOUND, "接口不存在").into_response()
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    let served = OpenApiRouter::new()
+        .routes(routes!(tokens::generate))
+        .routes(routes!(tokens::refresh))
+        .routes(routes!(customers::add));
+    let mut unknown = OpenApiRouter::new();
+    for prefix in [
+        "user",
+        "order",
+        "cargo",
+        "customer_order",
+        "organization",
+        "customer",
+    ] {
+        unknown = unknown.route(&format!("/{prefix}/{{*rest}}"), any(no_such_path));
+    }
+    tag_routes(served.merge(unknown), TAG)
+}

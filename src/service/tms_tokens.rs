@@ -1,0 +1,151 @@
+//! 3TMS sign-in: a token pair for a user name and password (the same pair again while it is
+//! valid, never extended), a new pair for the refresh token (the old one stops at once), and
+//! the account an access token belongs to.
+
+use super::ServiceError;
+use crate::auth::secrets::MasterKey;
+use crate::auth::tms_token::{self, Pair};
+use crate::auth::AuthenticatedClient;
+use crate::domain::client::ClientStatus;
+use crate::store::{self, PgPool};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// How long a pair is valid: "有效期为一年".
+pub const VALIDITY_DAYS: i64 = 365;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("账号或密码不正确")]
+    BadPassword,
+    #[error("账号或刷新凭证不正确")]
+    BadRefresh,
+    #[error("账号已停用")]
+    Disabled,
+    #[error("access_token 无效或已过期,请重新获取")]
+    BadToken,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<sqlx::Error> for SignInError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Service(e.into())
+    }
+}
+
+/// A hash to verify against when the user does not exist.
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| crate::auth::password::hash("no such account").unwrap_or_default())
+        .clone()
+}
+
+fn active(a: &store::tms::Account) -> Result<(), SignInError> {
+    if ClientStatus::parse(&a.status) == ClientStatus::Active {
+        Ok(())
+    } else {
+        Err(SignInError::Disabled)
+    }
+}
+
+/// The account's pair for its password.
+pub async fn generate(
+    pool: &PgPool,
+    key: &MasterKey,
+    user: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(Pair, DateTime<Utc>), SignInError> {
+    let account = store::tms::account_by_user(pool, user).await?;
+    // An unknown user costs the same argon2 work as a wrong password.
+    let (phc, known) = match &account {
+        Some(a) => (a.password_hash.clone(), true),
+        None => (dummy_hash(), false),
+    };
+    let given = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&phc, &given))
+        .await
+        .unwrap_or(false);
+    let account = match account {
+        Some(a) if ok && known => a,
+        _ => return Err(SignInError::BadPassword),
+    };
+    active(&account)?;
+    let mut tx = pool.begin().await?;
+    let current = store::tms::lock_token(&mut tx, account.client_id).await?;
+    if let Some(t) = current.as_ref().filter(|t| t.expires_at > now) {
+        let pair = tms_token::derive(key, account.client_id, t.generation);
+        tx.rollback().await?;
+        return Ok((pair, t.expires_at));
+    }
+    let generation = current.map(|t| t.generation + 1).unwrap_or(1);
+    let out = issue(&mut tx, key, account.client_id, generation, now).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn issue(
+    tx: &mut store::PgConnection,
+    key: &MasterKey,
+    client_id: i64,
+    generation: i32,
+    now: DateTime<Utc>,
+) -> Result<(Pair, DateTime<Utc>), SignInError> {
+    let pair = tms_token::derive(key, client_id, generation);
+    let expires = now + TimeDelta::days(VALIDITY_DAYS);
+    store::tms::put_token(
+        tx,
+        client_id,
+        generation,
+        &tms_token::stored(&pair.access),
+        &tms_token::stored(&pair.refresh),
+        expires,
+    )
+    .await?;
+    Ok((pair, expires))
+}
+
+/// A new pair for the current refresh token; the old access token stops working.
+pub async fn refresh(
+    pool: &PgPool,
+    key: &MasterKey,
+    user: &str,
+    refresh_token: &str,
+    now: DateTime<Utc>,
+) -> Result<(Pair, DateTime<Utc>), SignInError> {
+    let account = store::tms::account_by_user(pool, user)
+        .await?
+        .ok_or(SignInError::BadRefresh)?;
+    active(&account)?;
+    let mut tx = pool.begin().await?;
+    let current = store::tms::lock_token(&mut tx, account.client_id)
+        .await?
+        .filter(|t| t.expires_at > now && t.refresh_hash == tms_token::stored(refresh_token))
+        .ok_or(SignInError::BadRefresh)?;
+    let out = issue(&mut tx, key, account.client_id, current.generation + 1, now).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The identity of an unexpired access token of an active account.
+pub async fn authenticate(
+    pool: &PgPool,
+    access_token: &str,
+    now: DateTime<Utc>,
+) -> Result<AuthenticatedClient, SignInError> {
+    let a = store::tms::account_by_access(pool, &tms_token::stored(access_token), now)
+        .await?
+        .ok_or(SignInError::BadToken)?;
+    active(&a)?;
+    Ok(AuthenticatedClient {
+        id: a.client_id,
+        kind: a
+            .kind
+            .parse()
+            .map_err(|e: String| ServiceError::Internal(e))?,
+        create_by: a.create_by,
+        data_source: a.data_source,
+        rate_limit_per_hour: a.rate_limit_per_hour,
+    })
+}

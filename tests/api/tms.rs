@@ -1,0 +1,476 @@
+//! The 3TMS dialect so far: accounts with argon2 passwords, the token pair (same pair while
+//! valid, refresh revokes, a year's validity), the access token in the query or a Bearer
+//! header, the hourly limit, unknown paths, and the address book.
+
+use crate::helpers::*;
+use hongxun_gateway::domain::client::{ClientKind, Dialect};
+use hongxun_gateway::service::admin::{self, NewClientInput};
+use hongxun_gateway::state::Clock;
+use hongxun_gateway::store::clients::ClientChange;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+async fn account(app: &TestApp, tenant: &str, user: &str, password: &str) {
+    admin::add_client(
+        &app.pool,
+        &master_key(),
+        NewClientInput {
+            kind: ClientKind::Customer,
+            create_by: tenant.into(),
+            data_source: format!("TMS-{user}"),
+            dialect: Dialect::Tms,
+            user_name: Some(user.into()),
+            password: Some(password.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+struct Answer {
+    status: u16,
+    body: Value,
+    retry_after: Option<String>,
+}
+
+async fn post(app: &TestApp, path: &str, token: Option<&str>, bearer: bool, body: Value) -> Answer {
+    let url = match (token, bearer) {
+        (Some(t), false) => format!("{}{path}?access_token={t}", app.base),
+        _ => format!("{}{path}", app.base),
+    };
+    let mut req = app.http.post(url).json(&body);
+    if let (Some(t), true) = (token, bearer) {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = r.text().await.unwrap();
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    Answer {
+        status,
+        body,
+        retry_after,
+    }
+}
+
+fn ok(a: &Answer) -> &Value {
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["code"], 200, "{}", a.body);
+    assert!(a.body["message"].is_null());
+    &a.body["data"]
+}
+
+fn failed(a: &Answer, http: u16, status: i64, needle: &str) {
+    assert_eq!(a.status, http, "{}", a.body);
+    assert_eq!(a.body["status"], status, "{}", a.body);
+    assert!(a.body.get("code").is_none(), "{}", a.body);
+    assert!(
+        a.body["message"].as_str().unwrap().contains(needle),
+        "{needle}: {}",
+        a.body
+    );
+}
+
+const GENERATE: &str = "/user/generate_access_token/v2";
+const REFRESH: &str = "/user/refresh_access_token/v2";
+const CUSTOMERS: &str = "/customer/add_customers";
+
+fn consigner(phone: &str, name: &str) -> Value {
+    json!({"customers": [{"name": name, "phone": phone, "address": "杭州市西湖区", "type": 1, "paymentType": 5}]})
+}
+
+#[sqlx::test]
+async fn tokens_are_issued_once_refreshed_and_checked(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+
+    // Wrong password, unknown user, missing fields.
+    let r = post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "shipper1", "password": "nope"}),
+    )
+    .await;
+    failed(&r, 400, 500, "账号或密码不正确");
+    let r = post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "nobody", "password": "pa55word"}),
+    )
+    .await;
+    failed(&r, 400, 500, "账号或密码不正确");
+    let r = post(&app, GENERATE, None, false, json!({"userName": "shipper1"})).await;
+    failed(&r, 400, 500, "password: is required");
+    let r = post(&app, GENERATE, None, false, json!({"userName": 5})).await;
+    failed(&r, 400, 500, "userName");
+
+    // The pair; asking again gives the same pair.
+    let first = ok(&post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "shipper1", "password": "pa55word"}),
+    )
+    .await)
+    .clone();
+    let access = first["accessToken"].as_str().unwrap().to_string();
+    let refresh = first["refreshToken"].as_str().unwrap().to_string();
+    assert_eq!(access.len(), 36);
+    let again = ok(&post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "shipper1", "password": "pa55word"}),
+    )
+    .await)
+    .clone();
+    assert_eq!(again, first);
+    // Only hashes are stored.
+    let stored: (String, String) =
+        sqlx::query_as("SELECT access_hash, refresh_hash FROM tms_tokens")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(stored.0 != access && stored.1 != refresh && stored.0.len() == 64);
+    let phc: String = sqlx::query_scalar("SELECT password_hash FROM tms_accounts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(phc.starts_with("$argon2id$") && !phc.contains("pa55word"));
+
+    // The token in the query and as a Bearer header.
+    assert_eq!(
+        ok(&post(
+            &app,
+            CUSTOMERS,
+            Some(&access),
+            false,
+            consigner("13800000001", "张三")
+        )
+        .await),
+        &json!(true)
+    );
+    assert_eq!(
+        ok(&post(
+            &app,
+            CUSTOMERS,
+            Some(&access),
+            true,
+            consigner("13800000002", "李四")
+        )
+        .await),
+        &json!(true)
+    );
+    failed(
+        &post(&app, CUSTOMERS, None, false, consigner("1", "x")).await,
+        401,
+        401,
+        "access_token",
+    );
+    failed(
+        &post(
+            &app,
+            CUSTOMERS,
+            Some("0000-wrong"),
+            false,
+            consigner("1", "x"),
+        )
+        .await,
+        401,
+        401,
+        "无效",
+    );
+
+    // Refresh: a wrong refresh token is refused; the right one gives a new pair and the old
+    // access token stops at once.
+    let r = post(
+        &app,
+        REFRESH,
+        None,
+        false,
+        json!({"userName": "shipper1", "refreshToken": access}),
+    )
+    .await;
+    failed(&r, 400, 500, "账号或刷新凭证不正确");
+    let second = ok(&post(
+        &app,
+        REFRESH,
+        None,
+        false,
+        json!({"userName": "shipper1", "refreshToken": refresh}),
+    )
+    .await)
+    .clone();
+    assert_ne!(second, first);
+    failed(
+        &post(&app, CUSTOMERS, Some(&access), false, consigner("1", "x")).await,
+        401,
+        401,
+        "无效",
+    );
+    let new_access = second["accessToken"].as_str().unwrap();
+    ok(&post(
+        &app,
+        CUSTOMERS,
+        Some(new_access),
+        false,
+        consigner("13800000003", "王五"),
+    )
+    .await);
+    // The old refresh token is spent too; generate now returns the new pair.
+    let r = post(
+        &app,
+        REFRESH,
+        None,
+        false,
+        json!({"userName": "shipper1", "refreshToken": refresh}),
+    )
+    .await;
+    failed(&r, 400, 500, "刷新凭证");
+    assert_eq!(
+        ok(&post(
+            &app,
+            GENERATE,
+            None,
+            false,
+            json!({"userName": "shipper1", "password": "pa55word"})
+        )
+        .await),
+        &second
+    );
+
+    // A disabled account: its token and its password stop working.
+    admin::change_client(
+        &pool,
+        "CUST1",
+        "TMS-shipper1",
+        ClientChange {
+            status: Some("disabled"),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    failed(
+        &post(
+            &app,
+            CUSTOMERS,
+            Some(new_access),
+            false,
+            consigner("1", "x"),
+        )
+        .await,
+        401,
+        401,
+        "停用",
+    );
+    failed(
+        &post(
+            &app,
+            GENERATE,
+            None,
+            false,
+            json!({"userName": "shipper1", "password": "pa55word"}),
+        )
+        .await,
+        401,
+        401,
+        "停用",
+    );
+}
+
+#[sqlx::test]
+async fn a_pair_lasts_a_year_and_is_not_extended(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    let body = json!({"userName": "shipper1", "password": "pa55word"});
+    let t0 = chrono::Utc::now();
+    let first = ok(&post(&app, GENERATE, None, false, body.clone()).await).clone();
+    let access = first["accessToken"].as_str().unwrap().to_string();
+    let expires = || async {
+        sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>("SELECT expires_at FROM tms_tokens")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let e1 = expires().await;
+    assert!(
+        ((e1 - t0).num_seconds() - 365 * 86_400).abs() <= 5,
+        "{e1} {t0}"
+    );
+    // Asking again: the same pair, the same expiry.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        ok(&post(&app, GENERATE, None, false, body.clone()).await),
+        &first
+    );
+    assert_eq!(expires().await, e1, "asking again does not extend it");
+    // Once the year is over (moved into the past here): 401, and signing in gives a new pair.
+    sqlx::query("UPDATE tms_tokens SET expires_at = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    failed(
+        &post(&app, CUSTOMERS, Some(&access), false, consigner("1", "x")).await,
+        401,
+        401,
+        "过期",
+    );
+    let fresh = ok(&post(&app, GENERATE, None, false, body).await).clone();
+    assert_ne!(fresh, first);
+    assert!(expires().await > e1);
+}
+
+#[sqlx::test]
+async fn limits_unknown_paths_and_the_address_book(pool: PgPool) {
+    let app = spawn_app_with(pool.clone(), Clock::System, |s| s.auth.rate_sync_ms = 0).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    account(&app, "CUST2", "shipper2", "pa55word").await;
+    let token = |d: &Value| d["accessToken"].as_str().unwrap().to_string();
+    let t1 = token(ok(&post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "shipper1", "password": "pa55word"}),
+    )
+    .await));
+    let t2 = token(ok(&post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "shipper2", "password": "pa55word"}),
+    )
+    .await));
+
+    // Upsert by phone within a type; the same phone as a consignee is another entry; tenants apart.
+    ok(&post(
+        &app,
+        CUSTOMERS,
+        Some(&t1),
+        false,
+        consigner("13800000001", "张三"),
+    )
+    .await);
+    ok(&post(
+        &app,
+        CUSTOMERS,
+        Some(&t1),
+        false,
+        consigner("13800000001", "张三丰"),
+    )
+    .await);
+    ok(&post(&app, CUSTOMERS, Some(&t1), false,
+        json!({"customers": [{"name": "收货人", "phone": "13800000001", "address": "上海", "type": 2, "paymentType": 2, "remark1": "r"}]})).await);
+    ok(&post(
+        &app,
+        CUSTOMERS,
+        Some(&t2),
+        false,
+        consigner("13800000001", "别家"),
+    )
+    .await);
+    let rows: Vec<(String, i16, String)> =
+        sqlx::query_as("SELECT tenant, type, name FROM tms_customers ORDER BY tenant, type")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("CUST1".into(), 1, "张三丰".into()),
+            ("CUST1".into(), 2, "收货人".into()),
+            ("CUST2".into(), 1, "别家".into())
+        ]
+    );
+    // Every invalid field named; nothing written.
+    let r = post(
+        &app,
+        CUSTOMERS,
+        Some(&t1),
+        false,
+        json!({"customers": [{"name": "a", "phone": "13800000009", "address": "b", "type": 3, "paymentType": 10},
+                             {"phone": "x", "address": "b", "type": 1, "paymentType": 1}]}),
+    )
+    .await;
+    failed(&r, 400, 500, "customers[0].type");
+    for field in [
+        "customers[0].paymentType",
+        "customers[1].name",
+        "customers[1].phone",
+    ] {
+        assert!(
+            r.body["message"].as_str().unwrap().contains(field),
+            "{field}: {}",
+            r.body
+        );
+    }
+    let r = post(
+        &app,
+        CUSTOMERS,
+        Some(&t1),
+        false,
+        consigner("13800000009", "a\u{0}b"),
+    )
+    .await;
+    failed(&r, 400, 500, "customers[0].name");
+    failed(
+        &post(&app, CUSTOMERS, Some(&t1), false, json!({"customers": []})).await,
+        400,
+        500,
+        "customers",
+    );
+    assert_eq!(app.count("SELECT count(*) FROM tms_customers").await, 3);
+
+    // Unknown paths under the TMS prefixes: 404 in the seed's shape.
+    for path in ["/order/no_such", "/customer_order/x/y", "/user/whoami"] {
+        failed(
+            &post(&app, path, Some(&t1), false, json!({})).await,
+            404,
+            404,
+            "接口不存在",
+        );
+    }
+
+    // The hourly limit: "操作频繁", HTTP 429 with Retry-After.
+    admin::change_client(
+        &pool,
+        "CUST2",
+        "TMS-shipper2",
+        ClientChange {
+            rate_limit_per_hour: Some(Some(3)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut last = None;
+    for i in 0..4 {
+        last = Some(
+            post(
+                &app,
+                CUSTOMERS,
+                Some(&t2),
+                false,
+                consigner(&format!("1390000000{i}"), "x"),
+            )
+            .await,
+        );
+    }
+    let r = last.unwrap();
+    failed(&r, 429, 500, "操作频繁");
+    assert!(r.retry_after.is_some());
+}
