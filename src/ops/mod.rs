@@ -8,6 +8,7 @@ pub mod body;
 pub mod inventory;
 pub mod orders;
 pub mod pushes;
+pub mod tms;
 pub mod vehicles;
 pub mod warehouses;
 
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(vehicles::router())
         .merge(pushes::router())
         .merge(adjustment_requests::router())
-        .merge(warehouses::router());
+        .merge(warehouses::router())
+        .merge(tms::router());
     tag_routes(routes, TAG)
 }

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod orders;
 pub mod outbox;
 pub mod tms_customers;
+pub mod tms_organizations;
 pub mod tms_tokens;
 pub mod transfers;
 pub mod warehouses;

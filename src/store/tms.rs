@@ -151,3 +151,47 @@ pub async fn upsert_customers(
     }
     Ok(created)
 }
+
+/// One node of a shipper's organisation tree.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgNode {
+    pub node_id: i64,
+    pub name: String,
+    pub path: String,
+}
+
+pub async fn organizations(pool: &PgPool, tenant: &str) -> sqlx::Result<Vec<OrgNode>> {
+    sqlx::query_as!(
+        OrgNode,
+        "SELECT node_id, name, path FROM tms_organizations WHERE tenant = $1 ORDER BY node_id",
+        tenant
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Replaces the tenant's tree.
+pub async fn replace_organizations(
+    conn: &mut PgConnection,
+    tenant: &str,
+    nodes: &[OrgNode],
+) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM tms_organizations WHERE tenant = $1", tenant)
+        .execute(&mut *conn)
+        .await?;
+    let ids: Vec<i64> = nodes.iter().map(|n| n.node_id).collect();
+    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    let paths: Vec<String> = nodes.iter().map(|n| n.path.clone()).collect();
+    sqlx::query!(
+        "INSERT INTO tms_organizations (tenant, node_id, name, path)
+         SELECT $1, * FROM UNNEST($2::int8[], $3::text[], $4::text[])",
+        tenant,
+        &ids,
+        &names,
+        &paths
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

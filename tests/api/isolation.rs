@@ -54,6 +54,7 @@ const A_ROWS: &[(&str, &str)] = &[
     ("vehicles", "tenant = $1"),
     ("tms_accounts", "client_id = $2"),
     ("tms_customers", "tenant = $1"),
+    ("tms_organizations", "tenant = $1"),
     ("tms_tokens", "client_id = $2"),
     ("warehouses", "tenant = $1"),
 ];

@@ -474,3 +474,76 @@ async fn limits_unknown_paths_and_the_address_book(pool: PgPool) {
     failed(&r, 429, 500, "操作频繁");
     assert!(r.retry_after.is_some());
 }
+
+#[sqlx::test]
+async fn the_organisation_tree_is_set_by_the_warehouse(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    account(&app, "CUST2", "shipper2", "pa55word").await;
+    let token = |d: &Value| d["accessToken"].as_str().unwrap().to_string();
+    let t1 = token(ok(&post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "shipper1", "password": "pa55word"}),
+    )
+    .await));
+    let t2 = token(ok(&post(
+        &app,
+        GENERATE,
+        None,
+        false,
+        json!({"userName": "shipper2", "password": "pa55word"}),
+    )
+    .await));
+    const ORGS: &str = "/organization/list";
+    // The root alone until a tree is set.
+    assert_eq!(
+        ok(&post(&app, ORGS, Some(&t1), false, json!({})).await),
+        &json!([{"nodeId": 0, "name": "总部", "path": "0"}])
+    );
+    let ops = app.ops_token("floor").await;
+    let tree = json!({"nodes": [{"nodeId": 0, "name": "总部", "path": "0"},
+                                {"nodeId": 11, "name": "网点1", "path": "0-11"},
+                                {"nodeId": 12, "name": "杭州网点2", "path": "0-12"}]});
+    app.ops(
+        Some(&ops),
+        "PUT",
+        "/ops/v1/customers/CUST1/tms/organizations",
+        tree.clone(),
+    )
+    .await
+    .expect(200, 200);
+    assert_eq!(
+        ok(&post(&app, ORGS, Some(&t1), true, json!({})).await),
+        &tree["nodes"]
+    );
+    // Another shipper still has its root alone; a malformed tree is refused, naming the node.
+    assert_eq!(
+        ok(&post(&app, ORGS, Some(&t2), false, json!({})).await)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = app
+        .ops(
+            Some(&ops),
+            "PUT",
+            "/ops/v1/customers/CUST1/tms/organizations",
+            json!({"nodes": [{"nodeId": 11, "name": "网点1", "path": "0-12"}]}),
+        )
+        .await;
+    r.expect(2002, 400);
+    assert!(r.message().contains("nodes[0].path"), "{}", r.message());
+    let got = app
+        .ops(
+            Some(&ops),
+            "GET",
+            "/ops/v1/customers/CUST1/tms/organizations",
+            json!({}),
+        )
+        .await;
+    assert_eq!(got.body["value"]["nodes"], tree["nodes"]);
+}

@@ -6,6 +6,7 @@
 pub mod answer;
 mod call;
 mod customers;
+mod organizations;
 mod tokens;
 
 use crate::domain::validation::FieldErrors;
@@ -33,7 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     let served = OpenApiRouter::new()
         .routes(routes!(tokens::generate))
         .routes(routes!(tokens::refresh))
-        .routes(routes!(customers::add));
+        .routes(routes!(customers::add))
+        .routes(routes!(organizations::list));
     let mut unknown = OpenApiRouter::new();
     for prefix in [
         "user",
