@@ -19,6 +19,9 @@ pub struct RouteTag {
     pub internal: fn() -> Response,
     /// Storage unavailable or the request deadline passed (HTTP 503 where the dialect has it).
     pub unavailable: fn(String) -> Response,
+    /// Whether its GET requests are audited: API reads are calls; console page views are not
+    /// (its POSTs, the actions, are).
+    pub audit_reads: bool,
 }
 
 impl std::fmt::Debug for RouteTag {

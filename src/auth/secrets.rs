@@ -172,6 +172,11 @@ pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// [`hash_token`] as hex text, for tables that key on it (console sessions, 3TMS tokens).
+pub fn hash_token_hex(token: &str) -> String {
+    hex::encode(hash_token(token))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! (only SHA-256 hashes are kept); a refresh moves to the next generation, and the old pair
 //! stops matching at once.
 
-use super::secrets::{hash_token, MasterKey};
+use super::secrets::{hash_token_hex, MasterKey};
 
 /// A token pair as the client sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub fn derive(key: &MasterKey, client_id: i64, generation: i32) -> Pair {
 
 /// What is stored of a token: its SHA-256, hex.
 pub fn stored(token: &str) -> String {
-    hex::encode(hash_token(token))
+    hash_token_hex(token)
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ pub const TAG: RouteTag = RouteTag {
         )
             .into_response()
     },
+    audit_reads: false,
 };
 
 pub fn router() -> Router<AppState> {

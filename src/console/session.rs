@@ -55,7 +55,7 @@ pub async fn sign_in(app: &AppState, token: &str, tls: bool) -> Result<String, C
     let expires = chrono::Utc::now() + chrono::TimeDelta::seconds(secs as i64);
     store::console::insert_session(
         &app.db,
-        &hex::encode(secrets::hash_token(&id)),
+        &secrets::hash_token_hex(&id),
         &name,
         &random_hex(),
         expires,
@@ -75,7 +75,7 @@ pub async fn sign_in(app: &AppState, token: &str, tls: bool) -> Result<String, C
 /// Ends the session; returns the Set-Cookie value that clears it.
 pub async fn sign_out(app: &AppState, headers: &HeaderMap) -> Result<String, ConsoleError> {
     if let Some(id) = cookie(headers) {
-        store::console::delete_session(&app.db, &hex::encode(secrets::hash_token(&id))).await?;
+        store::console::delete_session(&app.db, &secrets::hash_token_hex(&id)).await?;
     }
     Ok(format!(
         "{COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0"
@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for Session {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ConsoleError> {
         let id = cookie(&parts.headers).ok_or(ConsoleError::SignedOut)?;
-        let row = store::console::session(&app.db, &hex::encode(secrets::hash_token(&id)))
+        let row = store::console::session(&app.db, &secrets::hash_token_hex(&id))
             .await?
             .ok_or(ConsoleError::SignedOut)?;
         crate::context::set_client(0, format!("console:{}", row.token_name));

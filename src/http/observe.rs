@@ -119,10 +119,12 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         duration_ms = (latency_ms * 1000.0).round() / 1000.0,
         "request finished"
     );
-    // Only the routes of a dialect (and the ops API) are API calls; probes and docs are not.
-    // Console page views are reads by the warehouse's people, not actions: only its POSTs are.
-    let console_read = ctx.dialect() == Some("console") && method == "GET";
-    if ctx.dialect().is_some() && !console_read {
+    // Only the routes of a dialect, the ops API and the console's actions are API calls;
+    // probes, docs and console page views are not.
+    if ctx
+        .route()
+        .is_some_and(|t| t.audit_reads || method != "GET")
+    {
         let endpoint = match ctx.operation() {
             Some(op) => format!("{endpoint} {op}"),
             None => endpoint,

@@ -152,3 +152,10 @@ pub(super) fn batch_head(
         fingerprint: fingerprint.to_string(),
     }
 }
+
+/// The `{customer}` of a path: a code (the customer's createBy).
+pub(super) fn customer_path(c: String) -> Result<crate::domain::client::Tenant, ApiError> {
+    let mut e = FieldErrors::default();
+    let c = e.required("customer", Some(c), rules::code);
+    Ok(crate::domain::client::Tenant(e.into_result(c)?))
+}

@@ -1,10 +1,9 @@
 //! What the warehouse sets up for 3TMS shippers: their organisation tree.
 
 use super::auth::Operator;
-use super::body::OpsJson;
+use super::body::{customer_path, OpsJson};
 use crate::dialect::hongxun::error::ApiError;
 use crate::dialect::hongxun::response::ApiOk;
-use crate::domain::client::Tenant;
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service::tms_organizations;
@@ -34,12 +33,6 @@ pub struct OrgTreeDto {
     pub nodes: Option<Vec<OrgNodeDto>>,
 }
 
-fn tenant(c: String) -> Result<Tenant, ApiError> {
-    let mut e = FieldErrors::default();
-    let c = e.required("customer", Some(c), rules::code);
-    Ok(Tenant(e.into_result(c)?))
-}
-
 #[utoipa::path(get, path = "/ops/v1/customers/{customer}/tms/organizations", tag = "ops", security(("ops_token" = [])),
     params(("customer" = String, Path, description = "the customer (createBy)")),
     responses((status = 200, description = "value.nodes: the tree 3TMS /organization/list answers", body = crate::dialect::hongxun::response::ResponseEnvelope)))]
@@ -48,7 +41,7 @@ async fn get_tree(
     State(app): State<AppState>,
     Path(c): Path<String>,
 ) -> Result<ApiOk, ApiError> {
-    let nodes = tms_organizations::list(&app.db, &tenant(c)?).await?;
+    let nodes = tms_organizations::list(&app.db, &customer_path(c)?).await?;
     Ok(ApiOk::new("success", Some(json!({"nodes": nodes}))))
 }
 
@@ -64,7 +57,7 @@ async fn put_tree(
     Path(c): Path<String>,
     OpsJson { body, .. }: OpsJson<OrgTreeDto>,
 ) -> Result<ApiOk, ApiError> {
-    let t = tenant(c)?;
+    let t = customer_path(c)?;
     let mut e = FieldErrors::default();
     let list = body.nodes.unwrap_or_default();
     if let Err(m) = rules::count(&list, 1, 500) {

@@ -3,10 +3,9 @@
 //! `warehouse.getList`/`getDetail` read them.
 
 use super::auth::Operator;
-use super::body::OpsJson;
+use super::body::{customer_path, OpsJson};
 use crate::dialect::hongxun::error::ApiError;
 use crate::dialect::hongxun::response::ApiOk;
-use crate::domain::client::Tenant;
 use crate::domain::rules;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
@@ -36,12 +35,6 @@ fn view(w: &Warehouse) -> Value {
     })
 }
 
-fn customer(c: String) -> Result<Tenant, ApiError> {
-    let mut e = FieldErrors::default();
-    let c = e.required("customer", Some(c), rules::code);
-    Ok(Tenant(e.into_result(c)?))
-}
-
 #[utoipa::path(get, path = "/ops/v1/customers/{customer}/warehouses", tag = "ops", security(("ops_token" = [])),
     params(("customer" = String, Path, description = "the customer (createBy)")),
     responses((status = 200, description = "value.items: the customer's warehouses in creation order (at most 1000)", body = crate::dialect::hongxun::response::ResponseEnvelope),
@@ -51,7 +44,7 @@ async fn list(
     State(app): State<AppState>,
     Path(c): Path<String>,
 ) -> Result<ApiOk, ApiError> {
-    let tenant = customer(c)?;
+    let tenant = customer_path(c)?;
     let (total, items) =
         warehouses::list(&app.db, &tenant, &WarehouseFilter::default(), 0, 1000).await?;
     let items: Vec<Value> = items.iter().map(view).collect();
@@ -107,7 +100,7 @@ async fn edit(
     Path((c, code)): Path<(String, String)>,
     OpsJson { body: b, .. }: OpsJson<WarehouseDto>,
 ) -> Result<ApiOk, ApiError> {
-    let tenant = customer(c)?;
+    let tenant = customer_path(c)?;
     let mut e = FieldErrors::default();
     let code = e.required("code", Some(code), rules::code);
     let change = WarehouseChange {

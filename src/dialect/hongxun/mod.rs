@@ -29,6 +29,7 @@ pub const TAG: RouteTag = RouteTag {
     problems,
     internal: internal_error,
     unavailable,
+    audit_reads: true,
 };
 
 fn problems(e: FieldErrors) -> Response {

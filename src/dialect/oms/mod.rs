@@ -30,6 +30,7 @@ pub const TAG: RouteTag = RouteTag {
     problems: |e| problems(Part::Transfers, e),
     internal: || internal(Part::Transfers),
     unavailable: |m| unavailable(Part::Transfers, m),
+    audit_reads: true,
 };
 
 /// `/openapi/warehouse`: the same, with part 2's texts.
@@ -38,6 +39,7 @@ pub const WAREHOUSE_TAG: RouteTag = RouteTag {
     problems: |e| problems(Part::Warehouses, e),
     internal: || internal(Part::Warehouses),
     unavailable: |m| unavailable(Part::Warehouses, m),
+    audit_reads: true,
 };
 
 fn problems(part: Part, e: FieldErrors) -> Response {

@@ -30,6 +30,7 @@ pub const TAG: RouteTag = RouteTag {
     problems: |e| problems(Style::Qimen { json: false }, e),
     internal: || internal(Style::Qimen { json: false }),
     unavailable: |m| unavailable(Style::Qimen { json: false }, m),
+    audit_reads: true,
 };
 
 /// The tag of `/router/rest` (same dialect): refusals are TOP's `error_response` JSON.
@@ -38,6 +39,7 @@ pub const TOP_TAG: RouteTag = RouteTag {
     problems: |e| problems(Style::Top, e),
     internal: || internal(Style::Top),
     unavailable: |m| unavailable(Style::Top, m),
+    audit_reads: true,
 };
 
 /// Path or query text refused before the method ran.

@@ -23,6 +23,7 @@ pub const TAG: RouteTag = RouteTag {
     problems: |e: FieldErrors| answer::invalid(&e).into_response(),
     internal: || Answer::with_status(StatusCode::INTERNAL_SERVER_ERROR, "内部错误").into_response(),
     unavailable: |m| Answer::with_status(StatusCode::SERVICE_UNAVAILABLE, m).into_response(),
+    audit_reads: true,
 };
 
 /// An unknown path under the TMS prefixes: 404 in the seed's failure shape.

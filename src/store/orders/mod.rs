@@ -186,21 +186,12 @@ pub async fn find_by_hx_for_update(
     .inspect(note_ops)
 }
 
-/// An order by hxOrderNo without locking it (lookups).
+/// An order by hxOrderNo without locking it (lookups), noted as what the call is about.
 pub async fn find_by_hx(
     conn: &mut PgConnection,
     hx_order_no: &str,
 ) -> sqlx::Result<Option<OpsOrder>> {
-    sqlx::query_as!(
-        OpsOrder,
-        r#"SELECT id, tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code,
-                  to_subbase_code, status, pre_cancel_status, request
-             FROM orders WHERE hx_order_no = $1"#,
-        hx_order_no
-    )
-    .fetch_optional(conn)
-    .await
-    .inspect(note_ops)
+    peek_by_hx(conn, hx_order_no).await.inspect(note_ops)
 }
 
 /// An order by hxOrderNo for looking at it (its timeline): not noted as what the call was
