@@ -189,6 +189,7 @@ pub fn dialect_pushes() -> crate::push::Dialects {
         )
         .with(Dialect::Qimen, crate::dialect::qimen::push::QimenPushes)
         .with(Dialect::Oms, crate::dialect::oms::push::OmsPushes)
+        .with(Dialect::Tms, crate::dialect::tms::push::TmsPushes)
 }
 
 /// Every `server.housekeeping_interval_secs`: purges replay keys past their retention (no

@@ -253,6 +253,43 @@ async fn the_readme_demo_flow_works_end_to_end(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(added, json!({"code": 200, "message": null, "data": true}));
+    // The README's waybill: created, found by the shipper's phone, and a subscription.
+    let tms = |path: &str, body: Value| {
+        let url = format!("http://{addr}{path}?access_token={access}");
+        let http = http.clone();
+        async move {
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let created = tms("/order/create_order", json!({"orderList": [{"orderNumber": "WMS-0001",
+        "consignerName": "发货方", "consignerPhone": "15161151543", "consignerAddress": "浙江省温州市鹿城区",
+        "deliveryTime": 1764460800, "consigneeName": "收货方", "consigneePhone": "15161128126",
+        "consigneeAddress": "浙江省杭州市淳安县", "receiptCount": 1,
+        "cargoList": [{"name": "货物1", "quantity": 3, "weight": 5, "volume": 0.5}]}]}))
+    .await;
+    let number = created["data"][0].as_str().unwrap().to_string();
+    assert_eq!(number.len(), 16, "{created}");
+    let found = tms(
+        "/order/find_order/v2",
+        json!({"phoneNumber": "15161151543"}),
+    )
+    .await;
+    assert_eq!(found["data"][0]["number"], json!(number), "{found}");
+    assert_eq!(found["data"][0]["cargo"]["volume"], 0.5);
+    let subscribed = tms(
+        "/order/subscribe/v2",
+        json!({"states": "0,1,2,3,4,210,8000,8001,8002",
+        "callbackUrl": "https://shipper.example.com/tms/callback", "version": "v1"}),
+    )
+    .await;
+    assert_eq!(subscribed, json!({"code": 200, "message": null}));
     let sign = serde_json::from_str::<Value>(&signed).unwrap()["sign"]
         .as_str()
         .unwrap()

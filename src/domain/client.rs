@@ -76,6 +76,13 @@ impl Dialect {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
+
+    /// Whether the identities of this dialect are told about their orders as a matter of
+    /// course. OMS systems poll (seed 001 has no callbacks); 3TMS accounts hear only what they
+    /// subscribe to. Events for them would only wait in the outbox.
+    pub fn receives_order_events(self) -> bool {
+        matches!(self, Self::Hongxun | Self::Qimen)
+    }
 }
 
 impl fmt::Display for Dialect {

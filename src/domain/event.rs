@@ -6,6 +6,7 @@
 
 use super::inventory::Shortage;
 use super::order::OrderKind;
+use super::waybill::{ExceptionReport, TripChange, TripRef, WaybillChange, WaybillRef};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -287,6 +288,35 @@ pub enum DomainEvent {
         event_type: String,
         payload: serde_json::Value,
     },
+    /// A waybill (transport order) changed: its status, its trip, an exception report. For
+    /// identities that receive by subscription.
+    WaybillChanged {
+        waybill: Box<WaybillRef>,
+        change: WaybillChange,
+        time: DateTime<Utc>,
+        /// Signed: who signed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signer: Option<String>,
+        /// Sign-off images and receipt photos known when it happened (links are made when the
+        /// message is delivered).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<ImageRef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exception: Option<ExceptionReport>,
+    },
+    /// Waybills printed (运单打印), or their labels (标签打印).
+    WaybillsPrinted {
+        transport_nos: Vec<String>,
+        labels: bool,
+        time: DateTime<Utc>,
+    },
+    /// A trip assigned, updated or deleted, with the waybills it carries (or carried).
+    TripChanged {
+        trip: TripRef,
+        change: TripChange,
+        waybills: Vec<WaybillRef>,
+        time: DateTime<Utc>,
+    },
     /// A vehicle inspected in a customer's yard.
     VehicleInspected {
         vin: String,
@@ -317,6 +347,9 @@ impl DomainEvent {
             Self::StockAdjusted { .. } => "stockAdjusted",
             Self::AdjustmentRequestDecided { .. } => "adjustmentRequestDecided",
             Self::VehicleInspected { .. } => "vehicleInspected",
+            Self::WaybillChanged { .. } => "waybillChanged",
+            Self::WaybillsPrinted { .. } => "waybillsPrinted",
+            Self::TripChanged { .. } => "tripChanged",
             Self::Legacy { .. } => "legacy",
         }
     }
@@ -339,6 +372,9 @@ impl DomainEvent {
             Self::StockAdjusted { .. }
             | Self::AdjustmentRequestDecided { .. }
             | Self::VehicleInspected { .. }
+            | Self::WaybillChanged { .. }
+            | Self::WaybillsPrinted { .. }
+            | Self::TripChanged { .. }
             | Self::Legacy { .. } => None,
         }
     }

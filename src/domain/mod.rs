@@ -14,3 +14,4 @@ pub mod rules;
 pub mod time;
 pub mod validation;
 pub mod warehouse;
+pub mod waybill;

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The four kinds of customer order.
@@ -343,6 +344,36 @@ pub struct Cargo {
     /// yuan
     pub value: Option<Decimal>,
     pub remark: Option<String>,
+    /// Custom notes `note1`…`note6` of the goods (3TMS), only those given.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: BTreeMap<String, String>,
+    /// The shipper's number for these goods (3TMS `cargoNumber`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cargo_no: Option<String>,
+}
+
+impl Cargo {
+    /// A change of goods: a non-empty name and every given number or text replace.
+    pub fn merge(&mut self, new: &Cargo) {
+        if !new.name.is_empty() {
+            self.name = new.name.clone();
+        }
+        if new.quantity > 0 {
+            self.quantity = new.quantity;
+        }
+        for (to, v) in [
+            (&mut self.weight, new.weight),
+            (&mut self.volume, new.volume),
+            (&mut self.value, new.value),
+        ] {
+            if v.is_some() {
+                *to = v;
+            }
+        }
+        if new.remark.is_some() {
+            self.remark = new.remark.clone();
+        }
+    }
 }
 
 /// A validated transport order: everything about it, whichever dialect it came through.
@@ -362,7 +393,59 @@ pub struct TransportOrder {
     pub need_receipt: Option<bool>,
     pub payment_collect: Option<Decimal>,
     pub remark: Option<String>,
-    pub extend_props: std::collections::BTreeMap<String, String>,
+    pub extend_props: BTreeMap<String, String>,
+    // What a 3TMS waybill (seed 003) adds. Absent fields are not serialised, so orders made
+    // before they existed keep their content fingerprint.
+    /// Consignees after the first (a 3TMS waybill has a list).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_consignees: Vec<Address>,
+    /// The shipper's own order number (客户单号).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_order_no: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_type: Option<DeliveryType>,
+    /// 起始地 and 目的地 as the shipper names them (a city, a site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_place: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_place: Option<String>,
+    /// 上游运费: what the shipper pays for the transport.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipper_freight: Option<Freight>,
+    /// 司机运费: what the driver is paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_freight: Option<Freight>,
+    /// 代收运费: freight collected from the consignee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freight_collect: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_count: Option<i32>,
+    /// Custom notes `note1`…`note12`, only those given.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_notes: BTreeMap<String, String>,
+    /// The shipper's organisation node the order belongs to (`0-11`), from its tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_path: Option<String>,
+    /// 集货位: where the goods are gathered for loading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wms_location: Option<String>,
+}
+
+/// 提送类型: the consignee fetches the goods, or they are delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliveryType {
+    SelfPickup,
+    Delivery,
+}
+
+/// An amount and how it is paid (现付, 到付, 回付, 周结, 月结, 货款扣, 季度结, 在线支付, 到付月结:
+/// 3TMS pay types 1–9).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Freight {
+    pub amount: Option<Decimal>,
+    pub pay_type: Option<i16>,
 }
 
 /// A VIN: 17 characters of digits and capital letters other than I, O and Q (ISO 3779).

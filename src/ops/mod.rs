@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod orders;
 pub mod pushes;
 pub mod tms;
+pub mod trips;
 pub mod vehicles;
 pub mod warehouses;
 
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(pushes::router())
         .merge(adjustment_requests::router())
         .merge(warehouses::router())
-        .merge(tms::router());
+        .merge(tms::router())
+        .merge(trips::router());
     tag_routes(routes, TAG)
 }

@@ -128,6 +128,11 @@ impl Deliverer {
             callback_url: p.callback_url.clone().unwrap_or_default(),
             app_key: p.app_key.clone(),
             customer_id: p.customer_id.clone(),
+            subscriptions: p
+                .subscriptions
+                .clone()
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default(),
         };
         let links = Links {
             key: &self.state.key,

@@ -31,6 +31,8 @@ pub struct Receiver {
     /// Qimen: the app key and customerId the identity calls with (its system parameters).
     pub app_key: Option<String>,
     pub customer_id: Option<String>,
+    /// Identities that receive by subscription (3TMS): the callback URL of each scope.
+    pub subscriptions: std::collections::BTreeMap<String, String>,
 }
 
 /// One push to render.

@@ -93,10 +93,10 @@ pub(super) async fn apply_nodes(
         }
         if let (Some(k), Some(s)) = (kind, status) {
             if let Some(next) = status_after(k, s, &n.node_type) {
-                store::orders::set_status(
+                super::waybill_events::set_status(
                     tx,
                     l.order_id,
-                    next.as_str(),
+                    next,
                     None,
                     Some(&format!("route {}", n.node_type)),
                 )

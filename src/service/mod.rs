@@ -10,11 +10,15 @@ pub mod inventory;
 pub mod ops;
 pub mod orders;
 pub mod outbox;
+pub mod subscriptions;
 pub mod tms_customers;
 pub mod tms_organizations;
 pub mod tms_tokens;
 pub mod transfers;
+pub mod trips;
 pub mod warehouses;
+pub mod waybill_events;
+pub mod waybills;
 
 pub use crate::domain::order::MissingRefs;
 use crate::domain::validation::FieldErrors;

@@ -44,7 +44,7 @@ fn content<T: Serialize>(order: &T) -> Result<(serde_json::Value, String), Servi
 async fn claim_order(
     tx: &mut PgConnection,
     o: &NewOrder<'_>,
-) -> Result<Result<store::orders::OrderHead, Created>, ServiceError> {
+) -> Result<Result<store::orders::OrderHead, (Created, store::orders::OrderHead)>, ServiceError> {
     if let Some(head) = store::orders::insert(tx, o).await? {
         return Ok(Ok(head));
     }
@@ -57,12 +57,15 @@ async fn claim_order(
             o.order_code, existing.hx_order_no
         )));
     }
-    Ok(Err(Created {
-        order_code: existing.order_code,
-        hx_order_no: existing.hx_order_no,
-        status: existing.status,
-        existed: true,
-    }))
+    Ok(Err((
+        Created {
+            order_code: existing.order_code.clone(),
+            hx_order_no: existing.hx_order_no.clone(),
+            status: existing.status.clone(),
+            existed: true,
+        },
+        existing,
+    )))
 }
 
 /// Creates an inbound, outbound or property order.
@@ -90,7 +93,7 @@ pub async fn create_warehouse_order(
         };
         let head = match claim_order(tx, &new).await? {
             Ok(head) => head,
-            Err(existing) => return Ok(existing),
+            Err((existing, _)) => return Ok(existing),
         };
         check_references(tx, origin.tenant, order).await?;
         let line_ids = store::orders::insert_lines(tx, head.id, &order.lines).await?;
@@ -116,7 +119,7 @@ pub async fn create_warehouse_order(
                 super::outbox::about_order(tx, head.id, origin.tenant, &event).await?;
             }
         }
-        store::orders::set_status(tx, head.id, status.as_str(), None, None).await?;
+        super::waybill_events::set_status(tx, head.id, status, None, None).await?;
         Ok(Created {
             order_code: head.order_code,
             hx_order_no: head.hx_order_no,
@@ -196,46 +199,82 @@ pub async fn create_transport_order(
     origin: &Origin<'_>,
     order: &TransportOrder,
 ) -> Result<Outcome<Created>, ServiceError> {
-    let (request, fingerprint) = content(order)?;
     transaction(pool, replay, async |tx| {
-        let new = NewOrder {
-            tenant: origin.tenant,
-            kind: OrderKind::Transport.as_str(),
-            kind_letter: OrderKind::Transport.letter(),
-            order_code: &order.order_code,
-            order_type: &order.order_type,
-            inventory_code: None,
-            subbase_code: None,
-            to_subbase_code: None,
-            status: OrderStatus::Created.as_str(),
-            fingerprint: &fingerprint,
-            request: &request,
-            client_id: origin.client_id,
-        };
-        let head = match claim_order(tx, &new).await? {
-            Ok(head) => head,
-            Err(existing) => return Ok(existing),
-        };
-        if let Some(related) = &order.related_order_code {
-            if store::orders::find_for_update(tx, origin.tenant, OrderKind::Out.as_str(), related)
-                .await?
-                .is_none()
-            {
-                return Err(ServiceError::NotFound(format!(
-                    "relatedOrderCode {related}: no outbound order with this code"
-                )));
-            }
+        Ok(insert_transport(tx, origin, order).await?.created)
+    })
+    .await
+}
+
+/// A transport order made (or found again) in the caller's transaction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedTransport {
+    pub created: Created,
+    pub id: i64,
+    pub transport_no: String,
+}
+
+/// Creates a transport order in the caller's transaction: idempotent by order code (§3),
+/// subscribers told of a new one.
+pub(crate) async fn insert_transport(
+    tx: &mut PgConnection,
+    origin: &Origin<'_>,
+    order: &TransportOrder,
+) -> Result<CreatedTransport, ServiceError> {
+    let (request, fingerprint) = content(order)?;
+    let new = NewOrder {
+        tenant: origin.tenant,
+        kind: OrderKind::Transport.as_str(),
+        kind_letter: OrderKind::Transport.letter(),
+        order_code: &order.order_code,
+        order_type: &order.order_type,
+        inventory_code: None,
+        subbase_code: None,
+        to_subbase_code: None,
+        status: OrderStatus::Created.as_str(),
+        fingerprint: &fingerprint,
+        request: &request,
+        client_id: origin.client_id,
+    };
+    let head = match claim_order(tx, &new).await? {
+        Ok(head) => head,
+        Err((created, head)) => {
+            return Ok(CreatedTransport {
+                created,
+                id: head.id,
+                transport_no: head.transport_no.unwrap_or_default(),
+            })
         }
-        store::orders::insert_vehicles(tx, head.id, &order.vehicles).await?;
-        store::orders::insert_event(tx, head.id, OrderStatus::Created.as_str(), None).await?;
-        Ok(Created {
+    };
+    if let Some(related) = &order.related_order_code {
+        if store::orders::find_for_update(tx, origin.tenant, OrderKind::Out.as_str(), related)
+            .await?
+            .is_none()
+        {
+            return Err(ServiceError::NotFound(format!(
+                "relatedOrderCode {related}: no outbound order with this code"
+            )));
+        }
+    }
+    store::orders::insert_vehicles(tx, head.id, &order.vehicles).await?;
+    store::orders::insert_event(tx, head.id, OrderStatus::Created.as_str(), None).await?;
+    super::waybill_events::notify(
+        tx,
+        origin.tenant,
+        head.id,
+        crate::domain::waybill::WaybillChange::Created,
+        None,
+    )
+    .await?;
+    Ok(CreatedTransport {
+        created: Created {
             order_code: head.order_code,
             hx_order_no: head.hx_order_no,
             status: head.status,
             existed: false,
-        })
+        },
+        id: head.id,
+        transport_no: head.transport_no.unwrap_or_default(),
     })
-    .await
 }
 
 /// The answer to a cancel request.
@@ -274,10 +313,10 @@ pub async fn cancel(
                     store::inventory::release_order(tx, head.id).await?;
                 }
                 store::orders::close_serials(tx, head.id).await?;
-                store::orders::set_status(
+                super::waybill_events::set_status(
                     tx,
                     head.id,
-                    OrderStatus::Cancelled.as_str(),
+                    OrderStatus::Cancelled,
                     None,
                     reason,
                 )
@@ -285,10 +324,10 @@ pub async fn cancel(
                 Ok(answer("CANCELLED"))
             }
             CancelDecision::Pending => {
-                store::orders::set_status(
+                super::waybill_events::set_status(
                     tx,
                     head.id,
-                    OrderStatus::CancelPending.as_str(),
+                    OrderStatus::CancelPending,
                     Some(status.as_str()),
                     reason,
                 )

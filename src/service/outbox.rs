@@ -5,7 +5,7 @@
 //! callback URL. Each receiver's dialect renders the event when it is delivered.
 
 use super::ServiceError;
-use crate::domain::client::Tenant;
+use crate::domain::client::{Dialect, Tenant};
 use crate::domain::event::DomainEvent;
 use crate::store::{self, PgConnection};
 
@@ -14,8 +14,27 @@ pub fn order_key(order_id: i64) -> String {
     format!("order:{order_id}")
 }
 
-fn payload(event: &DomainEvent) -> Result<serde_json::Value, ServiceError> {
-    serde_json::to_value(event).map_err(|e| ServiceError::Internal(format!("event: {e}")))
+/// One push of `event` per recipient, in the caller's transaction.
+async fn enqueue(
+    tx: &mut PgConnection,
+    recipients: &[i64],
+    tenant: &Tenant,
+    order_key: Option<&str>,
+    event: &DomainEvent,
+) -> Result<(), ServiceError> {
+    let payload =
+        serde_json::to_value(event).map_err(|e| ServiceError::Internal(format!("event: {e}")))?;
+    store::pushes::enqueue(
+        tx,
+        recipients,
+        tenant,
+        event.name(),
+        order_key,
+        uuid::Uuid::now_v7(),
+        &payload,
+    )
+    .await?;
+    Ok(())
 }
 
 /// An event about an order.
@@ -26,19 +45,16 @@ pub async fn about_order(
     event: &DomainEvent,
 ) -> Result<(), ServiceError> {
     let recipients = match store::pushes::order_recipient(tx, order_id).await? {
-        Some(c) => vec![c],
+        Some((c, dialect)) => {
+            if Dialect::parse(&dialect).is_some_and(Dialect::receives_order_events) {
+                vec![c]
+            } else {
+                Vec::new()
+            }
+        }
         None => store::pushes::tenant_recipients(tx, tenant).await?,
     };
-    store::pushes::enqueue(
-        tx,
-        &recipients,
-        tenant,
-        event.name(),
-        Some(&order_key(order_id)),
-        uuid::Uuid::now_v7(),
-        &payload(event)?,
-    )
-    .await?;
+    enqueue(tx, &recipients, tenant, Some(&order_key(order_id)), event).await?;
     Ok(())
 }
 
@@ -52,16 +68,7 @@ pub async fn about_tenant(
     event: &DomainEvent,
 ) -> Result<usize, ServiceError> {
     let recipients = store::pushes::tenant_recipients(tx, tenant).await?;
-    store::pushes::enqueue(
-        tx,
-        &recipients,
-        tenant,
-        event.name(),
-        order_key,
-        uuid::Uuid::now_v7(),
-        &payload(event)?,
-    )
-    .await?;
+    enqueue(tx, &recipients, tenant, order_key, event).await?;
     Ok(recipients.len())
 }
 
@@ -78,15 +85,22 @@ pub async fn to_client(
         Some(c) => vec![c],
         None => store::pushes::tenant_recipients(tx, tenant).await?,
     };
-    store::pushes::enqueue(
-        tx,
-        &recipients,
-        tenant,
-        event.name(),
-        order_key,
-        uuid::Uuid::now_v7(),
-        &payload(event)?,
-    )
-    .await?;
+    enqueue(tx, &recipients, tenant, order_key, event).await?;
+    Ok(())
+}
+
+/// An event for the identities that subscribed to it (found by the caller in the same
+/// transaction), ordered with the order's other events when it is about one.
+pub async fn to_subscribers(
+    tx: &mut PgConnection,
+    recipients: &[i64],
+    tenant: &Tenant,
+    order_key: Option<&str>,
+    event: &DomainEvent,
+) -> Result<(), ServiceError> {
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    enqueue(tx, recipients, tenant, order_key, event).await?;
     Ok(())
 }

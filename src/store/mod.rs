@@ -12,10 +12,13 @@ pub mod guard;
 pub mod inventory;
 pub mod orders;
 pub mod pushes;
+pub mod subscriptions;
 pub mod timeline;
 pub mod tms;
 pub mod tokens;
+pub mod trips;
 pub mod warehouses;
+pub mod waybills;
 
 pub use sqlx::postgres::PgListener;
 pub use sqlx::{PgConnection, PgPool};

@@ -8,10 +8,17 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// Who receives pushes about an order: the identity that created it.
-pub async fn order_recipient(conn: &mut PgConnection, order_id: i64) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar!("SELECT client_id FROM orders WHERE id = $1", order_id)
-        .fetch_one(conn)
-        .await
+pub async fn order_recipient(
+    conn: &mut PgConnection,
+    order_id: i64,
+) -> sqlx::Result<Option<(i64, String)>> {
+    let r = sqlx::query!(
+        r#"SELECT c.id, c.dialect FROM orders o JOIN clients c ON c.id = o.client_id WHERE o.id = $1"#,
+        order_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| (r.id, r.dialect)))
 }
 
 /// Who receives pushes about a tenant as a whole (stock adjustments, yard vehicles):
@@ -70,13 +77,15 @@ pub struct ClaimedPush {
     pub dialect: String,
     pub app_key: Option<String>,
     pub customer_id: Option<String>,
+    /// Identities that receive by subscription: `{scope: callback URL}`.
+    pub subscriptions: Option<serde_json::Value>,
 }
 
 /// Claims up to `limit` due pushes for `lease_secs`. A push waits while an earlier push of the
 /// same order to the same identity is still pending, so each order's pushes arrive in order.
 /// No identity gets more than `per_identity` deliveries in flight, so one slow or failing
 /// receiver cannot take every worker from the other customers.
-/// Identities without a callback URL keep their pushes pending.
+/// Identities without a callback URL (or a subscription) keep their pushes pending.
 pub async fn claim(
     pool: &PgPool,
     limit: i64,
@@ -94,7 +103,9 @@ pub async fn claim(
                   AND (p.lease_until IS NULL OR p.lease_until < now())),
            due AS (
                SELECT x.id FROM identities i
-                 JOIN clients c ON c.id = i.client_id AND c.callback_url IS NOT NULL
+                 JOIN clients c ON c.id = i.client_id
+                      AND (c.callback_url IS NOT NULL
+                           OR EXISTS (SELECT 1 FROM event_subscriptions s WHERE s.client_id = c.id))
                  LEFT JOIN inflight f ON f.client_id = i.client_id
                 CROSS JOIN LATERAL (
                     SELECT p.id, p.next_attempt_at FROM push_outbox p
@@ -113,7 +124,9 @@ pub async fn claim(
              FROM due, clients c
             WHERE p.id = due.id AND c.id = p.client_id
            RETURNING p.id, p.event_id, p.event_type, p.payload, p.attempts, p.created_at,
-                     c.create_by, c.data_source, c.secret_enc, c.callback_url, c.dialect, c.app_key, c.customer_id"#,
+                     c.create_by, c.data_source, c.secret_enc, c.callback_url, c.dialect, c.app_key, c.customer_id,
+                     (SELECT jsonb_object_agg(s.scope, s.callback_url) FROM event_subscriptions s
+                       WHERE s.client_id = c.id) AS subscriptions"#,
         limit,
         lease_secs,
         per_identity

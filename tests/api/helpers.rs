@@ -182,6 +182,7 @@ impl TestApp {
         let mut req = match method {
             "GET" => self.http.get(url),
             "PUT" => self.http.put(url).json(&body),
+            "DELETE" => self.http.delete(url),
             _ => self.http.post(url).json(&body),
         };
         if let Some(t) = token {

@@ -23,6 +23,7 @@ const ENDPOINTS: &[(&str, ClientKind)] = &[
     ("/dtc/logistics/inventoryQuery", ClientKind::Customer),
     ("/dtc/logistics/inOrderResult", ClientKind::Customer),
     ("/dtc/logistics/outOrderResult", ClientKind::Customer),
+    ("/dtc/logistics/transportOrderResult", ClientKind::Customer),
     ("/dtc/logistics/vehicleInventoryQuery", ClientKind::Customer),
     ("/dtc/logistics/routeQuery", ClientKind::Customer),
     ("/dtc/carrier/route", ClientKind::Carrier),
@@ -302,7 +303,17 @@ async fn hostile_text_in_every_string_position_of_every_schema_is_refused(pool: 
                     .to_string()
                     .replace(&format!("\"{MARK}\""), hostile);
                 // 3TMS paths answer in their own shape: HTTP 400, body status 500.
-                if path.starts_with("/user/") || path.starts_with("/customer/") {
+                if [
+                    "/user/",
+                    "/customer/",
+                    "/order/",
+                    "/cargo/",
+                    "/customer_order/",
+                    "/organization/",
+                ]
+                .iter()
+                .any(|p| path.starts_with(p))
+                {
                     let url = format!("{}{concrete}?access_token={tms_token}", app.base);
                     let r = app
                         .http

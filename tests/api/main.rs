@@ -21,4 +21,6 @@ mod queries;
 mod receiver;
 mod timeline;
 mod tms;
+mod tms_support;
+mod tms_waybills;
 mod vectors;

@@ -3,79 +3,12 @@
 //! header, the hourly limit, unknown paths, and the address book.
 
 use crate::helpers::*;
-use hongxun_gateway::domain::client::{ClientKind, Dialect};
-use hongxun_gateway::service::admin::{self, NewClientInput};
+use crate::tms_support::*;
+use hongxun_gateway::service::admin;
 use hongxun_gateway::state::Clock;
 use hongxun_gateway::store::clients::ClientChange;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-
-async fn account(app: &TestApp, tenant: &str, user: &str, password: &str) {
-    admin::add_client(
-        &app.pool,
-        &master_key(),
-        NewClientInput {
-            kind: ClientKind::Customer,
-            create_by: tenant.into(),
-            data_source: format!("TMS-{user}"),
-            dialect: Dialect::Tms,
-            user_name: Some(user.into()),
-            password: Some(password.into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-}
-
-struct Answer {
-    status: u16,
-    body: Value,
-    retry_after: Option<String>,
-}
-
-async fn post(app: &TestApp, path: &str, token: Option<&str>, bearer: bool, body: Value) -> Answer {
-    let url = match (token, bearer) {
-        (Some(t), false) => format!("{}{path}?access_token={t}", app.base),
-        _ => format!("{}{path}", app.base),
-    };
-    let mut req = app.http.post(url).json(&body);
-    if let (Some(t), true) = (token, bearer) {
-        req = req.bearer_auth(t);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let retry_after = r
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_string());
-    let text = r.text().await.unwrap();
-    let body =
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
-    Answer {
-        status,
-        body,
-        retry_after,
-    }
-}
-
-fn ok(a: &Answer) -> &Value {
-    assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(a.body["code"], 200, "{}", a.body);
-    assert!(a.body["message"].is_null());
-    &a.body["data"]
-}
-
-fn failed(a: &Answer, http: u16, status: i64, needle: &str) {
-    assert_eq!(a.status, http, "{}", a.body);
-    assert_eq!(a.body["status"], status, "{}", a.body);
-    assert!(a.body.get("code").is_none(), "{}", a.body);
-    assert!(
-        a.body["message"].as_str().unwrap().contains(needle),
-        "{needle}: {}",
-        a.body
-    );
-}
 
 const GENERATE: &str = "/user/generate_access_token/v2";
 const REFRESH: &str = "/user/refresh_access_token/v2";

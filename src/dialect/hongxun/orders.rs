@@ -482,6 +482,7 @@ impl TransportOrderRequest {
                     volume,
                     value,
                     remark,
+                    ..Default::default()
                 });
             }
         }
@@ -542,6 +543,7 @@ impl TransportOrderRequest {
                 payment_collect,
                 remark,
                 extend_props,
+                ..Default::default()
             });
         e.into_result(order)
     }

@@ -270,6 +270,11 @@ pub fn payload(p: &Outgoing<'_>) -> Option<(String, Value)> {
                 "images": images,
             }),
         ),
+        // Subscription messages of the 3TMS dialect; 鸿讯 identities hear of the same changes
+        // through the order events above.
+        DomainEvent::WaybillChanged { .. }
+        | DomainEvent::WaybillsPrinted { .. }
+        | DomainEvent::TripChanged { .. } => return None,
         DomainEvent::Legacy {
             event_type,
             payload,

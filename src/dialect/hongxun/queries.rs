@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inventory_query))
         .routes(routes!(in_order_result))
         .routes(routes!(out_order_result))
+        .routes(routes!(transport_order_result))
         .routes(routes!(vehicle_inventory_query))
         .routes(routes!(route_query))
 }
@@ -202,6 +203,18 @@ fn order_json(r: OrderResult, kind: OrderKind) -> Value {
     if kind == OrderKind::Out {
         v["packages"] = Value::Array(packages);
     }
+    // A transport order: everything it was made with (whichever dialect), its 3TMS number
+    // and its trip.
+    if kind == OrderKind::Transport {
+        v["transportNo"] = o.transport_no.clone().into();
+        v["packNumber"] = o.pack_number.clone().into();
+        v["transport"] = o.request.clone();
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("lines");
+            obj.remove("inventoryCode");
+            obj.remove("subbaseCode");
+        }
+    }
     // A transfer-in made through the OMS API: its source and the names it was sent with.
     if let Some(t) = o.request.get("transfer") {
         v["transfer"] = t.clone();
@@ -256,6 +269,20 @@ async fn out_order_result(
     req: Signed<OrderResultRequest>,
 ) -> Result<ApiOk, ApiError> {
     order_results(&app, req, OrderKind::Out).await
+}
+
+/// 运输单结果查询 (an addition to the contract, docs/decisions.md): status and history, the
+/// order as made (through any dialect: 3TMS waybills show their freight, notes, consignees
+/// and organisation path), its 3TMS transport number and trip.
+#[utoipa::path(post, path = "/dtc/logistics/transportOrderResult", tag = "queries",
+    request_body = SignedRequest<OrderResultRequest>,
+    responses((status = 200, description = "value: {orders[], notFound[]}", body = ResponseEnvelope),
+              (status = "4XX", description = "§2 error", body = ResponseEnvelope)))]
+async fn transport_order_result(
+    State(app): State<AppState>,
+    req: Signed<OrderResultRequest>,
+) -> Result<ApiOk, ApiError> {
+    order_results(&app, req, OrderKind::Transport).await
 }
 
 // ---------------------------------------------------------------- 车库存查询

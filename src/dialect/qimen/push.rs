@@ -237,6 +237,9 @@ pub fn message(p: &Outgoing<'_>) -> Option<(&'static str, Value)> {
         | DomainEvent::RouteNodes { .. }
         | DomainEvent::SignImages { .. }
         | DomainEvent::VehicleInspected { .. }
+        | DomainEvent::WaybillChanged { .. }
+        | DomainEvent::WaybillsPrinted { .. }
+        | DomainEvent::TripChanged { .. }
         | DomainEvent::Legacy { .. } => return None,
     })
 }

@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone)]
 pub enum Answer {
     Ok(Value),
+    /// `{code: 200, message}` without data, as the seed shows for cancels, subscriptions and
+    /// the cargo calls.
+    Done(Option<String>),
     Fail {
         http: StatusCode,
         status: i32,
@@ -69,6 +72,16 @@ impl IntoResponse for Answer {
                     StatusCode::OK,
                     [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
                     json!({"code": 200, "message": null, "data": data}).to_string(),
+                )
+                    .into_response();
+                r.extensions_mut().insert(OutcomeCode(200));
+                r
+            }
+            Answer::Done(message) => {
+                let mut r = (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+                    json!({"code": 200, "message": message}).to_string(),
                 )
                     .into_response();
                 r.extensions_mut().insert(OutcomeCode(200));

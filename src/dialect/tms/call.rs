@@ -41,6 +41,81 @@ pub fn body<T: DeserializeOwned + Serialize>(
     Ok(t)
 }
 
+/// The parameters of a call the seed also allows as GET: the JSON body, or (when the body is
+/// empty) the query string's parameters as text members.
+pub fn params<T: DeserializeOwned + Serialize>(
+    query: Option<&str>,
+    b: Result<Bytes, BytesRejection>,
+) -> Result<T, Answer> {
+    let empty = b
+        .as_ref()
+        .map(|x| x.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or(false);
+    if !empty {
+        return body(b);
+    }
+    let mut m = serde_json::Map::new();
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if k != "access_token" {
+            m.insert(k.into_owned(), v.into_owned().into());
+        }
+    }
+    body(Ok(Bytes::from(serde_json::Value::Object(m).to_string())))
+}
+
+/// A number the seed types as `String` (or that arrives from a query string): either form.
+#[derive(Debug, Clone, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum NumArg {
+    Number(f64),
+    Text(String),
+}
+
+impl NumArg {
+    /// The number; an empty text is absent.
+    pub fn value(self) -> Result<Option<f64>, String> {
+        match self {
+            NumArg::Number(x) => Ok(Some(x)),
+            NumArg::Text(s) if s.trim().is_empty() => Ok(None),
+            NumArg::Text(s) => s
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| format!("{s:?} is not a number")),
+        }
+    }
+}
+
+/// Reads an optional numeric argument, recording what is wrong with it.
+pub fn num_arg(
+    e: &mut crate::domain::validation::FieldErrors,
+    path: &str,
+    v: Option<NumArg>,
+) -> Option<f64> {
+    match v.map(NumArg::value) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(x))) => Some(x),
+        Some(Err(m)) => {
+            e.invalid(path, m);
+            None
+        }
+    }
+}
+
+/// Reads an optional whole-number argument.
+pub fn int_arg(
+    e: &mut crate::domain::validation::FieldErrors,
+    path: &str,
+    v: Option<NumArg>,
+) -> Option<i64> {
+    let x = num_arg(e, path, v)?;
+    if x.fract() != 0.0 || x.abs() > 1e15 {
+        e.invalid(path, format!("must be a whole number (got {x})"));
+        return None;
+    }
+    Some(x as i64)
+}
+
 pub fn sign_in_failure(e: SignInError) -> Answer {
     match e {
         SignInError::BadToken => Answer::unauthorized(e.to_string()),

@@ -5,9 +5,16 @@
 
 pub mod answer;
 mod call;
+mod cargo;
 mod customers;
 mod organizations;
+pub mod push;
+mod states;
+mod subscriptions;
 mod tokens;
+mod waybill_dto;
+mod waybill_view;
+mod waybills;
 
 use crate::domain::validation::FieldErrors;
 use crate::http::{tag_routes, RouteTag};
@@ -15,7 +22,7 @@ use crate::state::AppState;
 use answer::Answer;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get, post};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub const TAG: RouteTag = RouteTag {
@@ -36,7 +43,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::generate))
         .routes(routes!(tokens::refresh))
         .routes(routes!(customers::add))
-        .routes(routes!(organizations::list));
+        .routes(routes!(organizations::list))
+        .routes(routes!(waybills::create))
+        .routes(routes!(waybills::create_pack))
+        .routes(routes!(waybills::find))
+        .routes(routes!(waybills::query))
+        .routes(routes!(waybills::modify))
+        .routes(routes!(waybills::cancel))
+        .routes(routes!(cargo::add))
+        .routes(routes!(cargo::update))
+        .routes(routes!(cargo::remove))
+        .routes(routes!(subscriptions::order))
+        .routes(routes!(subscriptions::order_off))
+        .routes(routes!(subscriptions::pack))
+        .routes(routes!(subscriptions::pack_off))
+        .routes(routes!(subscriptions::slip))
+        .routes(routes!(subscriptions::slip_off))
+        // The seed's GET forms, and the names the issue gives the deprecated cargo calls.
+        .route("/order/query_orders", get(waybills::query))
+        .route("/order/cancel_orders/v2", get(waybills::cancel))
+        .route("/cargo/modify", post(cargo::update))
+        .route("/cargo/delete", post(cargo::remove));
     let mut unknown = OpenApiRouter::new();
     for prefix in [
         "user",

@@ -116,6 +116,25 @@ async fn transfer(tx: &mut PgConnection, o: &OpsOrder) -> Result<OrderState, Ser
     Ok(result)
 }
 
+/// Dispatch accepts a transport order still waiting for it (a trip takes it), in the caller's
+/// transaction; an order accepted already stays as it is.
+pub(crate) async fn accept_in(
+    tx: &mut PgConnection,
+    hx: &str,
+    dispatch: Dispatch,
+) -> Result<(), ServiceError> {
+    let (o, _, status) = load(tx, hx).await?;
+    if matches!(status, OrderStatus::Created | OrderStatus::Processing) {
+        let d = TransportDecision {
+            accept: true,
+            dispatch,
+            reason: None,
+        };
+        decide_transport(tx, &o, Some(&d)).await?;
+    }
+    Ok(())
+}
+
 /// Accepts (`CONFIRMED`, its waybill linked) or refuses (`REJECTED`) a transport order.
 async fn decide_transport(
     tx: &mut PgConnection,

@@ -11,6 +11,7 @@ mod view;
 
 pub use adjust::{adjust, apply_lines as apply_adjustment_lines, AdjustLine, Adjusted, Adjustment};
 pub use cancel::decide_cancel;
+pub(crate) use confirm::accept_in;
 pub use confirm::{confirm, TransportDecision};
 pub use receipts::{receive, ReceiptLine};
 pub use shipments::{ship, Package};
@@ -97,7 +98,7 @@ async fn state(
     seq: Option<i32>,
     note: Option<&str>,
 ) -> Result<OrderState, ServiceError> {
-    store::orders::set_status(tx, o.id, status.as_str(), None, note).await?;
+    crate::service::waybill_events::set_status(tx, o.id, status, None, note).await?;
     Ok(OrderState {
         hx_order_no: o.hx_order_no.clone(),
         order_code: o.order_code.clone(),

@@ -29,6 +29,8 @@ pub struct OrderHead {
     pub order_type: String,
     pub status: String,
     pub fingerprint: String,
+    /// Transport orders: the 16-digit number 3TMS clients know the waybill by.
+    pub transport_no: Option<String>,
 }
 
 pub struct NewOrder<'a> {
@@ -52,13 +54,16 @@ pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> sqlx::Result<O
     sqlx::query_as!(
         OrderHead,
         r#"INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code,
-               subbase_code, to_subbase_code, status, fingerprint, request, client_id)
+               subbase_code, to_subbase_code, status, fingerprint, request, client_id, transport_no)
            VALUES ($1, $2, $3,
                    'HX' || $4 || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
                         || lpad(nextval('hx_order_no_seq')::text, 8, '0'),
-                   $5, $6, $7, $8, $9, $10, $11, $12)
+                   $5, $6, $7, $8, $9, $10, $11, $12,
+                   CASE WHEN $2 = 'TRANSPORT'
+                        THEN to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+                             || lpad(nextval('transport_no_seq')::text, 10, '0') END)
            ON CONFLICT ON CONSTRAINT orders_code_key DO NOTHING
-           RETURNING id, kind, order_code, hx_order_no, order_type, status, fingerprint"#,
+           RETURNING id, kind, order_code, hx_order_no, order_type, status, fingerprint, transport_no"#,
         o.tenant.as_str(),
         o.kind,
         o.order_code,
@@ -99,7 +104,7 @@ pub async fn find_for_update(
 ) -> sqlx::Result<Option<OrderHead>> {
     sqlx::query_as!(
         OrderHead,
-        r#"SELECT id, kind, order_code, hx_order_no, order_type, status, fingerprint
+        r#"SELECT id, kind, order_code, hx_order_no, order_type, status, fingerprint, transport_no
              FROM orders WHERE tenant = $1 AND kind = $2 AND order_code = $3 FOR UPDATE"#,
         tenant.as_str(),
         kind,
@@ -129,28 +134,30 @@ pub async fn insert_event(
 
 /// Moves an order to `status` and records it in the history (one round trip); the first
 /// completed status stamps the completion time.
+/// Returns the order's kind and tenant (what follows a status change depends on them).
 pub async fn set_status(
     conn: &mut PgConnection,
     order_id: i64,
     status: &str,
     pre_cancel_status: Option<&str>,
     note: Option<&str>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
+) -> sqlx::Result<(String, String)> {
+    let r = sqlx::query!(
         r#"WITH o AS (UPDATE orders SET status = $2, pre_cancel_status = COALESCE($3, pre_cancel_status),
                                completed_at = CASE WHEN $2 = ANY($5) THEN COALESCE(completed_at, now())
                                                    ELSE completed_at END
-                        WHERE id = $1 RETURNING id)
-           INSERT INTO order_events (order_id, status, note) SELECT o.id, $2, $4 FROM o"#,
+                        WHERE id = $1 RETURNING id, kind, tenant),
+                e AS (INSERT INTO order_events (order_id, status, note) SELECT o.id, $2, $4 FROM o)
+           SELECT kind AS "kind!", tenant AS "tenant!" FROM o"#,
         order_id,
         status,
         pre_cancel_status,
         note,
         &COMPLETED_STATUSES.map(String::from) as &[String]
     )
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    Ok((r.kind, r.tenant))
 }
 
 /// An order as the warehouse side addresses it (by hxOrderNo, any tenant).

@@ -17,6 +17,9 @@ pub struct OrderRow {
     pub request: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Transport orders: the 3TMS number and the trip.
+    pub transport_no: Option<String>,
+    pub pack_number: Option<String>,
 }
 
 pub async fn find_by_codes(
@@ -27,10 +30,12 @@ pub async fn find_by_codes(
 ) -> sqlx::Result<Vec<OrderRow>> {
     sqlx::query_as!(
         OrderRow,
-        r#"SELECT id, order_code, hx_order_no, order_type, inventory_code, subbase_code, status, request,
-                  created_at, updated_at
-             FROM orders WHERE tenant = $1 AND kind = $2 AND order_code = ANY($3)
-            ORDER BY array_position($3, order_code)"#,
+        r#"SELECT o.id, o.order_code, o.hx_order_no, o.order_type, o.inventory_code, o.subbase_code,
+                  o.status, o.request, o.created_at, o.updated_at, o.transport_no,
+                  t.pack_number AS "pack_number?"
+             FROM orders o LEFT JOIN trips t ON t.id = o.trip_id AND t.deleted_at IS NULL
+            WHERE o.tenant = $1 AND o.kind = $2 AND o.order_code = ANY($3)
+            ORDER BY array_position($3, o.order_code)"#,
         tenant.as_str(),
         kind,
         codes

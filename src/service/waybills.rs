@@ -1,0 +1,275 @@
+//! Transport orders as waybills (3TMS): created in batches (optionally on a new trip), found,
+//! listed, changed by the merge rules of a patch, cancelled number by number, and their goods
+//! changed by cargo number. Each call is one transaction.
+
+use super::orders::{insert_transport, CreatedTransport, Origin};
+use super::{transaction, waybill_events, ServiceError};
+use crate::domain::client::Tenant;
+use crate::domain::order::{Cargo, OrderStatus, TransportOrder};
+use crate::domain::waybill::{waybill_cancellable, TripChange, WaybillPatch};
+use crate::store::trips::{TripFields, TripRow};
+use crate::store::waybills::{FindBy, ListFilter, LockedWaybill, WaybillRow};
+use crate::store::{self, PgConnection, PgPool};
+
+/// Refuses organisation paths that are not nodes of the tenant's tree.
+async fn check_paths<'a>(
+    pool: &PgPool,
+    tenant: &Tenant,
+    paths: impl Iterator<Item = (String, &'a str)>,
+) -> Result<(), ServiceError> {
+    let tree = super::tms_organizations::list(pool, tenant).await?;
+    let mut e = crate::domain::validation::FieldErrors::default();
+    for (field, p) in paths {
+        if !tree.iter().any(|n| n.path == p) {
+            let known: Vec<&str> = tree.iter().map(|n| n.path.as_str()).collect();
+            e.invalid(
+                field,
+                format!(
+                    "{p:?} is not a node of the organisation tree ({})",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    e.into_result(Some(())).map_err(ServiceError::Invalid)?;
+    Ok(())
+}
+
+/// Creates waybills, all or none; with `trip`, puts them on a new trip. A waybill whose
+/// `orderNumber` exists with the same content is answered with its number.
+pub async fn create(
+    pool: &PgPool,
+    origin: &Origin<'_>,
+    orders: &[TransportOrder],
+    trip: Option<&TripFields>,
+) -> Result<(Vec<CreatedTransport>, Option<TripRow>), ServiceError> {
+    check_paths(
+        pool,
+        origin.tenant,
+        orders.iter().enumerate().filter_map(|(i, o)| {
+            o.organization_path
+                .as_deref()
+                .map(|p| (format!("orderList[{i}].organizationPath"), p))
+        }),
+    )
+    .await?;
+    let out = transaction(pool, None, async |tx| {
+        let mut made = Vec::with_capacity(orders.len());
+        for o in orders {
+            let c = insert_transport(tx, origin, o).await.map_err(|e| match e {
+                ServiceError::Conflict(_) => ServiceError::Conflict(format!(
+                    "orderNumber {} 已用于运单,内容不同 (is already used with different content)",
+                    o.order_code
+                )),
+                other => other,
+            })?;
+            made.push(c);
+        }
+        let trip = match trip {
+            None => None,
+            Some(f) => {
+                let t = store::trips::insert(tx, origin.tenant, f).await?;
+                let ids: Vec<i64> = made.iter().map(|c| c.id).collect();
+                store::trips::set_orders_trip(tx, &ids, Some(t.id)).await?;
+                waybill_events::trip_changed(
+                    tx,
+                    origin.tenant,
+                    t.as_ref(),
+                    &ids,
+                    TripChange::Assigned,
+                )
+                .await?;
+                Some(t)
+            }
+        };
+        Ok((made, trip))
+    })
+    .await?;
+    Ok(out.value)
+}
+
+pub async fn find(
+    pool: &PgPool,
+    tenant: &Tenant,
+    by: &FindBy,
+    limit: i64,
+) -> Result<Vec<WaybillRow>, ServiceError> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::waybills::find(&mut conn, tenant, by, limit).await?)
+}
+
+pub async fn list(
+    pool: &PgPool,
+    tenant: &Tenant,
+    f: &ListFilter,
+    page: i64,
+    size: i64,
+) -> Result<(Vec<WaybillRow>, i64), ServiceError> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::waybills::list(&mut conn, tenant, f, page, size).await?)
+}
+
+fn order_of(w: &LockedWaybill) -> Result<TransportOrder, ServiceError> {
+    serde_json::from_value(w.request.clone())
+        .map_err(|e| ServiceError::Internal(format!("waybill {}: {e}", w.transport_no)))
+}
+
+async fn store_order(
+    tx: &mut PgConnection,
+    w: &LockedWaybill,
+    o: &TransportOrder,
+) -> Result<(), ServiceError> {
+    let v = serde_json::to_value(o).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    store::waybills::set_content(tx, w.id, &v).await?;
+    Ok(())
+}
+
+/// Signed and cancelled waybills are no longer changed.
+fn changeable(w: &LockedWaybill, what: &str) -> Result<(), ServiceError> {
+    match OrderStatus::parse(&w.status) {
+        Some(OrderStatus::Signed | OrderStatus::Cancelled | OrderStatus::Closed) => {
+            Err(ServiceError::WrongStatus(format!(
+                "运单{}状态为{},不能{what} (waybill is {})",
+                w.transport_no, w.status, w.status
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `/order/modify_order`: the patch applied by its merge rules.
+pub async fn modify(
+    pool: &PgPool,
+    tenant: &Tenant,
+    number: &str,
+    patch: &WaybillPatch,
+) -> Result<(), ServiceError> {
+    if let Some(p) = patch.organization_path.as_deref().filter(|p| !p.is_empty()) {
+        check_paths(
+            pool,
+            tenant,
+            std::iter::once(("order.organizationPath".into(), p)),
+        )
+        .await?;
+    }
+    transaction(pool, None, async |tx| {
+        let w = store::waybills::lock_by_number(tx, tenant, number)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("订单{number}不存在")))?;
+        changeable(&w, "修改")?;
+        let mut o = order_of(&w)?;
+        patch.apply(&mut o);
+        store_order(tx, &w, &o).await
+    })
+    .await?;
+    Ok(())
+}
+
+/// What became of one number of a cancel call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CancelResult {
+    Cancelled,
+    AlreadyCancelled,
+    NotFound,
+    TooLate(String),
+}
+
+/// `/order/cancel_orders/v2`: each number cancelled when it may be, the others refused.
+pub async fn cancel(
+    pool: &PgPool,
+    tenant: &Tenant,
+    numbers: &[String],
+) -> Result<Vec<(String, CancelResult)>, ServiceError> {
+    let out = transaction(pool, None, async |tx| {
+        let mut results = Vec::new();
+        for n in numbers {
+            let r = match store::waybills::lock_by_number(tx, tenant, n).await? {
+                None => CancelResult::NotFound,
+                Some(w) => match OrderStatus::parse(&w.status) {
+                    Some(OrderStatus::Cancelled) => CancelResult::AlreadyCancelled,
+                    Some(s) if waybill_cancellable(s) => {
+                        waybill_events::set_status(
+                            tx,
+                            w.id,
+                            OrderStatus::Cancelled,
+                            None,
+                            Some("cancelled by the shipper (3TMS)"),
+                        )
+                        .await?;
+                        CancelResult::Cancelled
+                    }
+                    _ => CancelResult::TooLate(w.status.clone()),
+                },
+            };
+            results.push((n.clone(), r));
+        }
+        Ok(results)
+    })
+    .await?;
+    Ok(out.value)
+}
+
+/// `/cargo/add`: goods appended to the waybill named by its transport number, customer number
+/// or order code. A cargo number already on one of the tenant's waybills is refused.
+pub async fn add_cargo(
+    pool: &PgPool,
+    tenant: &Tenant,
+    number: &str,
+    cargo: &Cargo,
+) -> Result<(), ServiceError> {
+    transaction(pool, None, async |tx| {
+        let found = store::waybills::lock_by_any_number(tx, tenant, number).await?;
+        let w = found
+            .first()
+            .ok_or_else(|| ServiceError::NotFound(format!("订单{number}不存在")))?;
+        changeable(w, "追加货物")?;
+        if let Some(no) = &cargo.cargo_no {
+            if !store::waybills::lock_by_cargo_no(tx, tenant, no)
+                .await?
+                .is_empty()
+            {
+                return Err(ServiceError::Conflict(format!(
+                    "货物号{no}已存在 (cargoNumber is already used)"
+                )));
+            }
+        }
+        let mut o = order_of(w)?;
+        o.cargo.push(cargo.clone());
+        store_order(tx, w, &o).await
+    })
+    .await?;
+    Ok(())
+}
+
+/// `/cargo/update` and `/cargo/remove`: the goods with this cargo number, changed (given
+/// fields replace) or removed.
+pub async fn change_cargo(
+    pool: &PgPool,
+    tenant: &Tenant,
+    cargo_no: &str,
+    change: Option<&Cargo>,
+) -> Result<(), ServiceError> {
+    transaction(pool, None, async |tx| {
+        let found = store::waybills::lock_by_cargo_no(tx, tenant, cargo_no).await?;
+        let w = found
+            .first()
+            .ok_or_else(|| ServiceError::NotFound(format!("货物{cargo_no}不存在")))?;
+        changeable(w, "修改货物")?;
+        let mut o = order_of(w)?;
+        match change {
+            None => o.cargo.retain(|c| c.cargo_no.as_deref() != Some(cargo_no)),
+            Some(new) => {
+                for c in o
+                    .cargo
+                    .iter_mut()
+                    .filter(|c| c.cargo_no.as_deref() == Some(cargo_no))
+                {
+                    c.merge(new);
+                }
+            }
+        }
+        store_order(tx, w, &o).await
+    })
+    .await?;
+    Ok(())
+}
