@@ -6,6 +6,7 @@
 
 use super::inventory::Shortage;
 use super::order::OrderKind;
+use super::slip::{GpsPoint, SlipRef};
 use super::waybill::{ExceptionReport, TripChange, TripRef, WaybillChange, WaybillRef};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -317,6 +318,28 @@ pub enum DomainEvent {
         waybills: Vec<WaybillRef>,
         time: DateTime<Utc>,
     },
+    /// An acceptance slip's goods moved on (货物追踪): a segment accepted, loaded, signed…
+    SlipTracked {
+        slip: SlipRef,
+        content: String,
+        /// The segment's transport number.
+        transfer_no: Option<String>,
+        time: DateTime<Utc>,
+    },
+    /// An acceptance slip's segment was signed; `finished` when it was the last.
+    SlipSigned {
+        slip: SlipRef,
+        finished: bool,
+        arrived_time: DateTime<Utc>,
+        last_sign_time: Option<DateTime<Utc>>,
+        time: DateTime<Utc>,
+    },
+    /// A tracker bound to slips reported its position.
+    SlipGps {
+        slip_numbers: Vec<String>,
+        point: GpsPoint,
+        time: DateTime<Utc>,
+    },
     /// A vehicle inspected in a customer's yard.
     VehicleInspected {
         vin: String,
@@ -350,6 +373,9 @@ impl DomainEvent {
             Self::WaybillChanged { .. } => "waybillChanged",
             Self::WaybillsPrinted { .. } => "waybillsPrinted",
             Self::TripChanged { .. } => "tripChanged",
+            Self::SlipTracked { .. } => "slipTracked",
+            Self::SlipSigned { .. } => "slipSigned",
+            Self::SlipGps { .. } => "slipGps",
             Self::Legacy { .. } => "legacy",
         }
     }
@@ -375,6 +401,9 @@ impl DomainEvent {
             | Self::WaybillChanged { .. }
             | Self::WaybillsPrinted { .. }
             | Self::TripChanged { .. }
+            | Self::SlipTracked { .. }
+            | Self::SlipSigned { .. }
+            | Self::SlipGps { .. }
             | Self::Legacy { .. } => None,
         }
     }

@@ -11,6 +11,7 @@ pub mod lpn;
 pub mod order;
 pub mod push;
 pub mod rules;
+pub mod slip;
 pub mod time;
 pub mod validation;
 pub mod warehouse;

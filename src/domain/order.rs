@@ -429,6 +429,9 @@ pub struct TransportOrder {
     /// 集货位: where the goods are gathered for loading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wms_location: Option<String>,
+    /// A segment of an acceptance slip: which slip, which leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<super::slip::Segment>,
 }
 
 /// 提送类型: the consignee fetches the goods, or they are delivered.

@@ -75,7 +75,7 @@ pub fn api(settings: &crate::config::Settings) -> OpenApiRouter<AppState> {
         .merge(dialect::qimen::router())
         .merge(dialect::oms::router())
         .merge(dialect::tms::router())
-        .merge(crate::ops::router())
+        .merge(crate::ops::router(settings.server.image_body_limit_bytes))
         .merge(health::router())
 }
 

@@ -8,6 +8,7 @@ pub mod body;
 pub mod inventory;
 pub mod orders;
 pub mod pushes;
+pub mod slips;
 pub mod tms;
 pub mod trips;
 pub mod vehicles;
@@ -24,7 +25,7 @@ pub const TAG: RouteTag = RouteTag {
     ..hongxun::TAG
 };
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router(image_body_limit: usize) -> OpenApiRouter<AppState> {
     let routes = OpenApiRouter::new()
         .merge(orders::router())
         .merge(inventory::router())
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(adjustment_requests::router())
         .merge(warehouses::router())
         .merge(tms::router())
-        .merge(trips::router());
+        .merge(trips::router(image_body_limit))
+        .merge(slips::router());
     tag_routes(routes, TAG)
 }

@@ -11,14 +11,19 @@ use crate::domain::waybill::ExceptionReport;
 use crate::service::trips;
 use crate::state::AppState;
 use crate::store::trips::{TripFields, TripRow};
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router(image_body_limit: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(receipt_photos))
+                .layer(DefaultBodyLimit::max(image_body_limit)),
+        )
         .routes(routes!(assign))
         .routes(routes!(update, delete))
         .routes(routes!(reassign))
@@ -274,4 +279,48 @@ async fn printed(
     )
     .await?;
     Ok(ApiOk::new("success", Some(json!({"printed": list.len()}))))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct ReceiptPhotosDto {
+    /// 1–5 JPEG/PNG images, each ≤ 2 MiB (body limit `server.image_body_limit_bytes`).
+    pub images: Option<Vec<crate::dialect::hongxun::carrier::ImageDto>>,
+}
+
+/// Records receipt photos (回单照片) of a waybill. They are the `receiptUrls` of its 已签收
+/// callback; photos of a waybill signed already send that callback again with them.
+#[utoipa::path(post, path = "/ops/v1/customers/{customer}/waybills/{transportNo}/receipt-photos", tag = "ops", security(("ops_token" = [])),
+    params(("customer" = String, Path, description = "the customer (createBy)"),
+           ("transportNo" = String, Path, description = "the waybill's transport number")),
+    request_body = ReceiptPhotosDto,
+    responses((status = 200, description = "value: {transportNo, images: [{imageId, sha256, duplicate}]}", body = crate::dialect::hongxun::response::ResponseEnvelope),
+              (status = "4XX", description = "§2 error", body = crate::dialect::hongxun::response::ResponseEnvelope)))]
+async fn receipt_photos(
+    op: Operator,
+    State(app): State<AppState>,
+    Path((c, n)): Path<(String, String)>,
+    OpsJson { body, call }: OpsJson<ReceiptPhotosDto>,
+) -> Result<ApiOk, ApiError> {
+    let t = customer_path(c)?;
+    let mut e = FieldErrors::default();
+    let list = body.images.unwrap_or_default();
+    if let Err(m) = rules::count(&list, 1, 5) {
+        e.invalid("images", m);
+    }
+    let images: Vec<_> = list
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            crate::dialect::hongxun::carrier::decode_image(&mut e, &format!("images[{i}]"), d)
+        })
+        .collect();
+    e.into_result(Some(()))?;
+    let stored = trips::receipt_photos(&app.db, call.replay_key(&op), &t, &n, &images).await?;
+    Ok(ApiOk::new(
+        "success",
+        Some(
+            json!({"transportNo": n, "images": stored.iter().map(|(id, sha, dup)| json!({
+            "imageId": id, "sha256": sha, "duplicate": dup})).collect::<Vec<_>>()}),
+        ),
+    ))
 }

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod ops;
 pub mod orders;
 pub mod outbox;
+pub mod slips;
 pub mod subscriptions;
 pub mod tms_customers;
 pub mod tms_organizations;

@@ -201,3 +201,48 @@ pub async fn printed(
     .await?;
     Ok(())
 }
+
+/// Receipt photos of a waybill, stored with its sign-off images: (id, sha256, duplicate). A
+/// waybill signed already tells its subscribers of 4 again, with the photos.
+pub async fn receipt_photos(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    tenant: &Tenant,
+    transport_no: &str,
+    images: &[super::carrier::Image],
+) -> Result<Vec<(uuid::Uuid, String, bool)>, ServiceError> {
+    let out = transaction(pool, replay, async |tx| {
+        let w = store::waybills::lock_by_number(tx, tenant, transport_no)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no waybill {transport_no}")))?;
+        let mut stored = Vec::new();
+        for i in images {
+            let (id, new) = store::carrier::insert_image(
+                tx,
+                &store::carrier::NewImage {
+                    id: uuid::Uuid::now_v7(),
+                    carrier_code: RECEIPT_PHOTO,
+                    waybill_no: transport_no,
+                    sha256: &i.sha256,
+                    content_type: &i.content_type,
+                    file_name: i.file_name.as_deref(),
+                    bytes: &i.bytes,
+                    signer: None,
+                    sign_time: chrono::Utc::now(),
+                    link: Some((tenant.as_str(), w.id)),
+                },
+            )
+            .await?;
+            stored.push((id, i.sha256.clone(), !new));
+        }
+        if w.status == "SIGNED" && stored.iter().any(|s| !s.2) {
+            waybill_events::notify(tx, tenant, w.id, WaybillChange::Signed, None).await?;
+        }
+        Ok(stored)
+    })
+    .await?;
+    Ok(out.value)
+}
+
+/// Receipt photos are kept with sign-off images under this source instead of a carrier code.
+pub const RECEIPT_PHOTO: &str = "RECEIPT_PHOTO";

@@ -24,7 +24,9 @@ pub(crate) async fn set_status(
         store::orders::set_status(tx, order_id, status.as_str(), pre_cancel_status, note).await?;
     if kind == OrderKind::Transport.as_str() {
         if let Some(change) = WaybillChange::of_status(status) {
-            notify(tx, &Tenant(tenant), order_id, change, None).await?;
+            let tenant = Tenant(tenant);
+            notify(tx, &tenant, order_id, change, None).await?;
+            super::slips::segment_changed(tx, &tenant, order_id, change).await?;
         }
     }
     Ok(())

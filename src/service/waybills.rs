@@ -124,8 +124,15 @@ async fn store_order(
     Ok(())
 }
 
-/// Signed and cancelled waybills are no longer changed.
+/// Signed and cancelled waybills are no longer changed; a slip's segments change through
+/// their slip.
 fn changeable(w: &LockedWaybill, what: &str) -> Result<(), ServiceError> {
+    if w.request.get("segment").is_some() {
+        return Err(ServiceError::WrongStatus(format!(
+            "运单{}是受理单分段,受理单分段管理中的运单信息继承自受理单,请使用更新受理单接口修改",
+            w.transport_no
+        )));
+    }
     match OrderStatus::parse(&w.status) {
         Some(OrderStatus::Signed | OrderStatus::Cancelled | OrderStatus::Closed) => {
             Err(ServiceError::WrongStatus(format!(

@@ -12,6 +12,7 @@ pub mod guard;
 pub mod inventory;
 pub mod orders;
 pub mod pushes;
+pub mod slips;
 pub mod subscriptions;
 pub mod timeline;
 pub mod tms;

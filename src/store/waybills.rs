@@ -33,6 +33,8 @@ pub struct WaybillRow {
     pub labels_printed_at: Option<DateTime<Utc>>,
     /// Whether an exception was reported.
     pub abnormal: Option<bool>,
+    /// Whether sign-off images or receipt photos are stored.
+    pub has_images: Option<bool>,
 }
 
 const SELECT: &str = r#"SELECT o.id, o.hx_order_no, o.transport_no, o.order_code, o.status,
@@ -44,7 +46,8 @@ const SELECT: &str = r#"SELECT o.id, o.hx_order_no, o.transport_no, o.order_code
        (SELECT s.signer FROM sign_offs s WHERE s.order_id = o.id AND s.sign_status = 'SIGNED'
          ORDER BY s.sign_time DESC LIMIT 1) AS signer,
        o.printed_at, o.labels_printed_at,
-       EXISTS (SELECT 1 FROM waybill_exceptions x WHERE x.order_id = o.id) AS abnormal
+       EXISTS (SELECT 1 FROM waybill_exceptions x WHERE x.order_id = o.id) AS abnormal,
+       EXISTS (SELECT 1 FROM sign_images i WHERE i.order_id = o.id) AS has_images
   FROM orders o LEFT JOIN trips t ON t.id = o.trip_id AND t.deleted_at IS NULL
  WHERE o.kind = 'TRANSPORT' AND o.transport_no IS NOT NULL AND o.tenant = "#;
 

@@ -57,6 +57,7 @@ const A_ROWS: &[(&str, &str)] = &[
     ("tms_organizations", "tenant = $1"),
     ("tms_tokens", "client_id = $2"),
     ("trips", "tenant = $1"),
+    ("slips", "tenant = $1"),
     ("warehouses", "tenant = $1"),
     ("event_subscriptions", "client_id = $2"),
     ("waybill_exceptions", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),

@@ -21,6 +21,7 @@ mod queries;
 mod receiver;
 mod timeline;
 mod tms;
+mod tms_slips;
 mod tms_support;
 mod tms_waybills;
 mod vectors;

@@ -273,6 +273,57 @@ async fn a_waybill_goes_from_order_to_signature_with_callbacks(pool: PgPool) {
     assert_eq!(assigned[0]["customerOrderNumbers"], json!(["C-W-1"]));
     assert_eq!(assigned[0]["driverPhone"], "13872897189");
 
+    // A receipt photo after the signature: the 已签收 callback again, with its link; a photo
+    // that is not what it claims is refused.
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .encode([0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 7, 7, 7]);
+    let photos = format!("/ops/v1/customers/CUST1/waybills/{number}/receipt-photos");
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            &photos,
+            json!({"images": [{"contentType": "image/png", "base64": png}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            &photos,
+            json!({"images": [{"contentType": "image/jpeg", "base64": png}]}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let all = receiver.wait_for(6).await;
+    let again = all.last().unwrap();
+    assert_eq!(again["subscribeState"], 4, "{again}");
+    let urls = again["receiptUrls"].as_array().unwrap();
+    assert_eq!(urls.len(), 1, "{again}");
+    // The link works (served by this gateway; the configured base is 127.0.0.1:8080).
+    let url = urls[0].as_str().unwrap();
+    let path = &url[url.find("/files/").unwrap()..];
+    let photo = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), 200);
+    assert_eq!(photo.bytes().await.unwrap().len(), 11);
+    let w = ok(&post(
+        &app,
+        FIND,
+        Some(&token),
+        false,
+        json!({"orderNumber": number}),
+    )
+    .await)[0]
+        .clone();
+    assert_eq!(w["receiptUploaded"], true);
+
     // The same waybill as a 鸿讯 transport order of the tenant.
     let erp = app.identity(ClientKind::Customer, "CUST1", "ERP").await;
     let r = app

@@ -182,7 +182,8 @@ impl Endpoint for SignImageRequest {
     }
 }
 
-fn decode_image(e: &mut FieldErrors, at: &str, i: ImageDto) -> Option<Image> {
+/// A base64 JPEG/PNG, checked against its declared type (the ops API's receipt photos too).
+pub(crate) fn decode_image(e: &mut FieldErrors, at: &str, i: ImageDto) -> Option<Image> {
     let declared = e.required(
         format!("{at}.contentType"),
         i.content_type,

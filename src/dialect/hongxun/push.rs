@@ -274,7 +274,10 @@ pub fn payload(p: &Outgoing<'_>) -> Option<(String, Value)> {
         // through the order events above.
         DomainEvent::WaybillChanged { .. }
         | DomainEvent::WaybillsPrinted { .. }
-        | DomainEvent::TripChanged { .. } => return None,
+        | DomainEvent::TripChanged { .. }
+        | DomainEvent::SlipTracked { .. }
+        | DomainEvent::SlipSigned { .. }
+        | DomainEvent::SlipGps { .. } => return None,
         DomainEvent::Legacy {
             event_type,
             payload,

@@ -240,6 +240,9 @@ pub fn message(p: &Outgoing<'_>) -> Option<(&'static str, Value)> {
         | DomainEvent::WaybillChanged { .. }
         | DomainEvent::WaybillsPrinted { .. }
         | DomainEvent::TripChanged { .. }
+        | DomainEvent::SlipTracked { .. }
+        | DomainEvent::SlipSigned { .. }
+        | DomainEvent::SlipGps { .. }
         | DomainEvent::Legacy { .. } => return None,
     })
 }

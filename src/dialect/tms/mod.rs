@@ -9,6 +9,9 @@ mod cargo;
 mod customers;
 mod organizations;
 pub mod push;
+mod slip_dto;
+mod slip_view;
+mod slips;
 mod states;
 mod subscriptions;
 mod tokens;
@@ -59,9 +62,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(subscriptions::pack_off))
         .routes(routes!(subscriptions::slip))
         .routes(routes!(subscriptions::slip_off))
+        .routes(routes!(slips::create))
+        .routes(routes!(slips::update))
+        .routes(routes!(slips::query))
+        .routes(routes!(slips::cancel))
+        .routes(routes!(slips::unbind))
         // The seed's GET forms, and the names the issue gives the deprecated cargo calls.
         .route("/order/query_orders", get(waybills::query))
         .route("/order/cancel_orders/v2", get(waybills::cancel))
+        .route("/customer_order/query_customer_orders", get(slips::query))
+        .route("/customer_order/cancel_customer_orders", get(slips::cancel))
+        .route("/customer_order/batch_unbind_devices", get(slips::unbind))
         .route("/cargo/modify", post(cargo::update))
         .route("/cargo/delete", post(cargo::remove));
     let mut unknown = OpenApiRouter::new();

@@ -120,6 +120,51 @@ fn message(p: &Outgoing<'_>) -> Option<(&'static str, Value)> {
                 }),
             ))
         }
+        DomainEvent::SlipTracked {
+            slip,
+            content,
+            transfer_no,
+            ..
+        } => Some((
+            "customer_order",
+            json!({
+                "messageTimeStamp": now, "trackContent": content, "transferOrderNumber": transfer_no,
+                "originalOrderNumber": slip.original_order_no, "subscribeState": 600,
+                "customerOrderNumber": slip.number, "orderState": slip.state,
+            }),
+        )),
+        DomainEvent::SlipSigned {
+            slip,
+            finished,
+            arrived_time,
+            last_sign_time,
+            ..
+        } => Some((
+            "customer_order",
+            json!({
+                "customerOrderNumber": slip.number, "isFinished": finished,
+                "arrivedTime": arrived_time.timestamp(), "lastSignTime": last_sign_time.map(|t| t.timestamp()),
+                "orderState": slip.state, "subscribeState": 601, "messageTimeStamp": now,
+            }),
+        )),
+        DomainEvent::SlipGps {
+            slip_numbers,
+            point: g,
+            ..
+        } => Some((
+            "customer_order",
+            json!({
+                "customerOrderNumbers": slip_numbers, "messageTimeStamp": now, "subscribeState": 602,
+                "gpsInfo": {
+                    "device": g.device, "direction": g.direction, "gpsTime": g.gps_time,
+                    "humidity": g.humidity, "temperature": g.temperature, "lat": g.lat, "lng": g.lng,
+                    "locateType": g.locate_type, "location": g.location, "powerRate": g.power_rate,
+                    "chargerState": g.charger_state, "province": g.province, "city": g.city,
+                    "district": g.district, "roadName": g.road_name, "runStatus": g.run_status,
+                    "speed": g.speed,
+                },
+            }),
+        )),
         _ => None,
     }
 }

@@ -112,7 +112,12 @@ pub fn epoch(secs: i64) -> Result<String, String> {
         .ok_or_else(|| format!("is not a time (got {secs})"))
 }
 
-fn coordinate(e: &mut FieldErrors, path: String, c: Option<Coordinate>, max: f64) -> Option<f64> {
+pub(super) fn coordinate(
+    e: &mut FieldErrors,
+    path: String,
+    c: Option<Coordinate>,
+    max: f64,
+) -> Option<f64> {
     let x = match c? {
         Coordinate::Number(x) => x,
         Coordinate::Text(s) if s.trim().is_empty() => return None,
@@ -131,7 +136,11 @@ fn coordinate(e: &mut FieldErrors, path: String, c: Option<Coordinate>, max: f64
     Some(x)
 }
 
-fn location(e: &mut FieldErrors, path: &str, l: Option<LocationDto>) -> (Option<f64>, Option<f64>) {
+pub(super) fn location(
+    e: &mut FieldErrors,
+    path: &str,
+    l: Option<LocationDto>,
+) -> (Option<f64>, Option<f64>) {
     let l = l.unwrap_or_default();
     (
         coordinate(e, format!("{path}.lng"), l.lng, 180.0),
@@ -140,14 +149,14 @@ fn location(e: &mut FieldErrors, path: &str, l: Option<LocationDto>) -> (Option<
 }
 
 /// Whether `k` is one of `note1`…`note{max}`.
-fn note_key(k: &str, max: usize) -> bool {
+pub(super) fn note_key(k: &str, max: usize) -> bool {
     k.strip_prefix("note")
         .and_then(|n| n.parse::<usize>().ok())
         .is_some_and(|n| (1..=max).contains(&n) && k == format!("note{n}"))
 }
 
 /// Custom notes `note1`…`note{max}`; empty values are left out.
-fn notes(
+pub(super) fn notes(
     e: &mut FieldErrors,
     path: &str,
     given: Vec<(String, Option<String>)>,
@@ -226,16 +235,20 @@ pub fn m3(cm3: Decimal) -> Decimal {
     (cm3 / Decimal::from(CM3_PER_M3)).normalize()
 }
 
-fn pay_type(e: &mut FieldErrors, path: String, v: Option<i64>) -> Option<i16> {
+pub(super) fn pay_type(e: &mut FieldErrors, path: String, v: Option<i64>) -> Option<i16> {
     e.optional(path, v, rules::int_range(1, 9))
         .map(|x| x as i16)
 }
 
-fn freight(amount: Option<Decimal>, pay_type: Option<i16>) -> Option<Freight> {
+pub(super) fn freight(amount: Option<Decimal>, pay_type: Option<i16>) -> Option<Freight> {
     (amount.is_some() || pay_type.is_some()).then_some(Freight { amount, pay_type })
 }
 
-fn delivery_type(e: &mut FieldErrors, path: String, v: Option<i64>) -> Option<DeliveryType> {
+pub(super) fn delivery_type(
+    e: &mut FieldErrors,
+    path: String,
+    v: Option<i64>,
+) -> Option<DeliveryType> {
     e.optional(path, v, |x| {
         DELIVERY_TYPES
             .iter()
@@ -245,12 +258,16 @@ fn delivery_type(e: &mut FieldErrors, path: String, v: Option<i64>) -> Option<De
     })
 }
 
-fn opt_text(e: &mut FieldErrors, path: String, v: Option<String>) -> Option<String> {
+pub(super) fn opt_text(e: &mut FieldErrors, path: String, v: Option<String>) -> Option<String> {
     e.optional(path, v, rules::opt_name)
         .filter(|s| !s.is_empty())
 }
 
-fn organization_path(e: &mut FieldErrors, path: String, v: Option<String>) -> Option<String> {
+pub(super) fn organization_path(
+    e: &mut FieldErrors,
+    path: String,
+    v: Option<String>,
+) -> Option<String> {
     e.optional(path, v, |s| {
         let ok = s.is_empty()
             || (s

@@ -186,7 +186,7 @@ pub fn render(row: &WaybillRow, tenant: &str, detail: bool) -> Value {
         "publishTime": secs(Some(row.created_at)), "receiveTime": secs(row.receive_time),
         "shipmentTime": secs(row.shipment_time), "signedTime": secs(row.signed_time),
         "receiptCallbackTime": null, "receiptSendOutTime": null, "evaluateTime": null,
-        "receiptStatus": null, "receiptUploaded": null, "settlementStatus": null,
+        "receiptStatus": null, "receiptUploaded": row.has_images.filter(|x| *x), "settlementStatus": null,
         "freightCollectStatus": null, "collectionAmountStatus": null, "orderSendType": 1,
         "orderPrintStatus": row.printed_at.map(|_| 1), "tipsPrintStatus": row.labels_printed_at.map(|_| 1),
     });

@@ -144,7 +144,12 @@ pub struct FindOrderDto {
 }
 
 /// Splits `a,b,c`; each part must be a code.
-fn numbers(e: &mut FieldErrors, path: &str, s: Option<String>, max: usize) -> Vec<String> {
+pub(super) fn numbers(
+    e: &mut FieldErrors,
+    path: &str,
+    s: Option<String>,
+    max: usize,
+) -> Vec<String> {
     let Some(s) = s.filter(|s| !s.is_empty()) else {
         return Vec::new();
     };
@@ -239,30 +244,40 @@ pub struct QueryOrdersDto {
     pub car_number: Option<String>,
 }
 
-fn filter_of(e: &mut FieldErrors, d: QueryOrdersDto) -> (ListFilter, i64, i64) {
-    let page = int_arg(e, "page", d.page).unwrap_or(1);
+/// `page` (from 1) and `size` (default 10, at most 50).
+pub(super) fn paging(
+    e: &mut FieldErrors,
+    page: Option<NumArg>,
+    size: Option<NumArg>,
+) -> (i64, i64) {
+    let page = int_arg(e, "page", page).unwrap_or(1);
     if page < 1 {
         e.invalid("page", "must be ≥ 1");
     }
-    let size = int_arg(e, "size", d.size).unwrap_or(10);
+    let size = int_arg(e, "size", size).unwrap_or(10);
     if !(1..=MAX_PAGE_SIZE).contains(&size) {
         e.invalid(
             "size",
             format!("must be between 1 and {MAX_PAGE_SIZE} (got {size})"),
         );
     }
-    let state = int_arg(e, "state", d.state).unwrap_or(0);
-    let statuses = match states::statuses_of_state(state) {
-        Some(s) => s.iter().map(|x| x.to_string()).collect(),
-        None => {
-            e.invalid(
-                "state",
-                format!("must be 0, 1, 2, 3, 4 or 1000 (got {state})"),
-            );
-            Vec::new()
-        }
-    };
-    let field = match d.time_type.as_deref().filter(|s| !s.is_empty()) {
+    (page, size)
+}
+
+type Range = (
+    TimeField,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+);
+
+/// `timeType` with `startDate`/`endDate` (`yyyy-MM-dd HH:mm:ss`); either end may be open.
+pub(super) fn time_range(
+    e: &mut FieldErrors,
+    time_type: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+) -> Option<Range> {
+    let field = match time_type.as_deref().filter(|s| !s.is_empty()) {
         None | Some("created") => Some(TimeField::Created),
         Some("deliveryed") => Some(TimeField::Pickup),
         Some("appointArrived") => Some(TimeField::AppointArrive),
@@ -280,14 +295,14 @@ fn filter_of(e: &mut FieldErrors, d: QueryOrdersDto) -> (ListFilter, i64, i64) {
             crate::domain::time::parse(&s).map(|t| t.with_timezone(&chrono::Utc))
         })
     };
-    let from = time(e, "startDate", d.start_date);
-    let to = time(e, "endDate", d.end_date);
+    let from = time(e, "startDate", start);
+    let to = time(e, "endDate", end);
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
             e.invalid("endDate", "must not be before startDate");
         }
     }
-    let range = match (from, to) {
+    match (from, to) {
         (None, None) => None,
         (f, t) => field.map(|field| {
             (
@@ -296,7 +311,23 @@ fn filter_of(e: &mut FieldErrors, d: QueryOrdersDto) -> (ListFilter, i64, i64) {
                 t.unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
             )
         }),
+    }
+}
+
+fn filter_of(e: &mut FieldErrors, d: QueryOrdersDto) -> (ListFilter, i64, i64) {
+    let (page, size) = paging(e, d.page, d.size);
+    let state = int_arg(e, "state", d.state).unwrap_or(0);
+    let statuses = match states::statuses_of_state(state) {
+        Some(s) => s.iter().map(|x| x.to_string()).collect(),
+        None => {
+            e.invalid(
+                "state",
+                format!("must be 0, 1, 2, 3, 4 or 1000 (got {state})"),
+            );
+            Vec::new()
+        }
     };
+    let range = time_range(e, d.time_type, d.start_date, d.end_date);
     let mut text = |path: &str, v: Option<String>, phone: bool| {
         let v = v.filter(|s| !s.is_empty());
         if phone {
@@ -454,7 +485,7 @@ pub async fn cancel(
     Answer::refused(message)
 }
 
-fn state_name(state: i32, waybill_state: Option<i32>) -> &'static str {
+pub(super) fn state_name(state: i32, waybill_state: Option<i32>) -> &'static str {
     match (state, waybill_state) {
         (0, _) => "已撤销",
         (1000, _) => "待处理",
