@@ -155,7 +155,12 @@ pub(super) fn batch_head(
 
 /// The `{customer}` of a path: a code (the customer's createBy).
 pub(super) fn customer_path(c: String) -> Result<crate::domain::client::Tenant, ApiError> {
+    Ok(crate::domain::client::Tenant(code_path("customer", c)?))
+}
+
+/// A code taken from the path (a trip, a waybill, a slip, a device), checked like one in a body.
+pub(super) fn code_path(name: &str, v: String) -> Result<String, ApiError> {
     let mut e = FieldErrors::default();
-    let c = e.required("customer", Some(c), rules::code);
-    Ok(crate::domain::client::Tenant(e.into_result(c)?))
+    let v = e.required(name, Some(v), rules::code);
+    Ok(e.into_result(v)?)
 }

@@ -2,7 +2,7 @@
 //! reports for the slips they are bound to.
 
 use super::auth::Operator;
-use super::body::{customer_path, OpsJson};
+use super::body::{code_path, customer_path, OpsJson};
 use crate::dialect::hongxun::error::ApiError;
 use crate::dialect::hongxun::response::ApiOk;
 use crate::domain::order::Address;
@@ -94,6 +94,7 @@ async fn split(
     OpsJson { body, call }: OpsJson<SplitDto>,
 ) -> Result<ApiOk, ApiError> {
     let t = customer_path(c)?;
+    let number = code_path("number", number)?;
     let mut e = FieldErrors::default();
     let list = body.segments.unwrap_or_default();
     if let Err(m) = rules::count(&list, 1, 20) {

@@ -2,7 +2,7 @@
 //! reports and print events. Each tells the shipper's subscribers.
 
 use super::auth::Operator;
-use super::body::{customer_path, OpsJson};
+use super::body::{code_path, customer_path, OpsJson};
 use crate::dialect::hongxun::error::ApiError;
 use crate::dialect::hongxun::response::ApiOk;
 use crate::domain::rules;
@@ -111,6 +111,7 @@ async fn update(
     OpsJson { body, call }: OpsJson<TripDto>,
 ) -> Result<ApiOk, ApiError> {
     let t = customer_path(c)?;
+    let pack = code_path("packNumber", pack)?;
     let mut e = FieldErrors::default();
     let f = fields(&mut e, &body);
     let add = numbers(&mut e, "waybills", body.waybills, 0);
@@ -132,6 +133,7 @@ async fn delete(
     OpsJson { call, .. }: OpsJson<super::body::NoBody>,
 ) -> Result<ApiOk, ApiError> {
     let t = customer_path(c)?;
+    let pack = code_path("packNumber", pack)?;
     trips::delete(&app.db, call.replay_key(&op), &t, &pack).await?;
     Ok(ApiOk::new(
         "success",
@@ -159,6 +161,7 @@ async fn reassign(
     OpsJson { body, call }: OpsJson<ReassignDto>,
 ) -> Result<ApiOk, ApiError> {
     let t = customer_path(c)?;
+    let pack = code_path("packNumber", pack)?;
     let mut e = FieldErrors::default();
     let n = e.required("transportNo", body.transport_no, rules::code);
     let n = e.into_result(n)?;
@@ -206,6 +209,7 @@ async fn exception(
     OpsJson { body, call }: OpsJson<ExceptionDto>,
 ) -> Result<ApiOk, ApiError> {
     let t = customer_path(c)?;
+    let n = code_path("transportNo", n)?;
     let mut e = FieldErrors::default();
     let stage = e.required(
         "type",
@@ -302,6 +306,7 @@ async fn receipt_photos(
     OpsJson { body, call }: OpsJson<ReceiptPhotosDto>,
 ) -> Result<ApiOk, ApiError> {
     let t = customer_path(c)?;
+    let n = code_path("transportNo", n)?;
     let mut e = FieldErrors::default();
     let list = body.images.unwrap_or_default();
     if let Err(m) = rules::count(&list, 1, 5) {

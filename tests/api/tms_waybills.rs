@@ -958,6 +958,24 @@ async fn trips_exceptions_and_prints_reach_their_subscribers(pool: PgPool) {
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.body);
+    // Hostile path parts are refused as fields, never reach the database.
+    for (method, path) in [
+        ("PUT", "/ops/v1/customers/CUST1/trips/a%00b"),
+        ("POST", "/ops/v1/customers/CUST1/waybills/a%01b/exceptions"),
+        ("POST", "/ops/v1/customers/CUST1/slips/%00/segments"),
+    ] {
+        let r = app.ops(Some(&ops), method, path, json!({})).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+    }
+    let r = app
+        .ops(
+            Some(&ops),
+            "DELETE",
+            "/ops/v1/customers/CUST1/trips/%00",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
     // Another tenant's trip is not found by this one's path.
     let r = app
         .ops(
