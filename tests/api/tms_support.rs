@@ -10,6 +10,7 @@ use axum::Router;
 use hongxun_gateway::domain::client::{ClientKind, Dialect};
 use hongxun_gateway::service::admin::{self, NewClientInput};
 use serde_json::Value;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -113,20 +114,32 @@ pub async fn sign_in(app: &TestApp, user: &str, password: &str) -> String {
     d["accessToken"].as_str().unwrap().to_string()
 }
 
-/// A shipper's callback endpoint: records every callback with whether its
-/// `X-Hxgw-Signature` matched the account's secret, and answers 200.
+/// A shipper's callback endpoint: records every callback it accepts with whether its
+/// `X-Hxgw-Signature` matched the account's secret; answers 200, or 500 when told to fail.
 #[derive(Clone)]
 pub struct TmsReceiver {
     pub url: String,
     seen: Arc<Mutex<Vec<(Value, bool)>>>,
+    fail_next: Arc<AtomicU32>,
 }
 
 struct Inner {
     secret: String,
     seen: Arc<Mutex<Vec<(Value, bool)>>>,
+    fail_next: Arc<AtomicU32>,
 }
 
-async fn hook(State(r): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> &'static str {
+async fn hook(
+    State(r): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (axum::http::StatusCode, &'static str) {
+    if r.fail_next
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "down");
+    }
     let text = std::str::from_utf8(&body).unwrap();
     let sig = headers
         .get("x-hxgw-signature")
@@ -135,15 +148,17 @@ async fn hook(State(r): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> &
     let expected = hongxun_gateway::dialect::tms::push::signature(&r.secret, text);
     let v: Value = serde_json::from_str(text).unwrap();
     r.seen.lock().unwrap().push((v, sig == expected));
-    "ok"
+    (axum::http::StatusCode::OK, "ok")
 }
 
 impl TmsReceiver {
     pub async fn start(secret: &str) -> Self {
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let fail_next = Arc::new(AtomicU32::new(0));
         let inner = Arc::new(Inner {
             secret: secret.into(),
             seen: seen.clone(),
+            fail_next: fail_next.clone(),
         });
         let app = Router::new()
             .route("/tms", post_route(hook))
@@ -151,7 +166,16 @@ impl TmsReceiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/tms", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { url, seen }
+        Self {
+            url,
+            seen,
+            fail_next,
+        }
+    }
+
+    /// The next `n` callbacks are answered 500 (and not recorded).
+    pub fn fail_next(&self, n: u32) {
+        self.fail_next.store(n, Ordering::SeqCst);
     }
 
     /// Every callback so far, asserting each was signed right.

@@ -68,7 +68,7 @@ async fn create_one(app: &TestApp, token: &str, w: Value) -> String {
 
 #[sqlx::test]
 async fn a_waybill_goes_from_order_to_signature_with_callbacks(pool: PgPool) {
-    let app = spawn_pushing_app(pool, "200ms").await;
+    let app = spawn_pushing_app(pool, "200ms,200ms,200ms").await;
     let (token, secret) = shipper(&app, "shipper1").await;
     let receiver = TmsReceiver::start(&secret).await;
     let sub = post(
@@ -95,7 +95,9 @@ async fn a_waybill_goes_from_order_to_signature_with_callbacks(pool: PgPool) {
     );
 
     // Created: a 16-digit number; the same orderNumber with the same content answers it again,
-    // with other content it is refused.
+    // with other content it is refused. The receiver is down for the first two callbacks:
+    // they are retried, and the waybill's later states wait for them (in order per waybill).
+    receiver.fail_next(2);
     let number = create_one(&app, &token, waybill("W-1", "15161151543")).await;
     assert_eq!(number.len(), 16, "{number}");
     assert!(number.bytes().all(|b| b.is_ascii_digit()));
@@ -216,6 +218,10 @@ async fn a_waybill_goes_from_order_to_signature_with_callbacks(pool: PgPool) {
         .map(|c| c["subscribeState"].as_i64().unwrap())
         .collect();
     assert_eq!(states, vec![1, 2, 3, 4], "{all:#?}");
+    let failed_attempts = app
+        .count("SELECT count(*) FROM push_attempts WHERE NOT success AND http_status = 500")
+        .await;
+    assert_eq!(failed_attempts, 2);
     let by_state = |s: i64| {
         all.iter()
             .find(|c| c.get("number").is_some() && c["subscribeState"] == s)
@@ -398,7 +404,33 @@ fn ok_done(a: &Answer) {
 async fn waybills_are_changed_cancelled_and_refused_by_the_seed_rules(pool: PgPool) {
     let app = spawn_app(pool).await;
     let (token, _) = shipper(&app, "shipper1").await;
+    // The SSRF guard holds for subscriptions: a callback URL on this host is never called.
+    let r = post(
+        &app,
+        SUBSCRIBE,
+        Some(&token),
+        false,
+        json!({"states": "1", "callbackUrl": "http://127.0.0.1:9/hook"}),
+    )
+    .await;
+    ok_done(&r);
     let a = create_one(&app, &token, waybill("W-A", "13800000001")).await;
+    let mut refused = 0;
+    for _ in 0..100 {
+        refused = app
+            .count("SELECT count(*) FROM push_attempts WHERE error LIKE '%SSRF guard%'")
+            .await;
+        if refused > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(refused > 0, "no refused attempt");
+    assert_eq!(
+        app.count("SELECT count(*) FROM push_attempts WHERE success")
+            .await,
+        0
+    );
     let b = create_one(&app, &token, waybill("W-B", "13800000002")).await;
 
     // Modify: absent and null stay, lists replace, an empty list clears, notes one by one.
@@ -1073,6 +1105,49 @@ async fn trips_exceptions_and_prints_reach_their_subscribers(pool: PgPool) {
     assert_eq!(w["abnormal"], true);
     assert_eq!(w["packNumber"], json!(pack2));
     assert_eq!(w["dispatchDriver"]["carNumber"], "浙C1");
+
+    // A callback the receiver keeps refusing goes dead; replayed, it arrives.
+    receiver.fail_next(2);
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            "/ops/v1/customers/CUST1/waybills/prints",
+            json!({"transportNos": [numbers[1]], "labels": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut dead = Vec::new();
+    for _ in 0..100 {
+        dead = app
+            .ops(Some(&ops), "GET", "/ops/v1/pushes?status=dead", json!({}))
+            .await
+            .body["value"]["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if !dead.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    assert_eq!(dead[0]["eventType"], "waybillsPrinted");
+    let id = dead[0]["id"].as_i64().unwrap();
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            &format!("/ops/v1/pushes/{id}/replay"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let all = receiver.wait_for(12).await;
+    assert_eq!(
+        all.last().unwrap(),
+        &json!({"orderNumbers": [numbers[1]], "printType": "运单标签打印"})
+    );
 
     // Unsubscribed: no more callbacks. Subscription refusals.
     ok_done(&post(&app, "/order/unsubscribe", Some(&token), false, json!({})).await);
