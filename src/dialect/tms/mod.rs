@@ -8,6 +8,7 @@ mod call;
 mod cargo;
 mod customers;
 mod organizations;
+mod per_number;
 pub mod push;
 mod slip_dto;
 mod slip_view;

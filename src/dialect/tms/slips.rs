@@ -3,9 +3,10 @@
 
 use super::answer::{invalid, Answer};
 use super::call::{body, int_arg, params, service_failure, Account, NumArg};
+use super::per_number;
 use super::slip_dto::CustomerOrderEntity;
 use super::slip_view::render;
-use super::waybills::{numbers, paging, time_range};
+use super::waybills::{paging, time_range};
 use crate::domain::rules;
 use crate::domain::slip::SlipState;
 use crate::domain::validation::FieldErrors;
@@ -201,16 +202,10 @@ pub async fn query(
     }
 }
 
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct CancelSlipsDto {
-    /// Slip numbers, comma-separated.
-    pub numbers: Option<String>,
-}
-
 /// 撤销受理单: a slip none of whose segments is loaded is cancelled (with its open segments);
 /// others are refused per number, as waybill cancels are.
 #[utoipa::path(post, path = "/customer_order/cancel_customer_orders", tag = "tms", security(("tms_token" = [])),
-    request_body = CancelSlipsDto,
+    request_body = super::per_number::NumbersDto,
     responses((status = 200, description = "{code: 200, message: null}"),
               (status = 400, description = "{status: 500, message} naming each number refused and why"),
               (status = 401, description = "missing, wrong or expired access_token")))]
@@ -220,43 +215,26 @@ pub async fn cancel(
     uri: Uri,
     b: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let dto: CancelSlipsDto = match params(uri.query(), b) {
-        Ok(d) => d,
+    let list = match per_number::read(uri.query(), b, MAX_SLIPS) {
+        Ok(l) => l,
         Err(a) => return a,
     };
-    let mut e = FieldErrors::default();
-    let list = numbers(&mut e, "numbers", dto.numbers, MAX_SLIPS);
-    if list.is_empty() && e.is_empty() {
-        e.missing("numbers");
+    match slips::cancel(&app.db, &who.tenant(), &list).await {
+        Ok(results) => per_number::answer(
+            results
+                .into_iter()
+                .map(|(n, r)| {
+                    let why = match r {
+                        SlipCancel::NotFound => Some("受理单不存在".to_string()),
+                        SlipCancel::Refused(why) => Some(format!("{why},不能撤销")),
+                        SlipCancel::Cancelled => None,
+                    };
+                    (n, why)
+                })
+                .collect(),
+        ),
+        Err(e) => service_failure(e),
     }
-    if !e.is_empty() {
-        return invalid(&e);
-    }
-    let results = match slips::cancel(&app.db, &who.tenant(), &list).await {
-        Ok(r) => r,
-        Err(e) => return service_failure(e),
-    };
-    let refused: Vec<String> = results
-        .iter()
-        .filter_map(|(n, r)| match r {
-            SlipCancel::NotFound => Some(format!("{n}: 受理单不存在")),
-            SlipCancel::Refused(why) => Some(format!("{n}: {why},不能撤销")),
-            SlipCancel::Cancelled => None,
-        })
-        .collect();
-    if refused.is_empty() {
-        return Answer::Done(None);
-    }
-    let done: Vec<&str> = results
-        .iter()
-        .filter(|(_, r)| *r == SlipCancel::Cancelled)
-        .map(|(n, _)| n.as_str())
-        .collect();
-    let mut message = format!("撤销失败: {}", refused.join("; "));
-    if !done.is_empty() {
-        message.push_str(&format!("; 已撤销: {}", done.join(",")));
-    }
-    Answer::refused(message)
 }
 
 /// A list, or (from a query string) its members comma-separated.

@@ -2,6 +2,7 @@
 
 use super::answer::{invalid, Answer};
 use super::call::{body, int_arg, params, service_failure, Account, NumArg};
+use super::per_number;
 use super::states;
 use super::waybill_dto::{ModifyOrderEntity, OrderEntity};
 use super::waybill_view::render;
@@ -421,16 +422,10 @@ pub async fn modify(
     }
 }
 
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct CancelOrdersDto {
-    /// Transport numbers, comma-separated.
-    pub numbers: Option<String>,
-}
-
 /// 撤销订单: each number in 待处理, 已下单 or 已接单 is cancelled (again: fine); when some
 /// cannot be, the answer names each with its reason and the ones that were cancelled.
 #[utoipa::path(post, path = "/order/cancel_orders/v2", tag = "tms", security(("tms_token" = [])),
-    request_body = CancelOrdersDto,
+    request_body = super::per_number::NumbersDto,
     responses((status = 200, description = "{code: 200, message: null}: every number cancelled"),
               (status = 400, description = "{status: 500, message} naming each number refused and why"),
               (status = 401, description = "missing, wrong or expired access_token")))]
@@ -440,52 +435,35 @@ pub async fn cancel(
     uri: Uri,
     b: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let dto: CancelOrdersDto = match params(uri.query(), b) {
-        Ok(d) => d,
+    let list = match per_number::read(uri.query(), b, 100) {
+        Ok(l) => l,
         Err(a) => return a,
     };
-    let mut e = FieldErrors::default();
-    let list = numbers(&mut e, "numbers", dto.numbers, 100);
-    if list.is_empty() && e.is_empty() {
-        e.missing("numbers");
+    match waybills::cancel(&app.db, &who.tenant(), &list).await {
+        Ok(results) => per_number::answer(
+            results
+                .into_iter()
+                .map(|(n, r)| {
+                    let why = match r {
+                        CancelResult::NotFound => Some("订单不存在".to_string()),
+                        CancelResult::TooLate(s) => {
+                            let (state, wb) = states::of_status(&s, None);
+                            Some(format!(
+                                "状态为{}, 只有待处理、已下单、已接单的运单可以撤销 (waybill is {s})",
+                                state_name(state, wb)
+                            ))
+                        }
+                        CancelResult::Cancelled | CancelResult::AlreadyCancelled => None,
+                    };
+                    (n, why)
+                })
+                .collect(),
+        ),
+        Err(e) => service_failure(e),
     }
-    if !e.is_empty() {
-        return invalid(&e);
-    }
-    let results = match waybills::cancel(&app.db, &who.tenant(), &list).await {
-        Ok(r) => r,
-        Err(e) => return service_failure(e),
-    };
-    let refused: Vec<String> = results
-        .iter()
-        .filter_map(|(n, r)| match r {
-            CancelResult::NotFound => Some(format!("{n}: 订单不存在")),
-            CancelResult::TooLate(s) => {
-                let (state, wb) = states::of_status(s, None);
-                Some(format!(
-                    "{n}: 状态为{}, 只有待处理、已下单、已接单的运单可以撤销 (waybill is {s})",
-                    state_name(state, wb)
-                ))
-            }
-            _ => None,
-        })
-        .collect();
-    if refused.is_empty() {
-        return Answer::Done(None);
-    }
-    let done: Vec<&str> = results
-        .iter()
-        .filter(|(_, r)| matches!(r, CancelResult::Cancelled | CancelResult::AlreadyCancelled))
-        .map(|(n, _)| n.as_str())
-        .collect();
-    let mut message = format!("撤销失败: {}", refused.join("; "));
-    if !done.is_empty() {
-        message.push_str(&format!("; 已撤销: {}", done.join(",")));
-    }
-    Answer::refused(message)
 }
 
-pub(super) fn state_name(state: i32, waybill_state: Option<i32>) -> &'static str {
+fn state_name(state: i32, waybill_state: Option<i32>) -> &'static str {
     match (state, waybill_state) {
         (0, _) => "已撤销",
         (1000, _) => "待处理",
