@@ -27,7 +27,26 @@ pub(crate) async fn set_status(
             let tenant = Tenant(tenant);
             notify(tx, &tenant, order_id, change, None).await?;
             super::slips::segment_changed(tx, &tenant, order_id, change).await?;
+            if change == WaybillChange::Cancelled {
+                leave_trip(tx, &tenant, order_id).await?;
+            }
         }
+    }
+    Ok(())
+}
+
+/// A cancelled waybill leaves its trip; the trip's subscribers hear it changed.
+async fn leave_trip(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    order_id: i64,
+) -> Result<(), ServiceError> {
+    let Some(trip_id) = store::trips::release_order(tx, order_id).await? else {
+        return Ok(());
+    };
+    if let Some(t) = store::trips::lock_by_id(tx, trip_id).await? {
+        let ids = store::trips::order_ids(tx, trip_id).await?;
+        trip_changed(tx, tenant, t.as_ref(), &ids, TripChange::Updated).await?;
     }
     Ok(())
 }

@@ -153,3 +153,15 @@ pub async fn order_ids(conn: &mut PgConnection, trip_id: i64) -> sqlx::Result<Ve
     .fetch_all(conn)
     .await
 }
+
+/// Takes an order off its trip; the trip it was on, if any.
+pub async fn release_order(conn: &mut PgConnection, order_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"UPDATE orders o SET trip_id = NULL FROM orders old
+            WHERE o.id = $1 AND old.id = o.id AND old.trip_id IS NOT NULL
+           RETURNING old.trip_id AS "trip_id!""#,
+        order_id
+    )
+    .fetch_optional(conn)
+    .await
+}

@@ -1149,6 +1149,36 @@ async fn trips_exceptions_and_prints_reach_their_subscribers(pool: PgPool) {
         &json!({"orderNumbers": [numbers[1]], "printType": "运单标签打印"})
     );
 
+    // A cancelled waybill leaves its trip: the trip is updated without it.
+    ok_done(
+        &post(
+            &app,
+            CANCEL,
+            Some(&token),
+            false,
+            json!({"numbers": numbers[0]}),
+        )
+        .await,
+    );
+    let all = receiver.wait_for(13).await;
+    let last = all.last().unwrap();
+    assert_eq!(
+        (&last["packNumber"], &last["state"]),
+        (&json!(pack2), &json!(40001)),
+        "{last}"
+    );
+    assert_eq!(last["orderNumbers"], json!([numbers[1]]));
+    let w = ok(&post(
+        &app,
+        FIND,
+        Some(&token),
+        false,
+        json!({"orderNumber": numbers[0]}),
+    )
+    .await)[0]
+        .clone();
+    assert!(w["packNumber"].is_null(), "{w}");
+
     // Unsubscribed: no more callbacks. Subscription refusals.
     ok_done(&post(&app, "/order/unsubscribe", Some(&token), false, json!({})).await);
     ok_done(
