@@ -262,11 +262,18 @@ pub async fn lock_by_any_number(
 ) -> sqlx::Result<Vec<LockedWaybill>> {
     let rows = sqlx::query_as!(
         LockedWaybill,
+        // Three lookups, each served by its index, in order of precedence.
         r#"SELECT id, hx_order_no, transport_no AS "transport_no!", order_code, status, request, trip_id
              FROM orders
-            WHERE tenant = $1 AND kind = 'TRANSPORT' AND transport_no IS NOT NULL
-              AND (transport_no = $2 OR request ->> 'customerOrderNo' = $2 OR order_code = $2)
-            ORDER BY (transport_no = $2) DESC, (request ->> 'customerOrderNo' = $2) DESC, id
+            WHERE id IN (
+                    (SELECT id FROM orders WHERE transport_no = $2 AND tenant = $1 AND kind = 'TRANSPORT')
+                    UNION ALL
+                    (SELECT id FROM orders WHERE tenant = $1 AND kind = 'TRANSPORT'
+                        AND request ->> 'customerOrderNo' = $2)
+                    UNION ALL
+                    (SELECT id FROM orders WHERE tenant = $1 AND kind = 'TRANSPORT' AND order_code = $2))
+              AND transport_no IS NOT NULL
+            ORDER BY (transport_no = $2) DESC, (request ->> 'customerOrderNo' = $2) IS TRUE DESC, id
             FOR UPDATE"#,
         tenant.as_str(),
         number
