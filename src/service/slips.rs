@@ -105,7 +105,10 @@ async fn refresh_segments(
     content: &TransportOrder,
 ) -> Result<(), ServiceError> {
     for (id, _, status, request) in store::slips::segments(tx, slip_id).await? {
-        if matches!(status.as_str(), "SIGNED" | "CANCELLED") {
+        if matches!(
+            OrderStatus::parse(&status),
+            Some(OrderStatus::Signed | OrderStatus::Cancelled)
+        ) {
             continue;
         }
         let old: TransportOrder = serde_json::from_value(request)
@@ -203,15 +206,18 @@ pub async fn cancel(
             let result = match state(&r) {
                 SlipState::Cancelled => SlipCancel::Cancelled,
                 SlipState::Done => SlipCancel::Refused("已完成".into()),
-                _ if segs
-                    .iter()
-                    .any(|(_, _, s, _)| matches!(s.as_str(), "IN_TRANSIT" | "SIGNED")) =>
+                _ if segs.iter().any(|(_, _, s, _)| {
+                    matches!(
+                        OrderStatus::parse(s),
+                        Some(OrderStatus::InTransit | OrderStatus::Signed)
+                    )
+                }) =>
                 {
                     SlipCancel::Refused("已有分段装货".into())
                 }
                 _ => {
                     for (id, _, s, _) in &segs {
-                        if s != "CANCELLED" {
+                        if OrderStatus::parse(s) != Some(OrderStatus::Cancelled) {
                             waybill_events::set_status(
                                 tx,
                                 *id,

@@ -5,6 +5,7 @@
 use super::{transaction, waybill_events, ReplayKey, ServiceError};
 use crate::domain::client::Tenant;
 use crate::domain::event::Dispatch;
+use crate::domain::order::OrderStatus;
 use crate::domain::waybill::{TripChange, WaybillChange};
 use crate::store::trips::{TripFields, TripRow};
 use crate::store::waybills::LockedWaybill;
@@ -20,7 +21,10 @@ async fn lock_waybills(
         let w = store::waybills::lock_by_number(tx, tenant, n)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no waybill {n}")))?;
-        if matches!(w.status.as_str(), "CANCELLED" | "REJECTED" | "SIGNED") {
+        if matches!(
+            OrderStatus::parse(&w.status),
+            Some(OrderStatus::Cancelled | OrderStatus::Rejected | OrderStatus::Signed)
+        ) {
             return Err(ServiceError::WrongStatus(format!(
                 "waybill {n} is {}: it cannot go on a trip",
                 w.status
@@ -235,7 +239,8 @@ pub async fn receipt_photos(
             .await?;
             stored.push((id, i.sha256.clone(), !new));
         }
-        if w.status == "SIGNED" && stored.iter().any(|s| !s.2) {
+        if OrderStatus::parse(&w.status) == Some(OrderStatus::Signed) && stored.iter().any(|s| !s.2)
+        {
             waybill_events::notify(tx, tenant, w.id, WaybillChange::Signed, None).await?;
         }
         Ok(stored)

@@ -125,9 +125,10 @@ async fn store_order(
 }
 
 /// Signed and cancelled waybills are no longer changed; a slip's segments change through
-/// their slip.
-fn changeable(w: &LockedWaybill, what: &str) -> Result<(), ServiceError> {
-    if w.request.get("segment").is_some() {
+/// their slip. The waybill's order as it stands, when it may change.
+fn changeable(w: &LockedWaybill, what: &str) -> Result<TransportOrder, ServiceError> {
+    let o = order_of(w)?;
+    if o.segment.is_some() {
         return Err(ServiceError::WrongStatus(format!(
             "运单{}是受理单分段,受理单分段管理中的运单信息继承自受理单,请使用更新受理单接口修改",
             w.transport_no
@@ -140,7 +141,7 @@ fn changeable(w: &LockedWaybill, what: &str) -> Result<(), ServiceError> {
                 w.transport_no, w.status, w.status
             )))
         }
-        _ => Ok(()),
+        _ => Ok(o),
     }
 }
 
@@ -163,8 +164,7 @@ pub async fn modify(
         let w = store::waybills::lock_by_number(tx, tenant, number)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("订单{number}不存在")))?;
-        changeable(&w, "修改")?;
-        let mut o = order_of(&w)?;
+        let mut o = changeable(&w, "修改")?;
         patch.apply(&mut o);
         store_order(tx, &w, &o).await
     })
@@ -229,7 +229,7 @@ pub async fn add_cargo(
         let w = found
             .first()
             .ok_or_else(|| ServiceError::NotFound(format!("订单{number}不存在")))?;
-        changeable(w, "追加货物")?;
+        let mut o = changeable(w, "追加货物")?;
         if let Some(no) = &cargo.cargo_no {
             if !store::waybills::lock_by_cargo_no(tx, tenant, no)
                 .await?
@@ -240,7 +240,6 @@ pub async fn add_cargo(
                 )));
             }
         }
-        let mut o = order_of(w)?;
         o.cargo.push(cargo.clone());
         store_order(tx, w, &o).await
     })
@@ -261,8 +260,7 @@ pub async fn change_cargo(
         let w = found
             .first()
             .ok_or_else(|| ServiceError::NotFound(format!("货物{cargo_no}不存在")))?;
-        changeable(w, "修改货物")?;
-        let mut o = order_of(w)?;
+        let mut o = changeable(w, "修改货物")?;
         match change {
             None => o.cargo.retain(|c| c.cargo_no.as_deref() != Some(cargo_no)),
             Some(new) => {

@@ -23,13 +23,8 @@ pub struct SlipRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, tenant, number, original_order_no, state, content, fingerprint, device_number, \
-     bound_devices, client_id, first_sign_time, last_sign_time, created_at, updated_at";
-
 /// A new slip numbered `S` + yyMMdd (UTC+08:00) + a 10-digit sequence; `None` when the
 /// tenant has a slip with this original order number already.
-#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     conn: &mut PgConnection,
     tenant: &Tenant,
@@ -39,24 +34,26 @@ pub async fn insert(
     device: Option<&str>,
     client_id: i64,
 ) -> sqlx::Result<Option<SlipRow>> {
-    let sql = format!(
-        "INSERT INTO slips (tenant, number, original_order_no, state, content, fingerprint, device_number,
-                            bound_devices, client_id)
-         VALUES ($1, 'S' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
-                        || lpad(nextval('slip_number_seq')::text, 10, '0'),
-                 $2, 'PENDING', $3, $4, $5, CASE WHEN $5::text IS NULL THEN '{{}}'::text[] ELSE ARRAY[$5::text] END, $6)
-         ON CONFLICT (tenant, original_order_no) WHERE original_order_no IS NOT NULL DO NOTHING
-         RETURNING {COLUMNS}"
-    );
-    sqlx::query_as(&sql)
-        .bind(tenant.as_str())
-        .bind(original_order_no)
-        .bind(content)
-        .bind(fingerprint)
-        .bind(device)
-        .bind(client_id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as!(
+        SlipRow,
+        r#"INSERT INTO slips (tenant, number, original_order_no, state, content, fingerprint, device_number,
+                              bound_devices, client_id)
+           VALUES ($1, 'S' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+                          || lpad(nextval('slip_number_seq')::text, 10, '0'),
+                   $2, 'PENDING', $3, $4, $5,
+                   CASE WHEN $5::text IS NULL THEN '{}'::text[] ELSE ARRAY[$5::text] END, $6)
+           ON CONFLICT (tenant, original_order_no) WHERE original_order_no IS NOT NULL DO NOTHING
+           RETURNING id, tenant, number, original_order_no, state, content, fingerprint, device_number,
+                     bound_devices, client_id, first_sign_time, last_sign_time, created_at, updated_at"#,
+        tenant.as_str(),
+        original_order_no,
+        content,
+        fingerprint,
+        device,
+        client_id
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn lock_by_original(
@@ -64,14 +61,16 @@ pub async fn lock_by_original(
     tenant: &Tenant,
     original_order_no: &str,
 ) -> sqlx::Result<Option<SlipRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM slips WHERE tenant = $1 AND original_order_no = $2 FOR UPDATE"
-    );
-    sqlx::query_as(&sql)
-        .bind(tenant.as_str())
-        .bind(original_order_no)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as!(
+        SlipRow,
+        r#"SELECT id, tenant, number, original_order_no, state, content, fingerprint, device_number,
+                  bound_devices, client_id, first_sign_time, last_sign_time, created_at, updated_at
+             FROM slips WHERE tenant = $1 AND original_order_no = $2 FOR UPDATE"#,
+        tenant.as_str(),
+        original_order_no
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn lock(
@@ -79,17 +78,28 @@ pub async fn lock(
     tenant: &Tenant,
     number: &str,
 ) -> sqlx::Result<Option<SlipRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM slips WHERE tenant = $1 AND number = $2 FOR UPDATE");
-    sqlx::query_as(&sql)
-        .bind(tenant.as_str())
-        .bind(number)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as!(
+        SlipRow,
+        r#"SELECT id, tenant, number, original_order_no, state, content, fingerprint, device_number,
+                  bound_devices, client_id, first_sign_time, last_sign_time, created_at, updated_at
+             FROM slips WHERE tenant = $1 AND number = $2 FOR UPDATE"#,
+        tenant.as_str(),
+        number
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn lock_by_id(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<SlipRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM slips WHERE id = $1 FOR UPDATE");
-    sqlx::query_as(&sql).bind(id).fetch_optional(conn).await
+    sqlx::query_as!(
+        SlipRow,
+        r#"SELECT id, tenant, number, original_order_no, state, content, fingerprint, device_number,
+                  bound_devices, client_id, first_sign_time, last_sign_time, created_at, updated_at
+             FROM slips WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Replaces a slip's content and bound device (a new device joins the history).
@@ -288,14 +298,11 @@ pub async fn list(
     count.push_bind(tenant.as_str());
     push_filter(&mut count, f);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    let mut q = QueryBuilder::<Postgres>::new(format!(
-        "SELECT {} FROM slips s WHERE s.tenant = ",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+    let mut q = QueryBuilder::<Postgres>::new(
+        "SELECT s.id, s.tenant, s.number, s.original_order_no, s.state, s.content, s.fingerprint, \
+         s.device_number, s.bound_devices, s.client_id, s.first_sign_time, s.last_sign_time, \
+         s.created_at, s.updated_at FROM slips s WHERE s.tenant = ",
+    );
     q.push_bind(tenant.as_str());
     push_filter(&mut q, f);
     q.push(" ORDER BY s.created_at DESC, s.id DESC LIMIT ")

@@ -2,8 +2,8 @@
 //! segments inherit, and the tracker to bind.
 
 use super::waybill_dto::{
-    cargo, delivery_type, epoch, freight, location, notes, opt_text, organization_path, pay_type,
-    CargoDto, LocationDto, MAX_CARGO, ORDER_TYPE,
+    cargo, consignee, delivery_type, epoch, freight, location, notes, opt_text, organization_path,
+    pay_type, CargoDto, FlatConsignee, LocationDto, MAX_CARGO, ORDER_TYPE,
 };
 use crate::domain::order::{Address, TransportOrder};
 use crate::domain::rules;
@@ -60,21 +60,19 @@ impl CustomerOrderEntity {
         let phone = e.required(p("consignerPhone"), self.consigner_phone, rules::phone);
         let address = e.required(p("consignerAddress"), self.consigner_address, rules::name);
         let (cr_lng, cr_lat) = location(e, &p("consignerLocation"), self.consigner_location);
-        let (ce_lng, ce_lat) = location(e, &p("consigneeLocation"), self.consignee_location);
-        let consignee = Address {
-            name: opt_text(e, p("consigneeName"), self.consignee_name).unwrap_or_default(),
-            phone: e
-                .optional(
-                    p("consigneePhone"),
-                    self.consignee_phone.filter(|s| !s.is_empty()),
-                    rules::phone,
-                )
-                .unwrap_or_default(),
-            address: opt_text(e, p("consigneeAddress"), self.consignee_address).unwrap_or_default(),
-            lng: ce_lng,
-            lat: ce_lat,
-            ..Default::default()
-        };
+        let consignee = consignee(
+            e,
+            path,
+            FlatConsignee {
+                name: self.consignee_name,
+                phone: self.consignee_phone,
+                province: None,
+                city: None,
+                district: None,
+                address: self.consignee_address,
+                location: self.consignee_location,
+            },
+        );
         let given: Vec<(String, Option<String>)> = [
             self.note1,
             self.note2,
@@ -144,7 +142,7 @@ impl CustomerOrderEntity {
                 lat: cr_lat,
                 ..Default::default()
             }),
-            consignee: (consignee != Address::default()).then_some(consignee),
+            consignee,
             pickup_time,
             expected_arrive_time,
             cargo,

@@ -2,22 +2,11 @@
 //! seed's example; those the gateway has no notion of are null.
 
 use super::waybill_dto::{m3, DELIVERY_TYPES};
-use super::waybill_view::contract_secs;
+use super::waybill_view::{cargo_totals, contract_secs, note, num, secs};
 use crate::domain::order::{Address, TransportOrder};
 use crate::domain::slip::SlipState;
 use crate::store::slips::SlipRow;
-use chrono::{DateTime, Utc};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
-
-fn num(d: Option<Decimal>) -> Value {
-    d.and_then(|d| d.to_f64()).map_or(Value::Null, Value::from)
-}
-
-fn secs(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| t.timestamp().into())
-}
 
 fn person(a: Option<&Address>) -> Value {
     match a {
@@ -30,33 +19,10 @@ fn person(a: Option<&Address>) -> Value {
     }
 }
 
-fn note(c: &crate::domain::order::Cargo, i: usize) -> Value {
-    c.notes
-        .get(&format!("note{i}"))
-        .map_or(Value::from(""), |v| Value::from(v.as_str()))
-}
-
 pub fn render(r: &SlipRow) -> Value {
     let o: TransportOrder = serde_json::from_value(r.content.clone()).unwrap_or_default();
     let state = SlipState::parse(&r.state).unwrap_or(SlipState::Pending);
-    let first = o.cargo.first();
-    let sum = |f: fn(&crate::domain::order::Cargo) -> Option<Decimal>| {
-        let v: Vec<Decimal> = o.cargo.iter().filter_map(f).collect();
-        if v.is_empty() {
-            Value::Null
-        } else {
-            num(Some(v.into_iter().sum()))
-        }
-    };
-    let mut cargo = json!({
-        "name": first.map(|c| c.name.clone()),
-        "quantity": o.cargo.iter().map(|c| c.quantity).sum::<i64>() as f64,
-        "weight": sum(|c| c.weight), "volume": sum(|c| c.volume.map(m3)), "value": sum(|c| c.value),
-        "remarks": first.and_then(|c| c.remark.clone()),
-    });
-    for i in 1..=6 {
-        cargo[format!("note{i}")] = first.map_or(Value::from(""), |c| note(c, i));
-    }
+    let cargo = cargo_totals(&o.cargo, "remarks");
     let shipper = o.shipper_freight.clone();
     let mut order = json!({
         "id": r.number, "uid": r.tenant, "createUid": r.tenant, "createUserId": null, "createUsername": null,
@@ -122,7 +88,8 @@ pub fn render(r: &SlipRow) -> Value {
                 "created": secs(Some(r.created_at)),
             });
             for n in 1..=6 {
-                v[format!("note{n}")] = note(c, n);
+                let k = format!("note{n}");
+                v[&k] = note(&c.notes, &k);
             }
             v
         })

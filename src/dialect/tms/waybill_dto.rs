@@ -95,6 +95,41 @@ pub struct OrderEntity {
     pub cargo_list: Option<Vec<CargoDto>>,
 }
 
+/// The seed's flat `consignee*` fields (waybills and slips alike).
+pub(super) struct FlatConsignee {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub district: Option<String>,
+    pub address: Option<String>,
+    pub location: Option<LocationDto>,
+}
+
+/// The consignee, all of whose fields may be left out (`None` when none is given).
+pub(super) fn consignee(e: &mut FieldErrors, path: &str, c: FlatConsignee) -> Option<Address> {
+    let p = |f: &str| format!("{path}.{f}");
+    let (lng, lat) = location(e, &p("consigneeLocation"), c.location);
+    let a = Address {
+        name: opt_text(e, p("consigneeName"), c.name).unwrap_or_default(),
+        phone: e
+            .optional(
+                p("consigneePhone"),
+                c.phone.filter(|s| !s.is_empty()),
+                rules::phone,
+            )
+            .unwrap_or_default(),
+        province_name: opt_text(e, p("consigneeProvince"), c.province).unwrap_or_default(),
+        city_name: opt_text(e, p("consigneeCity"), c.city).unwrap_or_default(),
+        area_name: opt_text(e, p("consigneeDistrict"), c.district),
+        address: opt_text(e, p("consigneeAddress"), c.address).unwrap_or_default(),
+        lng,
+        lat,
+        ..Default::default()
+    };
+    (a != Address::default()).then_some(a)
+}
+
 /// An epoch time in seconds, as a contract time.
 pub fn epoch(secs: i64) -> Result<String, String> {
     if secs > 99_999_999_999 {
@@ -305,26 +340,19 @@ impl OrderEntity {
             lat: cr_lat,
             ..Default::default()
         };
-        let (ce_lng, ce_lat) = location(e, &p("consigneeLocation"), self.consignee_location);
-        let consignee = Address {
-            name: opt_text(e, p("consigneeName"), self.consignee_name).unwrap_or_default(),
-            phone: e
-                .optional(
-                    p("consigneePhone"),
-                    self.consignee_phone.filter(|s| !s.is_empty()),
-                    rules::phone,
-                )
-                .unwrap_or_default(),
-            province_name: opt_text(e, p("consigneeProvince"), self.consignee_province)
-                .unwrap_or_default(),
-            city_name: opt_text(e, p("consigneeCity"), self.consignee_city).unwrap_or_default(),
-            area_name: opt_text(e, p("consigneeDistrict"), self.consignee_district),
-            address: opt_text(e, p("consigneeAddress"), self.consignee_address).unwrap_or_default(),
-            lng: ce_lng,
-            lat: ce_lat,
-            ..Default::default()
-        };
-        let consignee = (consignee != Address::default()).then_some(consignee);
+        let consignee = consignee(
+            e,
+            path,
+            FlatConsignee {
+                name: self.consignee_name,
+                phone: self.consignee_phone,
+                province: self.consignee_province,
+                city: self.consignee_city,
+                district: self.consignee_district,
+                address: self.consignee_address,
+                location: self.consignee_location,
+            },
+        );
         let pickup_time = e.required(p("deliveryTime"), self.delivery_time, epoch);
         let expected_arrive_time =
             e.optional(p("appointArriveTime"), self.appoint_arrive_time, epoch);

@@ -11,11 +11,11 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
-fn num(d: Option<Decimal>) -> Value {
+pub(super) fn num(d: Option<Decimal>) -> Value {
     d.and_then(|d| d.to_f64()).map_or(Value::Null, Value::from)
 }
 
-fn secs(t: Option<DateTime<Utc>>) -> Value {
+pub(super) fn secs(t: Option<DateTime<Utc>>) -> Value {
     t.map_or(Value::Null, |t| t.timestamp().into())
 }
 
@@ -43,14 +43,15 @@ fn person(a: &Address) -> Value {
     })
 }
 
-fn note(notes: &std::collections::BTreeMap<String, String>, k: &str) -> Value {
+pub(super) fn note(notes: &std::collections::BTreeMap<String, String>, k: &str) -> Value {
     notes
         .get(k)
         .map_or(Value::from(""), |v| Value::from(v.as_str()))
 }
 
-/// The summary `cargo`: the first goods' name, remark and notes, totals of the numbers.
-fn summary(cargo: &[Cargo], with_ids: bool, row: &WaybillRow, o: &TransportOrder) -> Value {
+/// The goods summed up as the seed's `cargo` shows them: the first goods' name, remark (under
+/// `remark_key`) and notes, totals of the numbers.
+pub(super) fn cargo_totals(cargo: &[Cargo], remark_key: &str) -> Value {
     let first = cargo.first();
     let total = |f: fn(&Cargo) -> Option<Decimal>| -> Value {
         let vals: Vec<Decimal> = cargo.iter().filter_map(f).collect();
@@ -65,13 +66,19 @@ fn summary(cargo: &[Cargo], with_ids: bool, row: &WaybillRow, o: &TransportOrder
         "quantity": cargo.iter().map(|c| c.quantity).sum::<i64>() as f64,
         "weight": total(|c| c.weight),
         "volume": total(|c| c.volume.map(m3)),
-        "productModel": first.and_then(|c| c.remark.clone()),
         "value": total(|c| c.value),
     });
+    v[remark_key] = first.and_then(|c| c.remark.clone()).into();
     for i in 1..=6 {
         let k = format!("note{i}");
         v[&k] = first.map_or(Value::from(""), |c| note(&c.notes, &k));
     }
+    v
+}
+
+/// The waybill's `cargo`; `query_orders` adds the seed's extra members.
+fn summary(cargo: &[Cargo], with_ids: bool, row: &WaybillRow, o: &TransportOrder) -> Value {
+    let mut v = cargo_totals(cargo, "productModel");
     if with_ids {
         v["id"] = Value::Null;
         v["uid"] = Value::Null;
