@@ -198,7 +198,9 @@ fn parse_dialect(s: &str) -> Result<Dialect, String> {
 }
 
 fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    use std::io::Write;
+    // writeln, not println: a closed stdout (`… | head`) is an error, not a panic.
+    writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(v)?)?;
     Ok(())
 }
 
@@ -208,7 +210,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return sign(args);
     }
     let mut settings = Settings::load()?;
-    telemetry::init(&settings.log);
+    telemetry::init(&settings.log)?;
     let data_dir = settings.server.data_dir.clone();
     let load_key =
         move || MasterKey::load(std::env::var("HXGW_MASTER_KEY").ok().as_deref(), &data_dir);
@@ -234,7 +236,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = CancellationToken::new();
             startup::shutdown_on_signals(token.clone());
             // "listening on ADDR" is the first log line; warnings follow it.
-            app.run(token, move || source.warn_if_development()).await?;
+            let served = app.run(token, move || source.warn_if_development()).await;
+            // Whatever the log reader does, the last lines get a second at most.
+            telemetry::flush(std::time::Duration::from_secs(1));
+            served?;
         }
         Command::Demo => print_json(&admin::ensure_demo(&pool, &key()?).await?)?,
         Command::Client(c) => client(c, &pool, key).await?,

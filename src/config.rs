@@ -37,6 +37,9 @@ pub struct ServerSettings {
     pub data_dir: PathBuf,
     pub public_base_url: String,
     pub download_ttl_secs: u64,
+    /// Header whose last address is the caller's (behind a proxy); empty: the TCP peer.
+    #[serde(default)]
+    pub client_address_header: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +79,26 @@ pub struct AuthSettings {
     pub default_rate_limit_per_hour: i32,
     pub identity_cache_secs: u64,
     pub rate_sync_ms: u64,
+    pub password_hash_workers: usize,
+    pub password_hash_queue: usize,
+    pub sign_in_window_secs: i64,
+    pub sign_in_lockout_secs: i64,
+    pub sign_in_failures_per_user_address: i32,
+    pub sign_in_failures_per_user: i32,
+    pub sign_in_failures_per_address: i32,
+}
+
+impl AuthSettings {
+    /// The failed sign-in limits, as the store counts them.
+    pub fn sign_in_limits(&self) -> crate::store::sign_in::Limits {
+        crate::store::sign_in::Limits {
+            per_user_address: self.sign_in_failures_per_user_address,
+            per_user: self.sign_in_failures_per_user,
+            per_address: self.sign_in_failures_per_address,
+            window_secs: self.sign_in_window_secs,
+            lockout_secs: self.sign_in_lockout_secs,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -89,6 +112,11 @@ pub enum LogFormat {
 pub struct LogSettings {
     pub format: LogFormat,
     pub level: String,
+    /// Lines waiting for the writer thread at most; beyond it lines are dropped and counted.
+    pub queue_lines: usize,
+    /// Append to this file instead of stderr.
+    #[serde(default)]
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -161,6 +189,18 @@ impl Settings {
         }
         if self.auth.replay_margin_secs < 0 {
             problems.push("auth.replay_margin_secs must be ≥ 0");
+        }
+        if self.auth.sign_in_window_secs < 1 || self.auth.sign_in_lockout_secs < 1 {
+            problems.push("auth.sign_in_window_secs and auth.sign_in_lockout_secs must be ≥ 1");
+        }
+        if self.auth.sign_in_failures_per_user_address < 1
+            || self.auth.sign_in_failures_per_user < 1
+            || self.auth.sign_in_failures_per_address < 1
+        {
+            problems.push("auth.sign_in_failures_per_* must be ≥ 1");
+        }
+        if self.log.queue_lines == 0 {
+            problems.push("log.queue_lines must be > 0");
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections must be > 0");

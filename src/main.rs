@@ -7,7 +7,9 @@ use hongxun_gateway::cli::{self, Cli};
 #[tokio::main]
 async fn main() {
     if let Err(e) = cli::run(Cli::parse()).await {
-        eprintln!("error: {e:#}");
+        use std::io::Write;
+        // Not eprintln: with stderr gone, that would panic instead of exiting with 1.
+        let _ = writeln!(std::io::stderr(), "error: {e:#}");
         std::process::exit(1);
     }
 }

@@ -18,9 +18,10 @@ pub const RATE_LIMITED: &str = "hxgw_rate_limited_total";
 pub const AUDIT_DROPPED: &str = "hxgw_audit_dropped_total";
 pub const DWS_SCANS: &str = "hxgw_dws_scans_total";
 pub const BUILD_INFO: &str = "hxgw_build_info";
+pub const LOG_DROPPED: &str = "hxgw_log_lines_dropped_total";
 
 /// Every name above, for the dashboard test and the docs.
-pub const ALL: [&str; 11] = [
+pub const ALL: [&str; 12] = [
     HTTP_REQUESTS,
     HTTP_DURATION,
     PUSH_OUTBOX,
@@ -32,6 +33,7 @@ pub const ALL: [&str; 11] = [
     AUDIT_DROPPED,
     DWS_SCANS,
     BUILD_INFO,
+    LOG_DROPPED,
 ];
 
 /// Push attempt outcomes: `delivered`, `failed` (retried later), `dead` (the last one),
@@ -110,6 +112,11 @@ fn describe() {
     );
     describe_counter!(DWS_SCANS, "DWS scans by match result");
     describe_gauge!(BUILD_INFO, "1, labelled with the gateway's version");
+    describe_counter!(
+        LOG_DROPPED,
+        "log lines dropped: queue_full (the log reader stalled) or write_failed (it went away, or the disk failed)"
+    );
+    log_dropped();
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     // Counters exist from the start, so rates and alerts see a zero rather than nothing.
     counter!(RATE_LIMITED).increment(0);
@@ -151,8 +158,17 @@ pub fn dws_scan(result: &'static str) {
     counter!(DWS_SCANS, "result" => result).increment(1);
 }
 
+/// The log sink counts drops in its own atomics (it must not depend on the recorder); they
+/// are copied into the counter at every scrape.
+fn log_dropped() {
+    let (full, failed) = crate::telemetry::sink::dropped();
+    counter!(LOG_DROPPED, "reason" => "queue_full").absolute(full);
+    counter!(LOG_DROPPED, "reason" => "write_failed").absolute(failed);
+}
+
 /// The sampled gauges: outbox by status, the oldest pending push, the pool.
 pub async fn sample(pool: &sqlx::PgPool, max_connections: u32) {
+    log_dropped();
     match crate::store::pushes::outbox_gauges(pool).await {
         Ok(g) => {
             for (status, n) in [

@@ -84,6 +84,8 @@ impl Application {
             auth.identity_cache_secs,
         )));
         let rates = RateTally::new(Duration::from_millis(auth.rate_sync_ms));
+        let passwords =
+            crate::auth::password::Hasher::new(auth.password_hash_workers, auth.password_hash_queue);
         let state = AppState(Arc::new(App {
             instance: uuid::Uuid::new_v4().to_string(),
             db,
@@ -93,6 +95,7 @@ impl Application {
             clock,
             identities,
             rates,
+            passwords,
         }));
         Ok(Self {
             listener,
@@ -157,6 +160,8 @@ impl Application {
         });
         let router = http::router(self.state.clone());
         let token = shutdown.clone();
+        // The peer address reaches handlers (sign-in limits count per address).
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, router)
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await?;
@@ -209,6 +214,10 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
                     Ok(n) if n > 0 => tracing::debug!(deleted = n, "housekeeping"),
                     Ok(_) => {}
                     Err(e) => tracing::debug!(error = %e, "housekeeping skipped"),
+                }
+                let window = chrono::TimeDelta::seconds(s.auth.sign_in_window_secs);
+                if let Err(e) = store::sign_in::purge(&state.db, now - window, now).await {
+                    tracing::debug!(error = %e, "sign-in failures not purged");
                 }
             }
         }

@@ -20,6 +20,8 @@ pub struct App {
     pub clock: Clock,
     pub identities: Arc<IdentityCache>,
     pub rates: RateTally,
+    /// Password hashing for sign-ins, bounded (auth::password).
+    pub passwords: crate::auth::password::Hasher,
 }
 
 /// Where "now" comes from: the system clock, or a fixed instant in tests that replay

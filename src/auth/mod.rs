@@ -80,7 +80,9 @@ impl Identities<'_> {
             return Ok(Some(known));
         }
         let generation = self.cache.generation();
-        let Some(row) = store::clients::find_by_identity(self.pool, create_by, data_source).await?
+        let door = crate::domain::client::Dialect::Hongxun.as_str();
+        let Some(row) =
+            store::clients::find_for_door(self.pool, door, create_by, data_source).await?
         else {
             return Ok(None);
         };

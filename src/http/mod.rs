@@ -3,6 +3,7 @@
 //! hygiene check of paths and queries ([`input_guard`]), typed JSON reading ([`json_input`]),
 //! probes and the OpenAPI document. [`router`] is where the dialects' routers are merged.
 
+pub mod client_address;
 pub mod health;
 pub mod input_guard;
 pub mod json_input;

@@ -37,22 +37,16 @@ fn order_ref(l: &WaybillLink) -> OrderRef {
     }
 }
 
-/// The waybill's order, refusing a carrier other than the one the waybill is bound to.
+/// The waybill's order when the waybill names this carrier. Otherwise (unknown, another
+/// carrier's, or one without a carrier, which only the ops API may move) the carrier's nodes
+/// and images are kept unlinked, exactly as for a waybill nobody knows yet: the answer is the
+/// same, names no order, and they link only if the waybill later names this carrier.
 async fn link_for(
     tx: &mut PgConnection,
     carrier: &str,
     waybill_no: &str,
 ) -> Result<Option<WaybillLink>, ServiceError> {
-    let link = store::carrier::waybill_link(tx, waybill_no).await?;
-    if let Some(l) = &link {
-        if l.carrier_code.as_deref().is_some_and(|c| c != carrier) {
-            // Not "forbidden": another carrier's waybill is simply not one this carrier has.
-            return Err(ServiceError::NotFound(format!(
-                "no waybill {waybill_no} for carrier {carrier}"
-            )));
-        }
-    }
-    Ok(link)
+    Ok(store::carrier::waybill_link(tx, waybill_no, carrier).await?)
 }
 
 /// Pushes new nodes of a linked waybill (`routePush`), records sign-offs (`signInfoPush`) and
@@ -141,7 +135,11 @@ pub(crate) async fn link_waybill(
     waybill_no: &str,
     carrier_code: Option<&str>,
 ) -> Result<(), ServiceError> {
-    let Some(l) = store::carrier::waybill_link(tx, waybill_no).await? else {
+    // Without a carrier nothing a carrier posted may attach.
+    let Some(carrier_code) = carrier_code else {
+        return Ok(());
+    };
+    let Some(l) = store::carrier::waybill_link(tx, waybill_no, carrier_code).await? else {
         return Ok(());
     };
     if l.order_id != order_id {

@@ -5,8 +5,10 @@
 use super::ServiceError;
 use crate::auth::secrets::MasterKey;
 use crate::auth::tms_token::{self, Pair};
+use crate::auth::password::Hasher;
 use crate::auth::AuthenticatedClient;
 use crate::domain::client::ClientStatus;
+use crate::store::sign_in::Limits;
 use crate::store::{self, PgPool};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -23,6 +25,9 @@ pub enum SignInError {
     Disabled,
     #[error("access_token 无效或已过期,请重新获取")]
     BadToken,
+    /// Too many failed sign-ins, or the hashing pool is full: "操作频繁".
+    #[error("操作频繁")]
+    TooMany { retry_after_secs: u64 },
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -49,28 +54,52 @@ fn active(a: &store::tms::Account) -> Result<(), SignInError> {
     }
 }
 
-/// The account's pair for its password.
+/// Where a password sign-in comes from and what bounds it.
+pub struct Attempt<'a> {
+    pub hasher: &'a Hasher,
+    pub limits: &'a Limits,
+    /// The caller's address (`http::client_address`).
+    pub source: &'a str,
+}
+
+/// The account's pair for its password. Refused with `TooMany`, before any hashing, while a
+/// failure count covering this user name or address is locked, and when the hashing pool is
+/// full; every wrong password counts (unknown user names too, which cost the same work).
 pub async fn generate(
     pool: &PgPool,
     key: &MasterKey,
+    attempt: &Attempt<'_>,
     user: &str,
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<(Pair, DateTime<Utc>), SignInError> {
+    if let Some(until) = store::sign_in::locked_until(pool, user, attempt.source, now).await? {
+        return Err(SignInError::TooMany {
+            retry_after_secs: (until - now).num_seconds().max(1) as u64,
+        });
+    }
     let account = store::tms::account_by_user(pool, user).await?;
     // An unknown user costs the same argon2 work as a wrong password.
     let (phc, known) = match &account {
         Some(a) => (a.password_hash.clone(), true),
         None => (dummy_hash(), false),
     };
-    let given = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&phc, &given))
+    let ok = attempt
+        .hasher
+        .verify(phc, password.to_string())
         .await
-        .unwrap_or(false);
+        .map_err(|_| SignInError::TooMany {
+            retry_after_secs: 1,
+        })?;
     let account = match account {
         Some(a) if ok && known => a,
-        _ => return Err(SignInError::BadPassword),
+        _ => {
+            store::sign_in::record_failure(pool, user, attempt.source, now, attempt.limits)
+                .await?;
+            return Err(SignInError::BadPassword);
+        }
     };
+    store::sign_in::clear(pool, user, attempt.source).await?;
     active(&account)?;
     let mut tx = pool.begin().await?;
     let current = store::tms::lock_token(&mut tx, account.client_id).await?;
@@ -106,7 +135,9 @@ async fn issue(
     Ok((pair, expires))
 }
 
-/// A new pair for the current refresh token; the old access token stops working.
+/// A new pair for the current refresh token; the old access token stops working. The token is
+/// checked before anything about the account shows: an unknown user, a wrong or expired token
+/// and a disabled account all answer the same `BadRefresh`.
 pub async fn refresh(
     pool: &PgPool,
     key: &MasterKey,
@@ -114,15 +145,17 @@ pub async fn refresh(
     refresh_token: &str,
     now: DateTime<Utc>,
 ) -> Result<(Pair, DateTime<Utc>), SignInError> {
-    let account = store::tms::account_by_user(pool, user)
-        .await?
-        .ok_or(SignInError::BadRefresh)?;
-    active(&account)?;
+    let Some(account) = store::tms::account_by_user(pool, user).await? else {
+        return Err(SignInError::BadRefresh);
+    };
     let mut tx = pool.begin().await?;
     let current = store::tms::lock_token(&mut tx, account.client_id)
         .await?
         .filter(|t| t.expires_at > now && t.refresh_hash == tms_token::stored(refresh_token))
         .ok_or(SignInError::BadRefresh)?;
+    if active(&account).is_err() {
+        return Err(SignInError::BadRefresh);
+    }
     let out = issue(&mut tx, key, account.client_id, current.generation + 1, now).await?;
     tx.commit().await?;
     Ok(out)

@@ -24,22 +24,28 @@ pub struct WaybillLink {
 }
 
 /// Finds the order of a waybill (the newest, should a number ever be reused), locking it.
+/// The order whose package or transport waybill `waybill_no` names `carrier`, locked. A waybill
+/// that names another carrier, or none, is not this carrier's: carriers act only on their own.
 pub async fn waybill_link(
     conn: &mut PgConnection,
     waybill_no: &str,
+    carrier: &str,
 ) -> sqlx::Result<Option<WaybillLink>> {
     sqlx::query_as!(
         WaybillLink,
         r#"SELECT o.id AS "order_id!", o.tenant AS "tenant!", o.order_code AS "order_code!",
                   o.hx_order_no AS "hx_order_no!", o.order_type AS "order_type!", o.inventory_code, o.subbase_code,
                   o.kind AS "kind!", o.status AS "status!", x.carrier_code
-             FROM (SELECT order_id, carrier_code, created_at FROM packages WHERE waybill_no = $1
+             FROM (SELECT order_id, carrier_code, created_at FROM packages
+                    WHERE waybill_no = $1 AND carrier_code = $2
                    UNION ALL
-                   SELECT id, carrier_code, created_at FROM orders WHERE waybill_no = $1) x
+                   SELECT id, carrier_code, created_at FROM orders
+                    WHERE waybill_no = $1 AND carrier_code = $2) x
              JOIN orders o ON o.id = x.order_id
             ORDER BY x.created_at DESC LIMIT 1
               FOR UPDATE OF o"#,
-        waybill_no
+        waybill_no,
+        carrier
     )
     .fetch_optional(conn)
     .await
@@ -124,14 +130,14 @@ pub async fn insert_routes(
 pub async fn link_early_routes(
     conn: &mut PgConnection,
     waybill_no: &str,
-    carrier_code: Option<&str>,
+    carrier_code: &str,
     tenant: &str,
     order_id: i64,
 ) -> sqlx::Result<Vec<RouteRow>> {
     sqlx::query_as!(
         RouteRow,
         r#"UPDATE routes SET tenant = $3, order_id = $4
-            WHERE waybill_no = $1 AND order_id IS NULL AND ($2::text IS NULL OR carrier_code = $2)
+            WHERE waybill_no = $1 AND order_id IS NULL AND carrier_code = $2
            RETURNING waybill_no, carrier_code, node_type, node_time, location, description, operator,
                      operator_phone, lng, lat"#,
         waybill_no,
@@ -148,13 +154,13 @@ pub async fn link_early_routes(
 pub async fn link_early_images(
     conn: &mut PgConnection,
     waybill_no: &str,
-    carrier_code: Option<&str>,
+    carrier_code: &str,
     tenant: &str,
     order_id: i64,
 ) -> sqlx::Result<Vec<(Uuid, String, String)>> {
     let rows = sqlx::query!(
         r#"UPDATE sign_images SET tenant = $3, order_id = $4
-            WHERE waybill_no = $1 AND order_id IS NULL AND ($2::text IS NULL OR carrier_code = $2)
+            WHERE waybill_no = $1 AND order_id IS NULL AND carrier_code = $2
            RETURNING id, content_type, sha256, created_at"#,
         waybill_no,
         carrier_code,

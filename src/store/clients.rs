@@ -34,6 +34,7 @@ pub struct NewClient<'a> {
     pub customer_id: Option<&'a str>,
 }
 
+/// The identity of any dialect a `createBy`/`dataSource` pair names (administration).
 pub async fn find_by_identity(
     pool: &PgPool,
     create_by: &str,
@@ -46,6 +47,27 @@ pub async fn find_by_identity(
              FROM clients WHERE create_by = $1 AND data_source = $2"#,
         create_by,
         data_source
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// The identity a signed 鸿讯 envelope names: only identities of `dialect`, so that a Qimen,
+/// OMS or 3TMS secret (which its holder keeps to verify pushes) opens no other door.
+pub async fn find_for_door(
+    pool: &PgPool,
+    dialect: &str,
+    create_by: &str,
+    data_source: &str,
+) -> sqlx::Result<Option<ClientRow>> {
+    sqlx::query_as!(
+        ClientRow,
+        r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
+             FROM clients WHERE create_by = $1 AND data_source = $2 AND dialect = $3"#,
+        create_by,
+        data_source,
+        dialect
     )
     .fetch_optional(pool)
     .await

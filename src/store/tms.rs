@@ -37,7 +37,8 @@ pub async fn account_by_user(pool: &PgPool, user_name: &str) -> sqlx::Result<Opt
         Account,
         r#"SELECT c.id AS client_id, c.kind, c.create_by, c.data_source, c.status, c.rate_limit_per_hour,
                   a.password_hash
-             FROM tms_accounts a JOIN clients c ON c.id = a.client_id WHERE a.user_name = $1"#,
+             FROM tms_accounts a JOIN clients c ON c.id = a.client_id
+            WHERE a.user_name = $1 AND c.dialect = 'tms'"#,
         user_name
     )
     .fetch_optional(pool)
@@ -99,7 +100,7 @@ pub async fn account_by_access(
         r#"SELECT c.id AS client_id, c.kind, c.create_by, c.data_source, c.status, c.rate_limit_per_hour,
                   a.password_hash
              FROM tms_tokens t JOIN clients c ON c.id = t.client_id JOIN tms_accounts a ON a.client_id = c.id
-            WHERE t.access_hash = $1 AND t.expires_at > $2"#,
+            WHERE t.access_hash = $1 AND t.expires_at > $2 AND c.dialect = 'tms'"#,
         access_hash,
         now
     )

@@ -9,8 +9,10 @@ use serde_json::{Map, Value};
 
 /// Deeper documents are refused (Qimen requests are four or five levels deep).
 const MAX_DEPTH: usize = 16;
-/// More elements than this are refused.
+/// More elements than this are refused, self-closing ones included.
 const MAX_ELEMENTS: usize = 50_000;
+/// More text than this (bytes, after unescaping, in all elements together) is refused.
+const MAX_TEXT: usize = 4 * 1024 * 1024;
 
 /// List containers and the name of their members, in Qimen's requests and answers.
 pub const LISTS: &[(&str, &str)] = &[
@@ -38,6 +40,8 @@ pub fn read(xml: &str) -> Result<Value, String> {
     let mut stack: Vec<Node> = Vec::new();
     let mut root: Option<Node> = None;
     let mut elements = 0usize;
+    let mut text_bytes = 0usize;
+    let too_large = || "the XML body is too deep or too large".to_string();
     loop {
         let event = reader
             .read_event()
@@ -46,7 +50,7 @@ pub fn read(xml: &str) -> Result<Value, String> {
             Event::Start(e) => {
                 elements += 1;
                 if stack.len() >= MAX_DEPTH || elements > MAX_ELEMENTS {
-                    return Err("the XML body is too deep or too large".into());
+                    return Err(too_large());
                 }
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 stack.push(Node {
@@ -57,6 +61,9 @@ pub fn read(xml: &str) -> Result<Value, String> {
             }
             Event::Empty(e) => {
                 elements += 1;
+                if stack.len() >= MAX_DEPTH || elements > MAX_ELEMENTS {
+                    return Err(too_large());
+                }
                 let node = Node {
                     name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
                     children: Vec::new(),
@@ -78,6 +85,10 @@ pub fn read(xml: &str) -> Result<Value, String> {
                 let text = t
                     .unescape()
                     .map_err(|e| format!("the XML body has an unknown entity or bad text: {e}"))?;
+                text_bytes += text.len();
+                if text_bytes > MAX_TEXT {
+                    return Err(too_large());
+                }
                 if let Some(n) = stack.last_mut() {
                     n.text.push_str(&text);
                 } else if !text.trim().is_empty() {
@@ -87,6 +98,10 @@ pub fn read(xml: &str) -> Result<Value, String> {
             Event::CData(c) => {
                 let text = String::from_utf8(c.into_inner().into_owned())
                     .map_err(|_| "the XML body is not UTF-8")?;
+                text_bytes += text.len();
+                if text_bytes > MAX_TEXT {
+                    return Err(too_large());
+                }
                 if let Some(n) = stack.last_mut() {
                     n.text.push_str(&text);
                 }
@@ -269,6 +284,20 @@ mod tests {
             "</a>".repeat(40)
         );
         assert!(read(&deep).is_err());
+    }
+
+    #[test]
+    fn self_closing_elements_and_text_are_bounded_too() {
+        let at_cap = format!("<request>{}</request>", "<a/>".repeat(MAX_ELEMENTS - 1));
+        assert!(read(&at_cap).is_ok());
+        let many = format!("<request>{}</request>", "<a/>".repeat(MAX_ELEMENTS));
+        assert_eq!(read(&many).unwrap_err(), "the XML body is too deep or too large");
+        let deep_empty = format!("<request>{}<b/>{}</request>", "<a>".repeat(15), "</a>".repeat(15));
+        assert!(read(&deep_empty).is_err());
+        let text = format!("<request><a>{}</a><b>{}</b></request>", "x".repeat(MAX_TEXT / 2), "y".repeat(MAX_TEXT / 2 + 1));
+        assert_eq!(read(&text).unwrap_err(), "the XML body is too deep or too large");
+        let cdata = format!("<request><a><![CDATA[{}]]></a></request>", "z".repeat(MAX_TEXT + 1));
+        assert!(read(&cdata).is_err());
     }
 
     #[test]

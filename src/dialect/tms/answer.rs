@@ -35,6 +35,16 @@ impl Answer {
         }
     }
 
+    /// "操作频繁": over the hourly limit, too many failed sign-ins, or sign-in hashing busy.
+    pub fn too_many(retry_after_secs: u64) -> Self {
+        Self::Fail {
+            http: StatusCode::TOO_MANY_REQUESTS,
+            status: 500,
+            message: "操作频繁".into(),
+            retry_after: Some(retry_after_secs),
+        }
+    }
+
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::Fail {
             http: StatusCode::UNAUTHORIZED,

@@ -121,6 +121,7 @@ pub fn sign_in_failure(e: SignInError) -> Answer {
         SignInError::BadToken => Answer::unauthorized(e.to_string()),
         SignInError::Disabled => Answer::unauthorized(e.to_string()),
         SignInError::BadPassword | SignInError::BadRefresh => Answer::refused(e.to_string()),
+        SignInError::TooMany { retry_after_secs } => Answer::too_many(retry_after_secs),
         SignInError::Service(s) => service_failure(s),
     }
 }
@@ -195,12 +196,7 @@ impl FromRequestParts<AppState> for Account {
         .map_err(|e| match e {
             AuthError::RateLimited {
                 retry_after_secs, ..
-            } => Answer::Fail {
-                http: StatusCode::TOO_MANY_REQUESTS,
-                status: 500,
-                message: "操作频繁".into(),
-                retry_after: Some(retry_after_secs),
-            },
+            } => Answer::too_many(retry_after_secs),
             AuthError::Storage(db) => service_failure(crate::service::ServiceError::from(db)),
             other => {
                 tracing::error!(error = %other, "internal error");

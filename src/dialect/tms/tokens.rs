@@ -3,6 +3,7 @@
 use super::answer::Answer;
 use super::call::{body, sign_in_failure};
 use crate::context;
+use crate::http::client_address::ClientAddress;
 use crate::domain::validation::FieldErrors;
 use crate::service::tms_tokens;
 use crate::state::AppState;
@@ -37,7 +38,11 @@ fn required(e: &mut FieldErrors, at: &str, v: Option<String>) -> Option<String> 
     request_body = GenerateDto,
     responses((status = 200, description = "{code: 200, data: {accessToken, refreshToken}}"),
               (status = 400, description = "{status: 500, message: \"账号或密码不正确\"}")))]
-pub async fn generate(State(app): State<AppState>, b: Result<Bytes, BytesRejection>) -> Answer {
+pub async fn generate(
+    State(app): State<AppState>,
+    ClientAddress(source): ClientAddress,
+    b: Result<Bytes, BytesRejection>,
+) -> Answer {
     let dto: GenerateDto = match body(b) {
         Ok(d) => d,
         Err(a) => return a,
@@ -49,7 +54,14 @@ pub async fn generate(State(app): State<AppState>, b: Result<Bytes, BytesRejecti
         return super::answer::invalid(&e);
     };
     context::set_business_key(user.clone());
-    match tms_tokens::generate(&app.db, &app.key, &user, &password, app.clock.now()).await {
+    let limits = app.settings.auth.sign_in_limits();
+    let attempt = tms_tokens::Attempt {
+        hasher: &app.passwords,
+        limits: &limits,
+        source: &source,
+    };
+    let now = app.clock.now();
+    match tms_tokens::generate(&app.db, &app.key, &attempt, &user, &password, now).await {
         Ok((pair, _)) => {
             Answer::Ok(json!({"accessToken": pair.access, "refreshToken": pair.refresh}))
         }
