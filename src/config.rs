@@ -124,6 +124,9 @@ pub struct PushSettings {
     pub enabled: bool,
     pub retry_schedule: String,
     pub timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    pub first_byte_timeout_ms: u64,
+    pub max_answer_bytes: usize,
     pub allow_networks: String,
     pub concurrency: usize,
     pub per_identity_concurrency: usize,
@@ -198,6 +201,12 @@ impl Settings {
             || self.auth.sign_in_failures_per_address < 1
         {
             problems.push("auth.sign_in_failures_per_* must be ≥ 1");
+        }
+        if self.push.connect_timeout_ms == 0 || self.push.first_byte_timeout_ms == 0 {
+            problems.push("push.connect_timeout_ms and push.first_byte_timeout_ms must be > 0");
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.push.max_answer_bytes) {
+            problems.push("push.max_answer_bytes must be between 1024 and 16777216");
         }
         if self.log.queue_lines == 0 {
             problems.push("log.queue_lines must be > 0");

@@ -84,8 +84,10 @@ impl Application {
             auth.identity_cache_secs,
         )));
         let rates = RateTally::new(Duration::from_millis(auth.rate_sync_ms));
-        let passwords =
-            crate::auth::password::Hasher::new(auth.password_hash_workers, auth.password_hash_queue);
+        let passwords = crate::auth::password::Hasher::new(
+            auth.password_hash_workers,
+            auth.password_hash_queue,
+        );
         let state = AppState(Arc::new(App {
             instance: uuid::Uuid::new_v4().to_string(),
             db,

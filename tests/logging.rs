@@ -136,7 +136,10 @@ async fn a_log_reader_that_goes_away_costs_lines_not_answers(pool: PgPool) {
         "the gateway is still alive"
     );
     let (_, failed) = dropped(&addr, &token).await;
-    assert!(failed >= 500, "each request's line counted as failed: {failed}");
+    assert!(
+        failed >= 500,
+        "each request's line counted as failed: {failed}"
+    );
     stops_on_sigterm(child).await;
 }
 

@@ -130,8 +130,14 @@ mod tests {
         });
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let t = std::time::Instant::now();
-        assert!(matches!(h.verify(phc.clone(), "pw".into()).await, Err(Busy)));
-        assert!(t.elapsed() < std::time::Duration::from_millis(50), "refused at once");
+        assert!(matches!(
+            h.verify(phc.clone(), "pw".into()).await,
+            Err(Busy)
+        ));
+        assert!(
+            t.elapsed() < std::time::Duration::from_millis(50),
+            "refused at once"
+        );
         gate_tx.send(()).unwrap();
         assert!(held.await.unwrap().unwrap());
         assert!(queued.await.unwrap().unwrap());

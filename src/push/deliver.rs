@@ -28,6 +28,16 @@ pub struct Deliverer {
     http: reqwest::Client,
     schedule: RetrySchedule,
     allow: Vec<IpNet>,
+    first_byte: Duration,
+    max_answer: usize,
+}
+
+/// What the receiver answered, as far as it was read.
+struct Answered {
+    status: u16,
+    body: String,
+    /// The answer went on past `push.max_answer_bytes`.
+    cut: bool,
 }
 
 /// Resolves callback hosts and keeps only addresses the SSRF guard allows, so the connection
@@ -60,6 +70,31 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// A callback URL as it may be shown (attempt errors, logs, the console): scheme, host, port
+/// and path. The query string and any user info may hold the customer's credentials.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let had_query = u.query().is_some();
+            u.set_query(None);
+            u.set_fragment(None);
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            let mut s = u.to_string();
+            if had_query {
+                s.push_str("?…");
+            }
+            s
+        }
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
+/// The full chain of a transport error without its URL (which may carry credentials).
+fn http_error(e: reqwest::Error) -> String {
+    chain(&e.without_url())
+}
+
 /// The full chain of an error, for the attempt log.
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
@@ -89,8 +124,12 @@ impl Deliverer {
         let allow = ssrf::parse_networks(&s.allow_networks).map_err(anyhow::Error::msg)?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would be checked by the guard instead of the target.
+            .no_proxy()
             .timeout(Duration::from_millis(s.timeout_ms))
-            .connect_timeout(Duration::from_millis(s.timeout_ms.min(5000)))
+            .connect_timeout(Duration::from_millis(
+                s.connect_timeout_ms.min(s.timeout_ms),
+            ))
             .dns_resolver(Arc::new(GuardedResolver {
                 allow: allow.clone(),
             }))
@@ -103,6 +142,8 @@ impl Deliverer {
             http,
             schedule: RetrySchedule::parse(&s.retry_schedule).map_err(anyhow::Error::msg)?,
             allow,
+            first_byte: Duration::from_millis(s.first_byte_timeout_ms),
+            max_answer: s.max_answer_bytes,
         })
     }
 
@@ -150,12 +191,14 @@ impl Deliverer {
         Ok(renderer.render(&out)?.map(|r| (r, renderer.clone())))
     }
 
-    /// Sends once; `Ok((status, body))` whenever the receiver answered.
-    async fn send(&self, r: &Rendered) -> Result<(u16, String), String> {
-        let parsed =
-            url::Url::parse(&r.url).map_err(|e| format!("callback URL {:?}: {e}", r.url))?;
+    /// Sends once; `Ok` whenever the receiver answered. The answer must begin within
+    /// `first_byte_timeout_ms`, all of it within `timeout_ms` (the client's), and no more than
+    /// `max_answer_bytes` of it is read.
+    async fn send(&self, r: &Rendered) -> Result<Answered, String> {
+        let parsed = url::Url::parse(&r.url)
+            .map_err(|e| format!("callback URL {}: {e}", redacted(&r.url)))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!("callback URL {:?} is not http(s)", r.url));
+            return Err(format!("callback URL {} is not http(s)", redacted(&r.url)));
         }
         // IP literals never reach the resolver: check them here.
         let literal = match parsed.host() {
@@ -177,14 +220,28 @@ impl Deliverer {
         for (k, v) in &r.headers {
             req = req.header(k.as_str(), v.as_str());
         }
-        let resp = req
-            .body(r.body.clone())
-            .send()
+        let mut resp = tokio::time::timeout(self.first_byte, req.body(r.body.clone()).send())
             .await
-            .map_err(|e| chain(&e))?;
+            .map_err(|_| format!("no answer began within {} ms", self.first_byte.as_millis()))?
+            .map_err(http_error)?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(|e| chain(&e))?;
-        Ok((status, text))
+        let mut body: Vec<u8> = Vec::new();
+        let mut cut = false;
+        while let Some(chunk) = resp.chunk().await.map_err(http_error)? {
+            let room = self.max_answer - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                cut = true;
+                // The rest is never read: dropping the response closes the connection.
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answered {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            cut,
+        })
     }
 
     /// One attempt, recorded; then delivered, rescheduled with jitter, or dead.
@@ -214,11 +271,16 @@ impl Deliverer {
         };
         let duration_ms = t0.elapsed().as_secs_f64() * 1000.0;
         let (http_status, response, mut error) = match &outcome {
-            Ok((s, body)) => (Some(*s as i32), Some(truncate(body, RESPONSE_KEEP)), None),
+            Ok(a) => (
+                Some(a.status as i32),
+                Some(truncate(&a.body, RESPONSE_KEEP)),
+                None,
+            ),
             Err(e) => (None, None, Some(e.clone())),
         };
+        let response_cut = outcome.as_ref().is_ok_and(|a| a.cut);
         let success = match (&outcome, &rendered) {
-            (Ok((s, body)), Ok(Some((_, dialect)))) => dialect.accepted(*s, body),
+            (Ok(a), Ok(Some((_, dialect)))) => dialect.accepted(a.status, &a.body),
             _ => false,
         };
         if !success && error.is_none() {
@@ -245,6 +307,7 @@ impl Deliverer {
             http_status,
             response,
             error: error.as_deref(),
+            response_cut,
             success,
         };
         match store::pushes::settle(&self.db, &attempt, next_at).await {

@@ -25,13 +25,19 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         return forbidden_v4(v4);
     }
     let s = ip.segments();
+    // 2002::/16 (6to4) carries an IPv4 address in its next 32 bits.
+    let six_to_four = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        || s[..6].iter().all(|&x| x == 0) // ::/96 IPv4-compatible (::a.b.c.d), deprecated
         || (s[0] & 0xfe00) == 0xfc00 // fc00::/7 unique local
         || (s[0] & 0xffc0) == 0xfe80 // fe80::/10 link local
-        || (s[0] == 0x64 && s[1] == 0xff9b) // 64:ff9b::/96 NAT64 can reach private v4
+        || (s[0] & 0xffc0) == 0xfec0 // fec0::/10 site local, deprecated but routed by some
+        || (s[0] == 0x64 && s[1] == 0xff9b) // 64:ff9b::/96 and 64:ff9b:1::/48 NAT64 reach private v4
         || (s[0] == 0x2001 && s[1] == 0xdb8) // documentation
+        || (s[0] == 0x2001 && s[1] == 0) // 2001::/32 Teredo tunnels to any v4
+        || (s[0] == 0x2002 && forbidden_v4(six_to_four))
 }
 
 /// Whether a push may be sent to `ip`.
@@ -83,10 +89,17 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::8.8.8.8",
+            "fec0::1",
+            "2002:a00:1::1",
+            "2001:0:4136:e378::1",
         ] {
             assert!(!allowed(ip(bad), &[]), "{bad}");
         }
-        for good in ["8.8.8.8", "203.119.0.1", "2400:3200::1"] {
+        for good in ["8.8.8.8", "203.119.0.1", "2400:3200::1", "2002:808:808::1"] {
             assert!(allowed(ip(good), &[]), "{good}");
         }
     }

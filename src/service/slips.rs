@@ -42,6 +42,22 @@ fn state(r: &SlipRow) -> SlipState {
     SlipState::parse(&r.state).unwrap_or(SlipState::Pending)
 }
 
+/// A tracker is bound to one tenant's live slips at a time: another tenant naming it is
+/// refused, so positions never reach a shipper that does not hold the device.
+async fn claim_device(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    device: Option<&str>,
+) -> Result<(), ServiceError> {
+    let Some(device) = device else { return Ok(()) };
+    if store::slips::held_by_other(tx, &tenant.0, device).await? {
+        return Err(ServiceError::Conflict(format!(
+            "设备{device}已绑定其他货主的受理单 (the tracker is bound to another shipper's live slip)"
+        )));
+    }
+    Ok(())
+}
+
 /// Creates slips, all or none; a slip whose originalOrderNumber exists with the same content
 /// answers its number, with other content it is refused.
 pub async fn create(
@@ -54,6 +70,7 @@ pub async fn create(
         for s in slips {
             let (content, fp) = fingerprint(s)?;
             let original = s.content.customer_order_no.as_deref();
+            claim_device(tx, origin.tenant, s.device_number.as_deref()).await?;
             let row = store::slips::insert(
                 tx,
                 origin.tenant,
@@ -145,6 +162,7 @@ pub async fn update(
             )));
         }
         let (content, _) = fingerprint(input)?;
+        claim_device(tx, tenant, input.device_number.as_deref()).await?;
         store::slips::set_content(
             tx,
             r.id,

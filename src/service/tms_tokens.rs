@@ -3,9 +3,9 @@
 //! the account an access token belongs to.
 
 use super::ServiceError;
+use crate::auth::password::Hasher;
 use crate::auth::secrets::MasterKey;
 use crate::auth::tms_token::{self, Pair};
-use crate::auth::password::Hasher;
 use crate::auth::AuthenticatedClient;
 use crate::domain::client::ClientStatus;
 use crate::store::sign_in::Limits;
@@ -94,8 +94,7 @@ pub async fn generate(
     let account = match account {
         Some(a) if ok && known => a,
         _ => {
-            store::sign_in::record_failure(pool, user, attempt.source, now, attempt.limits)
-                .await?;
+            store::sign_in::record_failure(pool, user, attempt.source, now, attempt.limits).await?;
             return Err(SignInError::BadPassword);
         }
     };

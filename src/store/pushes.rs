@@ -146,6 +146,8 @@ pub struct Attempt<'a> {
     pub http_status: Option<i32>,
     pub response: Option<&'a str>,
     pub error: Option<&'a str>,
+    /// The answer was longer than the gateway reads (`push.max_answer_bytes`).
+    pub response_cut: bool,
     pub success: bool,
 }
 
@@ -158,8 +160,8 @@ pub async fn settle(
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query!(
-        r#"INSERT INTO push_attempts (push_id, attempt, started_at, duration_ms, http_status, response, error, success, worker)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+        r#"INSERT INTO push_attempts (push_id, attempt, started_at, duration_ms, http_status, response, error, success, worker, response_cut)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
         a.push_id,
         a.attempt,
         a.started_at,
@@ -168,7 +170,8 @@ pub async fn settle(
         a.response,
         a.error,
         a.success,
-        a.worker
+        a.worker,
+        a.response_cut
     )
     .execute(&mut *tx)
     .await?;

@@ -88,7 +88,11 @@ pub async fn clear(pool: &PgPool, user: &str, source: &str) -> sqlx::Result<()> 
 }
 
 /// Removes rows whose window and lock are both over (housekeeping).
-pub async fn purge(pool: &PgPool, window_before: DateTime<Utc>, now: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn purge(
+    pool: &PgPool,
+    window_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     Ok(sqlx::query!(
         r#"DELETE FROM sign_in_failures
             WHERE window_start < $1 AND (locked_until IS NULL OR locked_until < $2)"#,

@@ -195,14 +195,43 @@ pub async fn link_segment(
     Ok(())
 }
 
-/// The live slips a tracker is bound to, of every tenant: (tenant, number).
+/// Whether a tracker is bound to a live slip of a tenant other than `tenant`. Taken under a
+/// transaction-scoped lock on the device, so two tenants binding it at once are serialised.
+pub async fn held_by_other(
+    conn: &mut PgConnection,
+    tenant: &str,
+    device: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('hxgw:tracker:' || $1, 0)) AS locked",
+        device
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let other = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM slips
+            WHERE device_number = $1 AND state IN ('PENDING', 'IN_PROGRESS') AND tenant <> $2) AS "other!""#,
+        device,
+        tenant
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(other)
+}
+
+/// The live slips a tracker is bound to: (tenant, number). A device is held by one tenant at a
+/// time (`held_by_other`); should rows of an older binding remain, only the tenant that bound
+/// it first among live slips receives its points.
 pub async fn bound_to(
     conn: &mut PgConnection,
     device: &str,
 ) -> sqlx::Result<Vec<(String, String)>> {
     let rows = sqlx::query!(
         r#"SELECT tenant, number FROM slips
-            WHERE device_number = $1 AND state IN ('PENDING', 'IN_PROGRESS') ORDER BY tenant, id"#,
+            WHERE device_number = $1 AND state IN ('PENDING', 'IN_PROGRESS')
+              AND tenant = (SELECT tenant FROM slips WHERE device_number = $1
+                               AND state IN ('PENDING', 'IN_PROGRESS') ORDER BY id LIMIT 1)
+            ORDER BY id"#,
         device
     )
     .fetch_all(conn)

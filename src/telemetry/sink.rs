@@ -151,7 +151,11 @@ fn drain(rx: Receiver<Msg>, mut out: Box<dyn Write + Send>, json: bool) {
             let now = dropped();
             if now != reported {
                 let line = report_line(now, reported, json);
-                if out.write_all(line.as_bytes()).and_then(|()| out.flush()).is_ok() {
+                if out
+                    .write_all(line.as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_ok()
+                {
                     reported = now;
                     last_report = Instant::now();
                 }

@@ -111,10 +111,41 @@ async fn routes_are_deduplicated_linked_pushed_and_queried(pool: PgPool) {
     app.call(ROUTE_QUERY, &other, r#"{"waybillNo":"SF001"}"#)
         .await
         .expect(3001, 404);
+    // Another carrier learns nothing: its answer is the one for a waybill nobody knows (no
+    // order code), and its nodes never reach SF001's order.
     let yto = app.identity(ClientKind::Carrier, "YTO", "YTO-TMS").await;
-    app.call(ROUTE, &yto, &body.to_string())
+    let signed = json!({"waybillNo": "SF001", "routes": [node("SIGNED", "2026-11-25 12:00:00")]});
+    let r = app.call(ROUTE, &yto, &signed.to_string()).await;
+    r.expect(200, 200);
+    let unknown = json!({"waybillNo": "NOPE-1", "routes": [node("SIGNED", "2026-11-25 12:00:00")]});
+    let u = app.call(ROUTE, &yto, &unknown.to_string()).await;
+    u.expect(200, 200);
+    assert_eq!(
+        r.body["value"],
+        json!({"waybillNo": "SF001", "accepted": 1, "duplicates": 0, "orderCode": null})
+    );
+    assert_eq!(
+        u.body["value"],
+        json!({"waybillNo": "NOPE-1", "accepted": 1, "duplicates": 0, "orderCode": null})
+    );
+    let q = app
+        .call(ROUTE_QUERY, &who, r#"{"waybillNo":"SF001"}"#)
+        .await;
+    q.expect(200, 200);
+    assert_eq!(
+        q.body["value"]["routes"].as_array().unwrap().len(),
+        2,
+        "{}",
+        q.body
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE order_code = 'OUT-1'")
+        .fetch_one(&app.pool)
         .await
-        .expect(3001, 404);
+        .unwrap();
+    assert_ne!(
+        status, "SIGNED",
+        "another carrier's SIGNED node moved nothing"
+    );
 }
 
 #[sqlx::test]
@@ -160,14 +191,33 @@ async fn routes_that_arrive_before_their_waybill_are_linked_when_it_ships(pool: 
         .await;
     r.expect(200, 200);
     assert!(r.body["value"]["orderCode"].is_null());
+    // Another carrier's early node for the same number never links to SF's waybill.
+    let yto = app.identity(ClientKind::Carrier, "YTO", "YTO-TMS").await;
+    app.call(
+        ROUTE,
+        &yto,
+        &json!({"waybillNo": "SF777", "routes": [node("SIGNED", "2026-11-25 07:30:00")]})
+            .to_string(),
+    )
+    .await
+    .expect(200, 200);
     shipped_order(&app, &who, &token, "OUT-1", "P1", "SF777").await;
     let pushes = receiver.wait_for(3, 10).await;
     let route = pushes
         .iter()
         .find(|p| p["eventType"] == "routePush")
         .expect("the early node is pushed once linked");
-    assert_eq!(route["routes"][0]["nodeType"], "ACCEPT");
     assert_eq!(route["orderCode"], "OUT-1");
+    let nodes: Vec<&Value> = route["routes"].as_array().unwrap().iter().collect();
+    assert_eq!(nodes.len(), 1, "only SF's own node: {route}");
+    assert_eq!(nodes[0]["nodeType"], "ACCEPT");
+    let linked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM routes WHERE waybill_no = 'SF777' AND order_id IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(linked, 1);
 }
 
 #[sqlx::test]
@@ -223,6 +273,54 @@ async fn transport_orders_move_with_their_routes(pool: PgPool) {
     .await
     .expect(200, 200);
     assert_eq!(status(&app).await, "SIGNED");
+
+    // A waybill without a carrier is moved by the ops API only: a carrier's SIGNED node is
+    // kept like one for a waybill nobody knows, and the order does not move.
+    let r = app
+        .call(
+            "/dtc/logistics/transportOrder",
+            &who,
+            &json!({"orderCode": "T-2", "orderType": "ZCYS",
+        "consigner": addr, "consignee": addr, "pickupTime": "2026-12-01 08:00:00",
+        "cargoList": [{"name": "家具", "quantity": 1}]})
+            .to_string(),
+        )
+        .await;
+    let hx2 = r.body["value"]["hxOrderNo"].as_str().unwrap().to_string();
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/orders/{hx2}/confirm"),
+        json!({"waybillNo": "T200"}),
+    )
+    .await
+    .expect(200, 200);
+    let before: String = sqlx::query_scalar("SELECT status FROM orders WHERE order_code = 'T-2'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let r = app
+        .call(
+            ROUTE,
+            &sf,
+            &json!({"waybillNo": "T200", "routes": [node("SIGNED", "2026-12-02 18:00:00")]})
+                .to_string(),
+        )
+        .await;
+    r.expect(200, 200);
+    assert_eq!(
+        r.body["value"],
+        json!({"waybillNo": "T200", "accepted": 1, "duplicates": 0, "orderCode": null})
+    );
+    let after: String = sqlx::query_scalar("SELECT status FROM orders WHERE order_code = 'T-2'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        after, before,
+        "no carrier moves a waybill without a carrier"
+    );
+    assert_ne!(after, "SIGNED");
 }
 
 pub fn jpeg(size: usize, seed: u8) -> Vec<u8> {

@@ -71,6 +71,8 @@ const NOT_TENANT_DATA: &[&str] = &[
     "ops_idempotency_keys",
     "ops_tokens",
     "rate_counters",
+    // Keyed by user name and address, before anyone is known.
+    "sign_in_failures",
 ];
 
 async fn snapshot(pool: &PgPool, tenant: &str, client_id: i64) -> BTreeMap<String, (i64, String)> {

@@ -1,10 +1,12 @@
 //! Black-box API tests: the real router over a real socket against a fresh Postgres
 //! database per test (`#[sqlx::test]` creates and drops it).
 
+mod abuse;
 mod base_data;
 mod caching;
 mod carrier;
 mod console;
+mod doors;
 mod envelope;
 mod hardening;
 mod helpers;

@@ -14,16 +14,16 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 
-const OPENAPI: &str = "/openapi";
+pub const OPENAPI: &str = "/openapi";
 const WAREHOUSE: &str = "/openapi/warehouse";
 
 #[derive(Clone)]
-struct Oms {
-    app_key: String,
-    secret: String,
+pub struct Oms {
+    pub app_key: String,
+    pub secret: String,
 }
 
-async fn oms_identity(app: &TestApp, tenant: &str, app_key: &str, secret: &str) -> Oms {
+pub async fn oms_identity(app: &TestApp, tenant: &str, app_key: &str, secret: &str) -> Oms {
     admin::add_client(
         &app.pool,
         &master_key(),
@@ -45,10 +45,10 @@ async fn oms_identity(app: &TestApp, tenant: &str, app_key: &str, secret: &str) 
     }
 }
 
-type Params = BTreeMap<String, Value>;
+pub type Params = BTreeMap<String, Value>;
 
 /// Part 1 system parameters at the app's time, plus `extra`, signed.
-fn part1(app: &TestApp, c: &Oms, method: &str, extra: Value) -> Params {
+pub fn part1(app: &TestApp, c: &Oms, method: &str, extra: Value) -> Params {
     let ts = app
         .now()
         .with_timezone(&hongxun_gateway::domain::time::china())
@@ -78,7 +78,7 @@ fn part2(app: &TestApp, c: &Oms, method: &str, extra: Value) -> Params {
     signed(c, p)
 }
 
-fn signed(c: &Oms, mut p: Params) -> Params {
+pub fn signed(c: &Oms, mut p: Params) -> Params {
     p.remove("sign");
     let s = sign::sign(&sign::assemble(&p), &c.secret);
     p.insert("sign".into(), Value::String(s));
@@ -98,14 +98,14 @@ fn form(p: &Params) -> String {
 }
 
 #[derive(Clone, Copy)]
-enum Via {
+pub enum Via {
     Form,
     Json,
     Query,
     Get,
 }
 
-async fn send(app: &TestApp, path: &str, p: &Params, via: Via) -> Reply {
+pub async fn send(app: &TestApp, path: &str, p: &Params, via: Via) -> Reply {
     let url = format!("{}{path}", app.base);
     let req = match via {
         Via::Form => app
@@ -162,7 +162,7 @@ async fn customer(app: &TestApp, tenant: &str) -> Identity {
     who
 }
 
-fn transfer(iso: &str, items: &str) -> Value {
+pub fn transfer(iso: &str, items: &str) -> Value {
     json!({"name": "转仓入库单001", "extrabranch_name": "外部仓A", "branch_bn": "WH01",
            "t_type": "DC", "original_iso_bn": iso, "vendor": "供应商甲", "delivery_cost": "12.5",
            "memo": "备注", "operator": "李四", "items": items})

@@ -242,7 +242,7 @@ async fn a_slip_is_split_followed_and_done_when_its_last_segment_is_signed(pool:
         Some(&ops),
         "POST",
         "/ops/v1/customers/CUST1/trips",
-        json!({"waybills": legs, "plateNo": "浙A1"}),
+        json!({"waybills": legs, "plateNo": "浙A1", "carrierCode": "SF"}),
     )
     .await;
     let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
@@ -430,4 +430,125 @@ async fn a_slip_is_split_followed_and_done_when_its_last_segment_is_signed(pool:
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.body);
+}
+
+#[sqlx::test]
+async fn a_tracker_is_held_by_one_shipper_and_its_points_reach_only_that_shipper(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let mut shippers = Vec::new();
+    for (tenant, user) in [("CUST1", "shipper1"), ("CUST2", "shipper2")] {
+        let secret = account_with_secret(&app, tenant, user, "pa55word").await;
+        let token = sign_in(&app, user, "pa55word").await;
+        let receiver = TmsReceiver::start(&secret).await;
+        done(
+            &post(
+                &app,
+                "/customer_order/subscribe",
+                Some(&token),
+                false,
+                json!({"states": "602", "callbackUrl": receiver.url, "xhkID": format!("XHK-{user}")}),
+            )
+            .await,
+        );
+        shippers.push((token, receiver));
+    }
+    let (a, b) = (&shippers[0], &shippers[1]);
+    let a_numbers = ok(&post(
+        &app,
+        CREATE,
+        Some(&a.0),
+        false,
+        json!({"orders": [slip("A-1", Some(DEVICE))]}),
+    )
+    .await)
+    .clone();
+
+    // B naming A's tracker is refused, in a new slip and in an update of its own.
+    let refused = post(
+        &app,
+        CREATE,
+        Some(&b.0),
+        false,
+        json!({"orders": [slip("B-1", Some(DEVICE))]}),
+    )
+    .await;
+    failed(
+        &refused,
+        400,
+        500,
+        &format!("设备{DEVICE}已绑定其他货主的受理单"),
+    );
+    let b_numbers = ok(&post(
+        &app,
+        CREATE,
+        Some(&b.0),
+        false,
+        json!({"orders": [slip("B-1", None)]}),
+    )
+    .await)
+    .clone();
+    let b1 = b_numbers[0].as_str().unwrap().to_string();
+    failed(
+        &post(
+            &app,
+            UPDATE,
+            Some(&b.0),
+            false,
+            json!({"number": b1, "order": slip("B-1", Some(DEVICE))}),
+        )
+        .await,
+        400,
+        500,
+        "已绑定其他货主",
+    );
+
+    // A point reaches A's slip only.
+    let ops = app.ops_token("trackers").await;
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            &format!("/ops/v1/trackers/{DEVICE}/points"),
+            json!({
+        "gpsTime": 1572329163, "lat": 22.5739258, "lng": 113.9215763, "locateType": 2,
+        "location": "广东省 深圳市", "runStatus": 1, "speed": 0, "temperature": 23}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["value"]["slips"], 1);
+    let got = a.1.wait_for(1).await;
+    assert_eq!(got[0]["subscribeState"], 602);
+    assert_eq!(
+        got[0]["customerOrderNumbers"],
+        json!([a_numbers[0]]),
+        "{}",
+        got[0]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        b.1.callbacks().is_empty(),
+        "B heard nothing: {:?}",
+        b.1.callbacks()
+    );
+
+    // Once A's slip is cancelled the tracker is free for B.
+    done(
+        &post(
+            &app,
+            CANCEL,
+            Some(&a.0),
+            false,
+            json!({"numbers": a_numbers[0]}),
+        )
+        .await,
+    );
+    let r = post(
+        &app,
+        UPDATE,
+        Some(&b.0),
+        false,
+        json!({"number": b1, "order": slip("B-1", Some(DEVICE))}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
 }

@@ -599,7 +599,7 @@ async fn waybills_are_changed_cancelled_and_refused_by_the_seed_rules(pool: PgPo
         Some(&ops),
         "POST",
         "/ops/v1/customers/CUST1/trips",
-        json!({"waybills": [b], "plateNo": "浙A1"}),
+        json!({"waybills": [b], "plateNo": "浙A1", "carrierCode": "SF"}),
     )
     .await;
     let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;

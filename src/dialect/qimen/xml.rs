@@ -291,12 +291,29 @@ mod tests {
         let at_cap = format!("<request>{}</request>", "<a/>".repeat(MAX_ELEMENTS - 1));
         assert!(read(&at_cap).is_ok());
         let many = format!("<request>{}</request>", "<a/>".repeat(MAX_ELEMENTS));
-        assert_eq!(read(&many).unwrap_err(), "the XML body is too deep or too large");
-        let deep_empty = format!("<request>{}<b/>{}</request>", "<a>".repeat(15), "</a>".repeat(15));
+        assert_eq!(
+            read(&many).unwrap_err(),
+            "the XML body is too deep or too large"
+        );
+        let deep_empty = format!(
+            "<request>{}<b/>{}</request>",
+            "<a>".repeat(15),
+            "</a>".repeat(15)
+        );
         assert!(read(&deep_empty).is_err());
-        let text = format!("<request><a>{}</a><b>{}</b></request>", "x".repeat(MAX_TEXT / 2), "y".repeat(MAX_TEXT / 2 + 1));
-        assert_eq!(read(&text).unwrap_err(), "the XML body is too deep or too large");
-        let cdata = format!("<request><a><![CDATA[{}]]></a></request>", "z".repeat(MAX_TEXT + 1));
+        let text = format!(
+            "<request><a>{}</a><b>{}</b></request>",
+            "x".repeat(MAX_TEXT / 2),
+            "y".repeat(MAX_TEXT / 2 + 1)
+        );
+        assert_eq!(
+            read(&text).unwrap_err(),
+            "the XML body is too deep or too large"
+        );
+        let cdata = format!(
+            "<request><a><![CDATA[{}]]></a></request>",
+            "z".repeat(MAX_TEXT + 1)
+        );
         assert!(read(&cdata).is_err());
     }
 

@@ -3,8 +3,8 @@
 use super::answer::Answer;
 use super::call::{body, sign_in_failure};
 use crate::context;
-use crate::http::client_address::ClientAddress;
 use crate::domain::validation::FieldErrors;
+use crate::http::client_address::ClientAddress;
 use crate::service::tms_tokens;
 use crate::state::AppState;
 use axum::body::Bytes;
