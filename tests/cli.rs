@@ -605,8 +605,13 @@ async fn sigterm_lets_a_delivery_in_flight_finish(pool: PgPool) {
 /// Starts `serve` and returns it with its address (JSON logs, first line `listening on`).
 /// Pushes may reach loopback receivers, with short leases and retries.
 async fn serve_at(db: &str) -> (tokio::process::Child, String) {
-    let mut child = gateway(db)
-        .args(["serve", "--bind", "127.0.0.1:0"])
+    serve_at_with(db, &[]).await
+}
+
+/// As `serve_at`, with more settings in the environment (they win over the ones above).
+async fn serve_at_with(db: &str, envs: &[(&str, &str)]) -> (tokio::process::Child, String) {
+    let mut cmd = gateway(db);
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .env("HXGW__PUSH__ALLOW_NETWORKS", "127.0.0.0/8")
         .env("HXGW__PUSH__LEASE_SECS", "2")
         .env("HXGW__PUSH__TIMEOUT_MS", "1500")
@@ -617,9 +622,11 @@ async fn serve_at(db: &str) -> (tokio::process::Child, String) {
         )
         .env("HXGW__LOG__FORMAT", "json")
         .env("HXGW__LOG__LEVEL", "warn,hongxun_gateway::startup=info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
         .await
@@ -923,4 +930,129 @@ async fn push_replay_queues_a_dead_push_again_with_its_event_id(pool: PgPool) {
     assert_eq!(v["eventId"], event_id.to_string());
     let (ok, _, err) = run(gateway(&db).args(["push", "replay", "999999"])).await;
     assert!(!ok && err.contains("no push 999999"), "{err}");
+}
+
+/// A receiver that answers 200 and then streams without end; returns its URL and the bytes
+/// it managed to send.
+async fn endless_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/callback?token=receiver-credential",
+        listener.local_addr().unwrap()
+    );
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let _ = sock.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"flag\":true,\"message\":\"";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'x'; 256 * 1024];
+                let started = std::time::Instant::now();
+                while started.elapsed() < Duration::from_secs(20) {
+                    match sock.write_all(&chunk).await {
+                        Ok(()) => {
+                            counter.fetch_add(
+                                chunk.len() as u64,
+                                std::sync::atomic::Ordering::Relaxed,
+                            );
+                        }
+                        Err(_) => return,
+                    }
+                }
+            });
+        }
+    });
+    (url, sent)
+}
+
+/// Peak resident memory of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn a_receiver_that_streams_without_end_costs_bounded_memory(pool: PgPool) {
+    let db = db_url(&pool);
+    let (url, sent) = endless_receiver().await;
+    let added = json_of(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "E1",
+        "--data-source",
+        "ERP",
+        "--secret",
+        "endless-secret",
+        "--callback-url",
+        &url,
+    ]))
+    .await;
+    let mut conn = pool.acquire().await.unwrap();
+    let event_id = uuid::Uuid::now_v7();
+    hongxun_gateway::store::pushes::enqueue(
+        &mut conn,
+        &[added["id"].as_i64().unwrap()],
+        &hongxun_gateway::domain::client::Tenant("E1".into()),
+        "cancelResult",
+        None,
+        event_id,
+        &serde_json::json!({"event": "legacy", "eventType": "cancelResult",
+            "payload": {"orderCode": "OUT-1", "cancelStatus": "CANCELLED"}}),
+    )
+    .await
+    .unwrap();
+    // Each attempt may run for 5 s; unbounded, that is gigabytes at loopback speed.
+    let (mut server, _addr) = serve_at_with(
+        &db,
+        &[
+            ("HXGW__PUSH__TIMEOUT_MS", "5000"),
+            ("HXGW__PUSH__LEASE_SECS", "20"),
+        ],
+    )
+    .await;
+    let pid = server.id().unwrap();
+    let mut attempt = None;
+    for _ in 0..200 {
+        attempt = sqlx::query_as::<_, (bool, bool, Option<String>, Option<String>)>(
+            "SELECT a.response_cut, a.success, a.error, a.response FROM push_attempts a
+               JOIN push_outbox o ON o.id = a.push_id WHERE o.event_id = $1 ORDER BY a.id LIMIT 1",
+        )
+        .bind(event_id)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if attempt.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (cut, success, error, response) = attempt.expect("an attempt was recorded");
+    let peak = peak_rss_kib(pid);
+    let _ = server.kill().await;
+    let streamed = sent.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!("peak RSS {peak} KiB; the receiver got {streamed} bytes out");
+    assert!(
+        peak < 80 * 1024,
+        "peak RSS {peak} KiB while the receiver streamed {streamed} bytes"
+    );
+    assert!(cut, "the answer was cut at push.max_answer_bytes");
+    assert!(!success, "an answer cut short is no acceptance");
+    let error = error.unwrap_or_default();
+    assert!(error.contains("did not accept"), "{error}");
+    assert!(!error.contains("receiver-credential"), "{error}");
+    assert!(response.unwrap().starts_with("{\"flag\":true"));
 }
