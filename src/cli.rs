@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -103,9 +103,13 @@ pub enum ClientCommand {
         /// 3TMS accounts: the user name they sign in with.
         #[arg(long)]
         user_name: Option<String>,
-        /// 3TMS accounts: the password (stored as an argon2 hash).
+        /// 3TMS accounts: the password (stored as an argon2 hash). It shows in the process
+        /// list: prefer --password-file or HXGW_TMS_PASSWORD.
         #[arg(long, env = "HXGW_TMS_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// 3TMS accounts: read the password from this file (its first line), - for stdin.
+        #[arg(long, conflicts_with = "password")]
+        password_file: Option<PathBuf>,
     },
     /// List identities (no secrets).
     List,
@@ -134,6 +138,27 @@ pub enum ClientCommand {
         url: Option<String>,
         #[arg(long, conflicts_with = "url")]
         clear: bool,
+    },
+    /// 3TMS accounts: set a new password (from a file, stdin or HXGW_TMS_PASSWORD); the
+    /// account's tokens stop working at once.
+    SetPassword {
+        #[command(flatten)]
+        id: Identity,
+        /// The first line of this file, - for stdin.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        #[arg(
+            long,
+            env = "HXGW_TMS_PASSWORD",
+            hide_env_values = true,
+            conflicts_with = "password_file"
+        )]
+        password: Option<String>,
+    },
+    /// 3TMS accounts: end the account's access and refresh token at once (it signs in again).
+    RevokeTokens {
+        #[command(flatten)]
+        id: Identity,
     },
     /// Set an identity's own hourly limit, or with --default use the configured one.
     SetRateLimit {
@@ -189,6 +214,29 @@ pub struct SignArgs {
     pub print_body: bool,
 }
 
+/// A line for the operator on stderr; a closed stderr is not an error worth failing for.
+fn eprintln_safe(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// The password from `--password`/`HXGW_TMS_PASSWORD` or the first line of a file (- for
+/// stdin), so that it need not show in the process list.
+fn read_password(value: Option<String>, file: Option<&Path>) -> anyhow::Result<Option<String>> {
+    let Some(path) = file else { return Ok(value) };
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_line(&mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("--password-file {}: {e}", path.display()))?
+    };
+    let line = text.lines().next().unwrap_or("").to_string();
+    anyhow::ensure!(!line.is_empty(), "--password-file: the first line is empty");
+    Ok(Some(line))
+}
+
 fn parse_kind(s: &str) -> Result<ClientKind, String> {
     s.parse()
 }
@@ -225,7 +273,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sign(_) => unreachable!("handled above"),
         Command::Migrate => {
             startup::migrate(&pool).await?;
-            eprintln!("migrations applied");
+            eprintln_safe("migrations applied");
         }
         Command::Serve { bind } => {
             let (key, source) = load_key()?;
@@ -287,7 +335,9 @@ async fn client(
             customer_id,
             user_name,
             password,
+            password_file,
         } => {
+            let password = read_password(password, password_file.as_deref())?;
             let input = admin::NewClientInput {
                 kind,
                 create_by: id.create_by,
@@ -305,6 +355,25 @@ async fn client(
             print_json(&admin::add_client(pool, &key()?, input).await?)?;
         }
         ClientCommand::List => print_json(&admin::list_clients(pool).await?)?,
+        ClientCommand::SetPassword {
+            id,
+            password_file,
+            password,
+        } => {
+            let password = read_password(password, password_file.as_deref())?.ok_or_else(|| {
+                anyhow::anyhow!("give --password-file (- for stdin) or HXGW_TMS_PASSWORD")
+            })?;
+            admin::set_tms_password(pool, &id.create_by, &id.data_source, password).await?;
+            eprintln_safe("password set; the account's tokens were revoked");
+        }
+        ClientCommand::RevokeTokens { id } => {
+            let live = admin::revoke_tms_tokens(pool, &id.create_by, &id.data_source).await?;
+            eprintln_safe(if live {
+                "tokens revoked"
+            } else {
+                "no live token to revoke"
+            });
+        }
         ClientCommand::RotateSecret { id, secret } => print_json(
             &admin::rotate_secret(pool, &key()?, &id.create_by, &id.data_source, secret).await?,
         )?,

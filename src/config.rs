@@ -23,6 +23,19 @@ pub struct Settings {
     #[serde(default)]
     pub metrics: MetricsSettings,
     pub console: ConsoleSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long old rows are kept, and how retention removes them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    pub audit_days: i64,
+    pub push_attempts_days: i64,
+    pub delivered_pushes_days: i64,
+    pub unlinked_images_days: i64,
+    pub unlinked_routes_days: i64,
+    pub batch_size: i64,
+    pub max_batches: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +63,7 @@ pub struct DwsSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ConsoleSettings {
     pub session_secs: u64,
-    pub secure_cookie: bool,
+    pub insecure_cookie: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -207,6 +220,22 @@ impl Settings {
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.push.max_answer_bytes) {
             problems.push("push.max_answer_bytes must be between 1024 and 16777216");
+        }
+        let r = &self.retention;
+        if [
+            r.audit_days,
+            r.push_attempts_days,
+            r.delivered_pushes_days,
+            r.unlinked_images_days,
+            r.unlinked_routes_days,
+        ]
+        .iter()
+        .any(|d| *d < 1)
+        {
+            problems.push("retention.*_days must be ≥ 1");
+        }
+        if !(1..=100_000).contains(&r.batch_size) || r.max_batches == 0 {
+            problems.push("retention.batch_size must be 1..100000 and retention.max_batches > 0");
         }
         if self.log.queue_lines == 0 {
             problems.push("log.queue_lines must be > 0");

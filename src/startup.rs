@@ -201,7 +201,8 @@ pub fn dialect_pushes() -> crate::push::Dialects {
 
 /// Every `server.housekeeping_interval_secs`: purges replay keys past their retention (no
 /// valid replay can arrive then; `Settings::replay_retention`), ops idempotency keys older
-/// than `server.idempotency_keep_secs`, and rate windows older than two hours.
+/// than `server.idempotency_keep_secs`, rate windows older than two hours, old rows under
+/// `[retention]`, and sign-in failure counts whose window and lock are over.
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     let s = &state.settings;
     let replay = s.replay_retention();
@@ -216,6 +217,14 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
                     Ok(n) if n > 0 => tracing::debug!(deleted = n, "housekeeping"),
                     Ok(_) => {}
                     Err(e) => tracing::debug!(error = %e, "housekeeping skipped"),
+                }
+                match crate::service::retention::run_once(&state.db, &s.retention, now).await {
+                    Ok(done) => {
+                        for (table, n) in done.into_iter().filter(|(_, n)| *n > 0) {
+                            tracing::info!(table, removed = n, "retention");
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "retention skipped"),
                 }
                 let window = chrono::TimeDelta::seconds(s.auth.sign_in_window_secs);
                 if let Err(e) = store::sign_in::purge(&state.db, now - window, now).await {

@@ -1056,3 +1056,130 @@ async fn a_receiver_that_streams_without_end_costs_bounded_memory(pool: PgPool) 
     assert!(!error.contains("receiver-credential"), "{error}");
     assert!(response.unwrap().starts_with("{\"flag\":true"));
 }
+
+#[sqlx::test]
+async fn tms_passwords_come_from_a_file_or_stdin_and_change_and_revoke_end_the_tokens(
+    pool: PgPool,
+) {
+    use tokio::io::AsyncWriteExt;
+    let db = db_url(&pool);
+    // The password from stdin: nothing in the process list.
+    let mut child = gateway(&db)
+        .args([
+            "client",
+            "add",
+            "--kind",
+            "customer",
+            "--create-by",
+            "S1",
+            "--data-source",
+            "TMS",
+            "--dialect",
+            "tms",
+            "--user-name",
+            "shipper",
+            "--password-file",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"first-password\n")
+        .await
+        .unwrap();
+    assert!(child.wait_with_output().await.unwrap().status.success());
+    let (_server, addr) = serve_at(&db).await;
+    let http = reqwest::Client::new();
+    let sign_in = |password: &'static str| {
+        let (http, addr) = (http.clone(), addr.clone());
+        async move {
+            let r = http
+                .post(format!("http://{addr}/user/generate_access_token/v2"))
+                .json(&json!({"userName": "shipper", "password": password}))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let uses = |token: String| {
+        let (http, addr) = (http.clone(), addr.clone());
+        async move {
+            http.post(format!(
+                "http://{addr}/organization/list?access_token={token}"
+            ))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+        }
+    };
+    let (status, first) = sign_in("first-password").await;
+    assert_eq!(status, 200, "{first}");
+    let token = first["data"]["accessToken"].as_str().unwrap().to_string();
+    assert_eq!(uses(token.clone()).await, 200);
+
+    // Revoked: the token stops at once; signing in again gives a new pair.
+    let (ok, _, err) = run(gateway(&db).args([
+        "client",
+        "revoke-tokens",
+        "--create-by",
+        "S1",
+        "--data-source",
+        "TMS",
+    ]))
+    .await;
+    assert!(ok && err.contains("tokens revoked"), "{err}");
+    assert_eq!(uses(token.clone()).await, 401);
+    let (_, second) = sign_in("first-password").await;
+    let token2 = second["data"]["accessToken"].as_str().unwrap().to_string();
+    assert_ne!(token2, token, "never the revoked pair again");
+    assert_eq!(uses(token2.clone()).await, 200);
+
+    // A new password from a file: the old one and the old token stop working.
+    let file = temp_file("new-password", "second-password\nignored\n");
+    let (ok, _, err) = run(gateway(&db).args([
+        "client",
+        "set-password",
+        "--create-by",
+        "S1",
+        "--data-source",
+        "TMS",
+        "--password-file",
+        file.to_str().unwrap(),
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(uses(token2).await, 401);
+    assert_eq!(sign_in("first-password").await.0, 400);
+    assert_eq!(sign_in("second-password").await.0, 200);
+    // Only 3TMS accounts have passwords.
+    run(gateway(&db).args([
+        "client",
+        "add",
+        "--kind",
+        "customer",
+        "--create-by",
+        "S1",
+        "--data-source",
+        "ERP",
+    ]))
+    .await;
+    let (ok, _, err) = run(gateway(&db).args([
+        "client",
+        "revoke-tokens",
+        "--create-by",
+        "S1",
+        "--data-source",
+        "ERP",
+    ]))
+    .await;
+    assert!(!ok && err.contains("no 3TMS account"), "{err}");
+}

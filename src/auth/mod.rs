@@ -220,12 +220,13 @@ pub async fn check_rate(
 }
 
 /// Checks an ops API bearer token; returns the token's name.
-pub async fn authenticate_ops(pool: &PgPool, token: &str) -> Result<String, AuthError> {
+/// The active ops token a bearer value is: (id, name).
+pub async fn authenticate_ops(pool: &PgPool, token: &str) -> Result<(i64, String), AuthError> {
     let row = store::tokens::find_by_hash(pool, &secrets::hash_token(token))
         .await?
         .ok_or_else(|| AuthError::UnknownOpsToken("unknown ops token".into()))?;
     if row.status != "active" {
         return Err(AuthError::OpsTokenDisabled(row.name));
     }
-    Ok(row.name)
+    Ok((row.id, row.name))
 }

@@ -47,7 +47,7 @@ pub fn over_tls(headers: &HeaderMap) -> bool {
 
 /// Starts a session for a valid ops token; returns the Set-Cookie value.
 pub async fn sign_in(app: &AppState, token: &str, tls: bool) -> Result<String, ConsoleError> {
-    let name = crate::auth::authenticate_ops(&app.db, token)
+    let (token_id, name) = crate::auth::authenticate_ops(&app.db, token)
         .await
         .map_err(|e| ConsoleError::SignIn(e.to_string()))?;
     let id = random_hex();
@@ -56,6 +56,7 @@ pub async fn sign_in(app: &AppState, token: &str, tls: bool) -> Result<String, C
     store::console::insert_session(
         &app.db,
         &secrets::hash_token_hex(&id),
+        token_id,
         &name,
         &random_hex(),
         expires,
@@ -64,7 +65,9 @@ pub async fn sign_in(app: &AppState, token: &str, tls: bool) -> Result<String, C
     crate::context::set_client(0, format!("console:{name}"));
     Ok(format!(
         "{COOKIE}={id}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={secs}{}",
-        if tls || app.settings.console.secure_cookie {
+        // Secure unless explicitly allowed off for plain-HTTP development (browsers accept
+        // Secure cookies from localhost anyway); behind TLS it is never off.
+        if tls || !app.settings.console.insecure_cookie {
             "; Secure"
         } else {
             ""

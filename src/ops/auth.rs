@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for Operator {
                     "Authorization: Bearer <ops token> is required",
                 )
             })?;
-        let name = crate::auth::authenticate_ops(&app.db, token).await?;
+        let (_, name) = crate::auth::authenticate_ops(&app.db, token).await?;
         crate::context::set_client(0, format!("ops:{name}"));
         Ok(Self { token_name: name })
     }

@@ -92,6 +92,62 @@ pub fn check_callback_url(u: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// The argon2 hash of a new 3TMS password (administration: not on the sign-in pool).
+async fn password_hash(password: String) -> Result<String, ServiceError> {
+    if password.chars().count() < 6 || password.chars().any(char::is_control) {
+        return Err(invalid(
+            "password",
+            "must be at least 6 characters without control characters".into(),
+        ));
+    }
+    tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(ServiceError::Internal)
+}
+
+/// The 3TMS account of an identity, by its createBy/dataSource.
+async fn tms_account(
+    pool: &PgPool,
+    create_by: &str,
+    data_source: &str,
+) -> Result<i64, ServiceError> {
+    store::clients::find_by_identity(pool, create_by, data_source)
+        .await?
+        .filter(|c| c.dialect == Dialect::Tms.as_str())
+        .map(|c| c.id)
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "no 3TMS account createBy={create_by} dataSource={data_source}"
+            ))
+        })
+}
+
+/// Sets a 3TMS account's password and ends its token pair: whoever held it signs in again.
+pub async fn set_tms_password(
+    pool: &PgPool,
+    create_by: &str,
+    data_source: &str,
+    password: String,
+) -> Result<(), ServiceError> {
+    let id = tms_account(pool, create_by, data_source).await?;
+    let phc = password_hash(password).await?;
+    store::tms::set_password(pool, id, &phc).await?;
+    store::tms::revoke_tokens(pool, id, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Ends a 3TMS account's token pair at once (access and refresh token); returns whether there
+/// was a live one.
+pub async fn revoke_tms_tokens(
+    pool: &PgPool,
+    create_by: &str,
+    data_source: &str,
+) -> Result<bool, ServiceError> {
+    let id = tms_account(pool, create_by, data_source).await?;
+    Ok(store::tms::revoke_tokens(pool, id, chrono::Utc::now()).await? > 0)
+}
+
 /// Creates an identity and returns it with its secret (generated when not given).
 pub async fn add_client(
     pool: &PgPool,
@@ -152,17 +208,7 @@ pub async fn add_client(
     let account = match (input.dialect, input.user_name, input.password) {
         (Dialect::Tms, Some(user), Some(password)) => {
             let user = rules::code(user).map_err(|r| invalid("user-name", r))?;
-            if password.chars().count() < 6 || password.chars().any(char::is_control) {
-                return Err(invalid(
-                    "password",
-                    "must be at least 6 characters without control characters".into(),
-                ));
-            }
-            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?
-                .map_err(ServiceError::Internal)?;
-            Some((user, hash))
+            Some((user, password_hash(password).await?))
         }
         (Dialect::Tms, _, _) => {
             return Err(invalid(

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod ops;
 pub mod orders;
 pub mod outbox;
+pub mod retention;
 pub mod slips;
 pub mod subscriptions;
 pub mod tms_customers;

@@ -19,13 +19,15 @@ pub struct SessionRow {
 pub async fn insert_session(
     pool: &PgPool,
     id_hash: &str,
+    token_id: i64,
     token_name: &str,
     csrf: &str,
     expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO console_sessions (id_hash, token_name, csrf, expires_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO console_sessions (id_hash, token_id, token_name, csrf, expires_at) VALUES ($1, $2, $3, $4, $5)",
         id_hash,
+        token_id,
         token_name,
         csrf,
         expires_at
@@ -40,7 +42,7 @@ pub async fn session(pool: &PgPool, id_hash: &str) -> sqlx::Result<Option<Sessio
     sqlx::query_as!(
         SessionRow,
         r#"SELECT s.token_name, s.csrf, s.expires_at FROM console_sessions s
-             JOIN ops_tokens t ON t.name = s.token_name AND t.status = 'active'
+             JOIN ops_tokens t ON t.id = s.token_id AND t.status = 'active'
             WHERE s.id_hash = $1 AND s.expires_at > now()"#,
         id_hash
     )

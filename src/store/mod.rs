@@ -12,6 +12,7 @@ pub mod guard;
 pub mod inventory;
 pub mod orders;
 pub mod pushes;
+pub mod retention;
 pub mod sign_in;
 pub mod slips;
 pub mod subscriptions;

@@ -32,6 +32,31 @@ pub struct Account {
     pub password_hash: String,
 }
 
+/// Replaces an account's password hash; false when the identity has no account.
+pub async fn set_password(pool: &PgPool, client_id: i64, phc: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "UPDATE tms_accounts SET password_hash = $2 WHERE client_id = $1",
+        client_id,
+        phc
+    )
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Ends an account's token pair at once. The row is kept (expired), so that the next sign-in
+/// derives a pair of a new generation and never the revoked one again.
+pub async fn revoke_tokens(pool: &PgPool, client_id: i64, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE tms_tokens SET expires_at = $2 WHERE client_id = $1 AND expires_at > $2",
+        client_id,
+        now
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 pub async fn account_by_user(pool: &PgPool, user_name: &str) -> sqlx::Result<Option<Account>> {
     sqlx::query_as!(
         Account,

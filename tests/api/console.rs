@@ -200,7 +200,7 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
     ] {
         assert!(cookie.contains(attr), "{cookie}");
     }
-    assert!(!cookie.contains("Secure"));
+    assert!(cookie.contains("; Secure"), "Secure by default: {cookie}");
     let session = cookie.split(';').next().unwrap().to_string();
     // Behind TLS the cookie is Secure.
     let r = http
@@ -223,12 +223,22 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.unwrap();
-    assert!(html.contains("name=\"csrf\""));
-    // No CSRF token, a wrong one, another site's origin: refused, nothing created.
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the form carries the session's CSRF token")
+        .to_string();
+    // No CSRF token, a wrong one, the right one from another site's origin: refused, nothing
+    // created.
     for (extra, origin, status) in [
         (vec![], None, 403),
         (vec![("csrf", "wrong")], None, 403),
-        (vec![("csrf", "x")], Some("http://evil.example"), 403),
+        (
+            vec![("csrf", csrf.as_str())],
+            Some("http://evil.example"),
+            403,
+        ),
     ] {
         let mut form = vec![
             ("kind", "customer"),
@@ -250,7 +260,133 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
             .await,
         0
     );
-    // Signing out ends the session; a disabled token ends it too.
+    // The same form with the right token from the console's own origin is accepted.
+    let r = http
+        .post(format!("{}/console/identities", app.base))
+        .header("cookie", &session)
+        .header("origin", &app.base)
+        .form(&[
+            ("kind", "customer"),
+            ("create_by", "C10"),
+            ("data_source", "D10"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status() == 303,
+        "{}",
+        r.status()
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM clients WHERE create_by = 'C10'")
+            .await,
+        1
+    );
+    // Signing out ends the session: the next page sends to sign-in.
+    let second = http
+        .post(format!("{}/console/login", app.base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let second = second.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = http
+        .get(format!("{}/console/identities", app.base))
+        .header("cookie", &second)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let second_csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = http
+        .post(format!("{}/console/logout", app.base))
+        .header("cookie", &second)
+        .header("origin", &app.base)
+        .form(&[("csrf", second_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = http
+        .get(format!("{}/console", app.base))
+        .header("cookie", &second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "signed out");
+    assert_eq!(r.headers()["location"], "/console/login");
+    // A token deleted and made again under the same name does not revive its old sessions.
+    let third = http
+        .post(format!("{}/console/login", app.base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let third = third.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    hongxun_gateway::store::tokens::delete(&app.pool, "t1")
+        .await
+        .unwrap();
+    let again = app.ops_token("t1").await;
+    assert_ne!(again, token);
+    let r = http
+        .get(format!("{}/console", app.base))
+        .header("cookie", &third)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the old session died with its token");
+    // Plain-HTTP development may drop Secure, when configured to.
+    let dev = spawn_app_with(
+        app.pool.clone(),
+        hongxun_gateway::state::Clock::System,
+        |s| s.console.insecure_cookie = true,
+    )
+    .await;
+    let r = http
+        .post(format!("{}/console/login", dev.base))
+        .form(&[("token", again.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
+    // Signing in anew; a disabled token ends the session too.
+    let r = http
+        .post(format!("{}/console/login", app.base))
+        .form(&[("token", again.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let session = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     hongxun_gateway::service::admin::set_token_status(&app.pool, "t1", false)
         .await
         .unwrap();

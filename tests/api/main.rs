@@ -21,6 +21,7 @@ mod qimen_clients;
 mod qimen_support;
 mod queries;
 mod receiver;
+mod retention;
 mod timeline;
 mod tms;
 mod tms_slips;
