@@ -273,7 +273,8 @@ async fn a_replayed_signed_request_returns_the_original_answer_without_a_second_
 
 #[sqlx::test]
 async fn concurrent_identical_requests_take_effect_once(pool: PgPool) {
-    let app = spawn_app(pool).await;
+    let pool = wide_pool(&pool, 16).await;
+    let app = spawn_app(pool.clone()).await;
     let who = customer(&app).await;
     let body = signed_body(
         &who,
@@ -281,7 +282,20 @@ async fn concurrent_identical_requests_take_effect_once(pool: PgPool) {
         None,
         r#"{"products":[{"itemCode":"A","itemName":"a"},{"itemCode":"B","itemName":"b"}]}"#,
     );
-    let replies = futures_join(&app, &body, 8).await;
+    // Held open: the first request waits inside its transaction (after its replay claim), the
+    // other seven wait on that claim. All eight are inside the database at once.
+    let mut hold = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE products IN EXCLUSIVE MODE")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    let calls = {
+        let (base, pool, body) = (app.base.clone(), pool.clone(), body.clone());
+        tokio::spawn(async move { futures_join(&TestApp::attach(base, pool), &body, 8).await })
+    };
+    wait_for_lock_waiters(&pool, 8).await;
+    hold.rollback().await.unwrap();
+    let replies = calls.await.unwrap();
     let fresh: Vec<_> = replies
         .iter()
         .filter(|r| r.header("idempotent-replayed").is_none())

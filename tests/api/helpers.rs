@@ -311,3 +311,38 @@ pub fn org_request(inventory: &str, owner: &str) -> String {
     })
     .to_string()
 }
+
+/// Waits until at least `n` backends of this test's database wait on a lock: the proof that
+/// concurrent requests really overlapped inside the database while the test held a lock.
+pub async fn wait_for_lock_waiters(pool: &PgPool, n: i64) {
+    use sqlx::Connection;
+    // A connection of its own: the requests may hold every pooled one.
+    let mut conn = sqlx::PgConnection::connect_with(&pool.connect_options())
+        .await
+        .unwrap();
+    let mut seen = 0;
+    for _ in 0..400 {
+        seen = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if seen >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("only {seen} of {n} requests were waiting together");
+}
+
+/// A pool on the test's database with room for `n` connections (`#[sqlx::test]` gives 5), for
+/// tests whose requests must all be inside the database at once.
+pub async fn wide_pool(pool: &PgPool, n: u32) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(n)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap()
+}

@@ -186,6 +186,26 @@ async fn hostile_payloads_get_section_2_codes_and_change_nothing(pool: PgPool) {
 const HOSTILE_TEXTS: &[&str] = &[r#""a\u0000b""#, r#""\ud800""#, r#""a\u0085b""#];
 const MARK: &str = "@@HOSTILE@@";
 
+/// Where [`MARK`] sits in a position: `a.b[0].c` (a key named MARK: the object holding it).
+fn mark_path(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s == MARK => Some(String::new()),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| mark_path(x).map(|p| format!("[{i}]{p}"))),
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            if k == MARK {
+                Some(String::new())
+            } else {
+                mark_path(x).map(|p| format!(".{k}{p}"))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Every string position of a schema: a JSON value with [`MARK`] in that one position.
 fn string_positions(
     schemas: &serde_json::Value,
@@ -340,9 +360,26 @@ async fn hostile_text_in_every_string_position_of_every_schema_is_refused(pool: 
                             .await
                     }
                 };
+                // 2002, naming the very position (not a "required" error elsewhere).
+                let at = mark_path(&position).unwrap();
+                let at = at.trim_start_matches('.');
+                let want = if signed.is_some() {
+                    format!("request.{at}").trim_end_matches('.').to_string()
+                } else {
+                    at.to_string()
+                };
+                let paths: Vec<&str> = reply.body["value"]["errors"]
+                    .as_array()
+                    .map(|e| e.iter().filter_map(|x| x["path"].as_str()).collect())
+                    .unwrap_or_default();
+                // A key named MARK is reported at its object's path followed by the key.
+                let names_it = |p: &&str| {
+                    p.strip_prefix(want.as_str())
+                        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+                };
                 assert!(
-                    reply.status == 400 && matches!(reply.code(), 2001 | 2002),
-                    "{path} {text}: {} {:#}",
+                    reply.status == 400 && reply.code() == 2002 && paths.iter().any(names_it),
+                    "{path} {text}: want 2002 at {want:?}; {} {:#}",
                     reply.status,
                     reply.body
                 );

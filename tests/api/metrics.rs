@@ -42,6 +42,25 @@ fn free_port() -> u16 {
         .port()
 }
 
+async fn scrape(app: &TestApp, token: &str) -> String {
+    app.http
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A series' value in an exposition (0 when absent).
+fn value_of(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
 #[sqlx::test]
 async fn metrics_need_a_token_and_show_what_the_dashboard_uses(pool: PgPool) {
     let port = free_port();
@@ -50,6 +69,11 @@ async fn metrics_need_a_token_and_show_what_the_dashboard_uses(pool: PgPool) {
     })
     .await;
     let who = app.identity(ClientKind::Customer, "C001", "ERP01").await;
+    let token = app.ops_token("prometheus").await;
+    // The recorder is the process's: other tests feed the same series. What counts is that
+    // this test's own call moved it.
+    let series = "hxgw_http_requests_total{route=\"/dtc/base/inventoryOrg\",code=\"200\"}";
+    let before = value_of(&scrape(&app, &token).await, series);
     app.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
         .await
         .expect(200, 200);
@@ -71,7 +95,6 @@ async fn metrics_need_a_token_and_show_what_the_dashboard_uses(pool: PgPool) {
         .unwrap();
     assert_eq!(r.status(), 401);
 
-    let token = app.ops_token("prometheus").await;
     let r = app
         .http
         .get(format!("{}/metrics", app.base))
@@ -88,9 +111,10 @@ async fn metrics_need_a_token_and_show_what_the_dashboard_uses(pool: PgPool) {
     for name in metrics::ALL {
         assert!(text.contains(name), "{name} missing from /metrics");
     }
+    let after = value_of(&text, series);
     assert!(
-        text.contains("hxgw_http_requests_total{route=\"/dtc/base/inventoryOrg\",code=\"200\"}"),
-        "{text}"
+        after >= before + 1.0,
+        "{series}: {before} before the call, {after} after"
     );
     assert!(text.contains("hxgw_push_outbox{status=\"dead\"}"), "{text}");
     assert!(

@@ -249,11 +249,18 @@ async fn outbound_orders_reserve_fifo_by_expiry_or_refuse_with_the_shortfall(poo
 
 #[sqlx::test]
 async fn concurrent_orders_for_the_last_units_never_oversell(pool: PgPool) {
+    let pool = wide_pool(&pool, 32).await;
     let app = spawn_app(pool.clone()).await;
     let who = customer_with_base_data(&app, "C001").await;
     stock(&app, &who, "OW01", "SKU-1", "A", Some("2027-01-01"), 6).await;
     stock(&app, &who, "OW01", "SKU-1", "B", Some("2027-02-01"), 4).await;
-    // 24 orders of 1 or 2 units compete for 10 units, all at once.
+    // 24 orders of 1 or 2 units compete for 10 units, all at once: the stock rows are held
+    // until all 24 wait for them inside their transactions.
+    let mut hold = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM inventory_balances FOR UPDATE")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
     let mut set = tokio::task::JoinSet::new();
     for i in 0..24 {
         let qty = 1 + (i % 2);
@@ -274,6 +281,8 @@ async fn concurrent_orders_for_the_last_units_never_oversell(pool: PgPool) {
             (v["code"].as_i64().unwrap(), qty)
         });
     }
+    wait_for_lock_waiters(&pool, 24).await;
+    hold.rollback().await.unwrap();
     let results = set.join_all().await;
     let granted: i64 = results
         .iter()

@@ -392,16 +392,18 @@ async fn limits_unknown_paths_and_the_address_book(pool: PgPool) {
     .unwrap();
     let mut last = None;
     for i in 0..4 {
-        last = Some(
-            post(
-                &app,
-                CUSTOMERS,
-                Some(&t2),
-                false,
-                consigner(&format!("1390000000{i}"), "x"),
-            )
-            .await,
-        );
+        let r = post(
+            &app,
+            CUSTOMERS,
+            Some(&t2),
+            false,
+            consigner(&format!("1390000000{i}"), "x"),
+        )
+        .await;
+        if i < 3 {
+            ok(&r); // the first three are within the limit
+        }
+        last = Some(r);
     }
     let r = last.unwrap();
     failed(&r, 429, 500, "操作频繁");

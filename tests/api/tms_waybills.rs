@@ -990,24 +990,35 @@ async fn trips_exceptions_and_prints_reach_their_subscribers(pool: PgPool) {
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.body);
-    // Hostile path parts are refused as fields, never reach the database.
-    for (method, path) in [
-        ("PUT", "/ops/v1/customers/CUST1/trips/a%00b"),
-        ("POST", "/ops/v1/customers/CUST1/waybills/a%01b/exceptions"),
-        ("POST", "/ops/v1/customers/CUST1/slips/%00/segments"),
+    // Hostile path parts are refused as the path field (2002), never reach the database; each
+    // call carries a body that would be accepted, so nothing else can refuse it.
+    for (method, path, body) in [
+        (
+            "PUT",
+            "/ops/v1/customers/CUST1/trips/a%00b",
+            json!({"plateNo": "浙A2"}),
+        ),
+        (
+            "POST",
+            "/ops/v1/customers/CUST1/waybills/a%01b/exceptions",
+            json!({"type": "装货异常", "profile": "货损", "info": "外箱破损", "source": 2}),
+        ),
+        (
+            "POST",
+            "/ops/v1/customers/CUST1/slips/%00/segments",
+            json!({"segments": [{"segmentType": 2}]}),
+        ),
+        ("DELETE", "/ops/v1/customers/CUST1/trips/%00", json!({})),
     ] {
-        let r = app.ops(Some(&ops), method, path, json!({})).await;
+        let r = app.ops(Some(&ops), method, path, body).await;
         assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert_eq!(r.body["code"], 2002, "{path}: {}", r.body);
+        assert!(
+            r.body["message"].as_str().unwrap().starts_with("path: "),
+            "{path}: {}",
+            r.body
+        );
     }
-    let r = app
-        .ops(
-            Some(&ops),
-            "DELETE",
-            "/ops/v1/customers/CUST1/trips/%00",
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 400, "{}", r.body);
     // Another tenant's trip is not found by this one's path.
     let r = app
         .ops(
@@ -1192,20 +1203,25 @@ async fn trips_exceptions_and_prints_reach_their_subscribers(pool: PgPool) {
         .await,
     );
     let before = receiver.callbacks().len();
-    app.ops(
-        Some(&ops),
-        "POST",
-        "/ops/v1/customers/CUST1/waybills/prints",
-        json!({"transportNos": [numbers[0]], "labels": true}),
-    )
-    .await;
-    app.ops(
-        Some(&ops),
-        "DELETE",
-        &format!("/ops/v1/customers/CUST1/trips/{pack2}"),
-        json!({}),
-    )
-    .await;
+    // Both calls succeed, and would have called back while subscribed.
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            "/ops/v1/customers/CUST1/waybills/prints",
+            json!({"transportNos": [numbers[0]], "labels": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .ops(
+            Some(&ops),
+            "DELETE",
+            &format!("/ops/v1/customers/CUST1/trips/{pack2}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(receiver.callbacks().len(), before);
     for (path, body, needle) in [
