@@ -32,7 +32,7 @@ pub struct TestApp {
     pub pool: PgPool,
     pub http: reqwest::Client,
     pub clock: Clock,
-    shutdown: CancellationToken,
+    pub shutdown: CancellationToken,
 }
 
 impl Drop for TestApp {

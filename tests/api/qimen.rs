@@ -654,7 +654,7 @@ async fn the_same_order_through_two_dialects_is_one_order(pool: PgPool) {
 
 /// An `inventory.synchronize` as the seed's example builds it: one `relatedOrders` object and
 /// one item.
-fn sync_xml(code: &str, qty: &str) -> String {
+pub fn sync_xml(code: &str, qty: &str) -> String {
     format!(
         "<request><ownerCode>OW01</ownerCode><warehouseCode>WH01</warehouseCode><adjustOrderCode>{code}</adjustOrderCode>\
          <adjustType>CHECK</adjustType><adjustTime>2026-11-29 10:00:00</adjustTime>\

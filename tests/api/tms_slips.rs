@@ -15,7 +15,7 @@ const CANCEL: &str = "/customer_order/cancel_customer_orders";
 const UNBIND: &str = "/customer_order/batch_unbind_devices";
 const DEVICE: &str = "868120223404879";
 
-fn slip(original: &str, device: Option<&str>) -> Value {
+pub fn slip(original: &str, device: Option<&str>) -> Value {
     let mut v = json!({
         "consignerName": "发货方", "consignerPhone": "15657103156",
         "consignerAddress": "浙江省杭州市西湖区计量大厦",

@@ -17,7 +17,7 @@ const CANCEL: &str = "/order/cancel_orders/v2";
 const SUBSCRIBE: &str = "/order/subscribe/v2";
 const PACK_SUBSCRIBE: &str = "/order/orderPack/subscribe";
 
-fn waybill(order_number: &str, phone: &str) -> Value {
+pub fn waybill(order_number: &str, phone: &str) -> Value {
     let w = json!({
         "orderNumber": order_number, "consignerName": "发货方", "consignerPhone": phone,
         "consignerAddress": "浙江省温州市鹿城区浙江温州化工总厂", "consignerProvince": "浙江省",
