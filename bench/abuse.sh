@@ -75,11 +75,12 @@ query_loop() {
     -- "$work/inv20.txt" 1 "$first" >"$work/query-$1.txt"
 }
 push_p99() {
-  $psql -tA "$DATABASE_URL" -c "
-    CREATE TEMP TABLE a (event_id uuid, micros bigint);
-    \copy a FROM '$work/arrivals.txt' WITH (DELIMITER ' ')
-    SELECT round(percentile_cont(0.99) WITHIN GROUP (ORDER BY a.micros / 1000.0 - EXTRACT(EPOCH FROM p.created_at) * 1000)::numeric, 1)
-      FROM a JOIN push_outbox p ON p.event_id = a.event_id WHERE p.event_type = '$1';" | tail -1
+  $psql -q -tA "$DATABASE_URL" <<SQL | tail -1
+CREATE TEMP TABLE a (event_id uuid, micros bigint);
+\copy a FROM '$work/arrivals.txt' WITH (DELIMITER ' ')
+SELECT round(percentile_cont(0.99) WITHIN GROUP (ORDER BY a.micros / 1000.0 - EXTRACT(EPOCH FROM p.created_at) * 1000)::numeric, 1)
+  FROM a JOIN push_outbox p ON p.event_id = a.event_id WHERE p.event_type = '$1';
+SQL
 }
 wait_delivered() {
   for _ in $(seq 600); do

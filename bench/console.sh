@@ -42,12 +42,14 @@ SQL
 echo "loaded in $(( $(date +%s) - t0 ))s" >&2
 token=$("$bin" token add --name bench | sed -n 's/.*"token": "\(.*\)".*/\1/p')
 port=$(( 20000 + RANDOM % 10000 ))
-"$bin" serve --bind "127.0.0.1:$port" >/tmp/hxgw-console-bench.log 2>&1 &
+# Plain HTTP on loopback: the session cookie without Secure, so that curl sends it back.
+HXGW__CONSOLE__INSECURE_COOKIE=true "$bin" serve --bind "127.0.0.1:$port" >/tmp/hxgw-console-bench.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 jar=$(mktemp)
-curl -s -c "$jar" -o /dev/null -X POST "http://127.0.0.1:$port/console/login" --data-urlencode "token=$token"
+signed_in=$(curl -s -c "$jar" -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/console/login" --data-urlencode "token=$token")
+[ "$signed_in" = 303 ] && grep -q hxgw_console "$jar" || { echo "FAIL: sign-in answered $signed_in without a session" >&2; exit 1; }
 mid=$(( orders / 2 ))
 printf '%-70s %8s %9s\n' page ms bytes
 for path in \
@@ -70,7 +72,9 @@ for path in \
   "/console/identities"; do
   times=()
   for _ in 1 2 3 4 5; do
-    times+=("$(curl -s -b "$jar" -o /tmp/hxgw-console-page -w '%{time_total}' "http://127.0.0.1:$port$path")")
+    read -r code t < <(curl -s -b "$jar" -o /tmp/hxgw-console-page -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$port$path")
+    [ "$code" = 200 ] || { echo "FAIL: $path answered $code" >&2; exit 1; }
+    times+=("$t")
   done
   ms=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p | awk '{printf "%.1f", $1 * 1000}')
   printf '%-70s %8s %9s\n' "$path" "$ms" "$(wc -c < /tmp/hxgw-console-page)"

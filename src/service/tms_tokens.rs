@@ -73,6 +73,10 @@ pub async fn generate(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<(Pair, DateTime<Utc>), SignInError> {
+    // A place on the hashing pool first: when it is full, refusing costs nothing more.
+    let slot = attempt.hasher.reserve().map_err(|_| SignInError::TooMany {
+        retry_after_secs: 1,
+    })?;
     if let Some(until) = store::sign_in::locked_until(pool, user, attempt.source, now).await? {
         return Err(SignInError::TooMany {
             retry_after_secs: (until - now).num_seconds().max(1) as u64,
@@ -84,8 +88,7 @@ pub async fn generate(
         Some(a) => (a.password_hash.clone(), true),
         None => (dummy_hash(), false),
     };
-    let ok = attempt
-        .hasher
+    let ok = slot
         .verify(phc, password.to_string())
         .await
         .map_err(|_| SignInError::TooMany {
