@@ -141,6 +141,7 @@ impl Hasher {
     }
 
     /// Runs `f` on the pool; `Busy` at once when every slot is taken.
+    #[cfg(test)]
     async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
