@@ -9,6 +9,8 @@
 # a statement per call. Ends with one summary table.
 #   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_WARMUP (seconds, default 3)
 #   BENCH_ONLY (e.g. "out5 dws1")
+#   BENCH_LOG_LEVEL (default "warn": no line per request; "info" logs each request, to a pipe
+#   read by `cat`, as under a log shipper)   BENCH_BIN (another build of the gateway to measure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; warmup="${BENCH_WARMUP:-3}"
@@ -24,7 +26,8 @@ psql="$HXGW_PG_BIN_DIR/psql"
 "$psql" -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS hongxun_bench" -c "CREATE DATABASE hongxun_bench"
 export SQLX_OFFLINE=true HXGW_MASTER_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cargo build --release --locked --bin hongxun-gateway 2>&1 | tail -1
-bin=target/release/hongxun-gateway
+bin="${BENCH_BIN:-target/release/hongxun-gateway}"
+log_level="${BENCH_LOG_LEVEL:-warn}"
 work=$(mktemp -d /tmp/hxgw-bench.XXXXXX)
 "$bin" migrate
 add() { "$bin" client add --kind "$1" --create-by "$2" --data-source "$3" --secret "$4" --rate-limit 1000000000 >/dev/null; }
@@ -75,7 +78,8 @@ pg_base=$(q "SELECT min(id) - 1 FROM inventory_balances WHERE tenant='PGBENCH'")
 dws_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH-DWS'")
 pkg_base=$(q "SELECT min(id) - 1 FROM packages")
 
-HXGW__LOG__LEVEL="warn,hongxun_gateway::startup=info" "$bin" serve --bind 127.0.0.1:0 2>"$work/gateway.log" &
+# stderr through a pipe to a reader that writes the file, as a log shipper would read it.
+HXGW__LOG__LEVEL="$log_level,hongxun_gateway::startup=info" "$bin" serve --bind 127.0.0.1:0 2> >(cat >"$work/gateway.log") &
 gw=$!
 trap 'kill $gw 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null && break; sleep 0.1; done

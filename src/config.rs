@@ -94,6 +94,7 @@ pub struct AuthSettings {
     pub rate_sync_ms: u64,
     pub password_hash_workers: usize,
     pub password_hash_queue: usize,
+    pub sign_in_refusal_delay_ms: u64,
     pub sign_in_window_secs: i64,
     pub sign_in_lockout_secs: i64,
     pub sign_in_failures_per_user_address: i32,

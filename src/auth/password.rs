@@ -92,10 +92,11 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    /// `workers` threads (0: one per core); `workers + queue` jobs at most, running or waiting.
+    /// `workers` threads (0: half the cores, at least one); `workers + queue` jobs at most,
+    /// running or waiting.
     pub fn new(workers: usize, queue: usize) -> Self {
         let workers = if workers == 0 {
-            std::thread::available_parallelism().map_or(2, |n| n.get())
+            std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
         } else {
             workers
         };

@@ -58,6 +58,10 @@ where
 }
 
 async fn no_such_endpoint(method: Method, uri: Uri) -> Response {
+    // 3TMS answers what it does not serve (a wrong method on its paths too) its own way.
+    if dialect::tms::owns_path(uri.path()) {
+        return dialect::tms::no_such_interface();
+    }
     dialect::hongxun::no_such_endpoint(method.as_str(), uri.path())
 }
 

@@ -11,30 +11,6 @@ use crate::store::trips::{TripFields, TripRow};
 use crate::store::waybills::{FindBy, ListFilter, LockedWaybill, WaybillRow};
 use crate::store::{self, PgConnection, PgPool};
 
-/// Refuses organisation paths that are not nodes of the tenant's tree.
-async fn check_paths<'a>(
-    pool: &PgPool,
-    tenant: &Tenant,
-    paths: impl Iterator<Item = (String, &'a str)>,
-) -> Result<(), ServiceError> {
-    let tree = super::tms_organizations::list(pool, tenant).await?;
-    let mut e = crate::domain::validation::FieldErrors::default();
-    for (field, p) in paths {
-        if !tree.iter().any(|n| n.path == p) {
-            let known: Vec<&str> = tree.iter().map(|n| n.path.as_str()).collect();
-            e.invalid(
-                field,
-                format!(
-                    "{p:?} is not a node of the organisation tree ({})",
-                    known.join(", ")
-                ),
-            );
-        }
-    }
-    e.into_result(Some(())).map_err(ServiceError::Invalid)?;
-    Ok(())
-}
-
 /// Creates waybills, all or none; with `trip`, puts them on a new trip. A waybill whose
 /// `orderNumber` exists with the same content is answered with its number.
 pub async fn create(
@@ -43,16 +19,8 @@ pub async fn create(
     orders: &[TransportOrder],
     trip: Option<&TripFields>,
 ) -> Result<(Vec<CreatedTransport>, Option<TripRow>), ServiceError> {
-    check_paths(
-        pool,
-        origin.tenant,
-        orders.iter().enumerate().filter_map(|(i, o)| {
-            o.organization_path
-                .as_deref()
-                .map(|p| (format!("orderList[{i}].organizationPath"), p))
-        }),
-    )
-    .await?;
+    // organizationPath is taken as given (seed: 可不填, no check names the tree): a path the
+    // tree does not hold yet is kept, and the tree may grow to it later.
     let out = transaction(pool, None, async |tx| {
         let mut made = Vec::with_capacity(orders.len());
         for o in orders {
@@ -152,14 +120,6 @@ pub async fn modify(
     number: &str,
     patch: &WaybillPatch,
 ) -> Result<(), ServiceError> {
-    if let Some(p) = patch.organization_path.as_deref().filter(|p| !p.is_empty()) {
-        check_paths(
-            pool,
-            tenant,
-            std::iter::once(("order.organizationPath".into(), p)),
-        )
-        .await?;
-    }
     transaction(pool, None, async |tx| {
         let w = store::waybills::lock_by_number(tx, tenant, number)
             .await?

@@ -16,7 +16,18 @@ const REFRESH: &str = "/user/refresh_access_token/v2";
 
 /// A gateway that takes the caller's address from `X-Forwarded-For`, with small limits.
 async fn limited_app(pool: PgPool, pair: i32, user: i32, address: i32) -> TestApp {
+    limited_app_delayed(pool, pair, user, address, 0).await
+}
+
+async fn limited_app_delayed(
+    pool: PgPool,
+    pair: i32,
+    user: i32,
+    address: i32,
+    delay_ms: u64,
+) -> TestApp {
     spawn_app_with(pool, Clock::System, move |s| {
+        s.auth.sign_in_refusal_delay_ms = delay_ms;
         s.server.client_address_header = "X-Forwarded-For".into();
         s.auth.sign_in_failures_per_user_address = pair;
         s.auth.sign_in_failures_per_user = user;
@@ -104,12 +115,19 @@ async fn failed_sign_ins_lock_the_pair_then_the_user_name_on_every_gateway(pool:
 
 #[sqlx::test]
 async fn one_address_spraying_user_names_is_refused(pool: PgPool) {
-    let app = limited_app(pool, 100, 100, 4).await;
+    let app = limited_app_delayed(pool, 100, 100, 4, 400).await;
     account(&app, "CUST1", "shipper1", "pa55word").await;
     for i in 0..4 {
         wrong(&sign_in_from(&app, "198.51.100.9", &format!("user{i}"), "guess").await);
     }
+    // Refused, and answered only after the tarpit delay.
+    let t = std::time::Instant::now();
     too_many(&sign_in_from(&app, "198.51.100.9", "shipper1", "pa55word").await);
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
     // Other addresses are not affected.
     ok(&sign_in_from(&app, "198.51.100.10", "shipper1", "pa55word").await);
 }
@@ -120,6 +138,7 @@ async fn a_full_hashing_pool_refuses_at_once_and_nothing_answers_5xx(pool: PgPoo
         s.server.client_address_header = "X-Forwarded-For".into();
         s.auth.password_hash_workers = 1;
         s.auth.password_hash_queue = 0;
+        s.auth.sign_in_refusal_delay_ms = 0;
     })
     .await;
     account(&app, "CUST1", "shipper1", "pa55word").await;

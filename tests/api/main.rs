@@ -24,6 +24,7 @@ mod receiver;
 mod retention;
 mod timeline;
 mod tms;
+mod tms_fidelity;
 mod tms_slips;
 mod tms_support;
 mod tms_waybills;

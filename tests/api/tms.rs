@@ -384,7 +384,8 @@ async fn limits_unknown_paths_and_the_address_book(pool: PgPool) {
         "CUST2",
         "TMS-shipper2",
         ClientChange {
-            rate_limit_per_hour: Some(Some(3)),
+            // One call of this account above, then three more within the limit.
+            rate_limit_per_hour: Some(Some(4)),
             ..Default::default()
         },
     )

@@ -142,6 +142,8 @@ pub fn service_failure(e: crate::service::ServiceError) -> Answer {
             tracing::error!(error = %m, "internal error");
             Answer::with_status(StatusCode::INTERNAL_SERVER_ERROR, "内部错误")
         }
+        // The seed's own texts (订单xxx不存在 …), without the layer's English prefix.
+        S::NotFound(m) | S::Conflict(m) | S::WrongStatus(m) => Answer::refused(m),
         other => Answer::refused(other.to_string()),
     }
 }

@@ -37,9 +37,34 @@ pub const TAG: RouteTag = RouteTag {
     audit_reads: true,
 };
 
+/// The first path segments the seed's API lives under.
+const PREFIXES: [&str; 6] = [
+    "user",
+    "order",
+    "cargo",
+    "customer_order",
+    "organization",
+    "customer",
+];
+
+/// Whether a path is under the seed's API, where what is not served (an unknown path, or a
+/// known one with another method) answers the seed's 404.
+pub fn owns_path(path: &str) -> bool {
+    PREFIXES.iter().any(|p| {
+        path.strip_prefix('/')
+            .and_then(|r| r.strip_prefix(p))
+            .is_some_and(|r| r.starts_with('/'))
+    })
+}
+
+/// The seed's answer for what it does not serve: `{"status":404,"message":"接口不存在"}`.
+pub fn no_such_interface() -> Response {
+    Answer::with_status(StatusCode::NOT_FOUND, "接口不存在").into_response()
+}
+
 /// An unknown path under the TMS prefixes: 404 in the seed's failure shape.
 async fn no_such_path() -> Response {
-    Answer::with_status(StatusCode::NOT_FOUND, "接口不存在").into_response()
+    no_such_interface()
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -77,14 +102,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/cargo/modify", post(cargo::update))
         .route("/cargo/delete", post(cargo::remove));
     let mut unknown = OpenApiRouter::new();
-    for prefix in [
-        "user",
-        "order",
-        "cargo",
-        "customer_order",
-        "organization",
-        "customer",
-    ] {
+    for prefix in PREFIXES {
         unknown = unknown.route(&format!("/{prefix}/{{*rest}}"), any(no_such_path));
     }
     tag_routes(served.merge(unknown), TAG)

@@ -100,7 +100,7 @@ impl CustomerOrderEntity {
         let cargo = list
             .into_iter()
             .enumerate()
-            .filter_map(|(i, c)| cargo(e, &format!("{path}.cargoList[{i}]"), c, true))
+            .filter_map(|(i, c)| cargo(e, &format!("{path}.cargoList[{i}]"), c, false))
             .collect();
         let shipper_pay = e.optional(p("shipperPay"), self.shipper_pay, rules::money);
         let shipper_pay_type = pay_type(e, p("shipperPayType"), self.shipper_pay_type);

@@ -65,6 +65,12 @@ pub async fn generate(
         Ok((pair, _)) => {
             Answer::Ok(json!({"accessToken": pair.access, "refreshToken": pair.refresh}))
         }
+        Err(e @ tms_tokens::SignInError::TooMany { .. }) => {
+            // Decided at once; answered after the tarpit delay (config: why).
+            let delay = app.settings.auth.sign_in_refusal_delay_ms;
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            sign_in_failure(e)
+        }
         Err(e) => sign_in_failure(e),
     }
 }

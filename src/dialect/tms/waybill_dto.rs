@@ -190,7 +190,18 @@ pub(super) fn note_key(k: &str, max: usize) -> bool {
         .is_some_and(|n| (1..=max).contains(&n) && k == format!("note{n}"))
 }
 
-/// Custom notes `note1`…`note{max}`; empty values are left out.
+/// Whether `k` is one of the freight extras `uppay1`…`uppay6`, `pay1`…`pay6` that the seed's
+/// `extraFields` shows beside the notes.
+pub(super) fn pay_key(k: &str) -> bool {
+    ["uppay", "pay"].iter().any(|p| {
+        k.strip_prefix(p)
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| (1..=6).contains(&n) && *k == format!("{p}{n}"))
+    })
+}
+
+/// Custom notes `note1`…`note{max}` (and, in `extraFields`, the freight extras); null and
+/// empty values are left out, so a client may send back the class it read, nulls included.
 pub(super) fn notes(
     e: &mut FieldErrors,
     path: &str,
@@ -199,7 +210,10 @@ pub(super) fn notes(
 ) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (k, v) in given {
-        if !note_key(&k, max) {
+        if v.is_none() {
+            continue;
+        }
+        if !(note_key(&k, max) || (max == 12 && pay_key(&k))) {
             e.invalid(
                 format!("{path}.{k}"),
                 format!("is not one of note1…note{max}"),
@@ -393,7 +407,7 @@ impl OrderEntity {
         let cargo: Vec<Cargo> = list
             .into_iter()
             .enumerate()
-            .filter_map(|(i, c)| cargo(e, &format!("{path}.cargoList[{i}]"), c, true))
+            .filter_map(|(i, c)| cargo(e, &format!("{path}.cargoList[{i}]"), c, false))
             .collect();
         Some(TransportOrder {
             order_code: code?,
@@ -508,7 +522,7 @@ impl ModifyOrderEntity {
         let cargo = self.order_cargoes.map(|list| {
             list.into_iter()
                 .enumerate()
-                .filter_map(|(i, c)| cargo(e, &format!("order.orderCargoes[{i}]"), c, true))
+                .filter_map(|(i, c)| cargo(e, &format!("order.orderCargoes[{i}]"), c, false))
                 .collect()
         });
         WaybillPatch {

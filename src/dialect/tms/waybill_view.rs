@@ -127,7 +127,8 @@ fn extra_fields(o: &TransportOrder) -> Value {
     let mut m = Map::new();
     for prefix in ["uppay", "pay"] {
         for i in 1..=6 {
-            m.insert(format!("{prefix}{i}"), "".into());
+            let k = format!("{prefix}{i}");
+            m.insert(k.clone(), note(&o.custom_notes, &k));
         }
     }
     for i in 1..=12 {

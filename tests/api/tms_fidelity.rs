@@ -1,0 +1,138 @@
+//! 3TMS as its real clients send and read it (#24): the seed's "may be left empty" fields taken
+//! as given, the class a client read sent back as it is (nulls and freight extras included),
+//! the seed's own error texts, and its 404 for what it does not serve.
+
+use crate::helpers::*;
+use crate::tms_support::*;
+use crate::tms_waybills::waybill;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+const CREATE: &str = "/order/create_order";
+const FIND: &str = "/order/find_order/v2";
+const MODIFY: &str = "/order/modify_order";
+
+#[sqlx::test]
+async fn an_organisation_path_no_tree_holds_and_an_empty_goods_name_are_accepted(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    let t = sign_in(&app, "shipper1", "pa55word").await;
+    // The seed's OrderEntity example: "organizationPath": "0-11" while the tree is the root
+    // alone, and goods named "".
+    let mut w = waybill("ORG-1", "13800000001");
+    w["organizationPath"] = json!("0-11");
+    w["cargoList"] = json!([{"name": "", "quantity": 1.0, "weight": 2.0}]);
+    let number = ok(&post(&app, CREATE, Some(&t), false, json!({"orderList": [w]})).await)[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let found =
+        ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
+    assert_eq!(found[0]["organizationPath"], "0-11", "{found}");
+    // A malformed path is still refused, naming the field.
+    let mut bad = waybill("ORG-2", "13800000001");
+    bad["organizationPath"] = json!("x-1");
+    failed(
+        &post(&app, CREATE, Some(&t), false, json!({"orderList": [bad]})).await,
+        400,
+        500,
+        "orderList[0].organizationPath",
+    );
+}
+
+#[sqlx::test]
+async fn the_class_a_client_read_goes_back_as_it_is(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    let t = sign_in(&app, "shipper1", "pa55word").await;
+    let number = ok(&post(
+        &app,
+        CREATE,
+        Some(&t),
+        false,
+        json!({"orderList": [waybill("RT-1", "13800000002")]}),
+    )
+    .await)[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let found =
+        ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
+    let mut extra = found[0]["extraFields"].clone();
+    assert!(
+        extra.get("uppay2").is_some() && extra.get("pay6").is_some(),
+        "{extra}"
+    );
+    // Jackson sends the fields it has no value for as null.
+    for k in ["uppay1", "pay1", "note3"] {
+        extra[k] = Value::Null;
+    }
+    extra["uppay2"] = json!("5.5");
+    let mut again = waybill("RT-2", "13800000002");
+    again["extraFields"] = extra;
+    let second = ok(&post(&app, CREATE, Some(&t), false, json!({"orderList": [again]})).await)[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let read = ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": second})).await).clone();
+    assert_eq!(read[0]["extraFields"]["uppay2"], "5.5", "{read}");
+    assert_eq!(read[0]["extraFields"]["note1"], "备注一", "{read}");
+    // An unknown key is refused only when it carries a value.
+    let mut unknown = waybill("RT-3", "13800000002");
+    unknown["extraFields"] = json!({"bogus": null, "note2": "x"});
+    ok(&post(
+        &app,
+        CREATE,
+        Some(&t),
+        false,
+        json!({"orderList": [unknown]}),
+    )
+    .await);
+    let mut unknown = waybill("RT-4", "13800000002");
+    unknown["extraFields"] = json!({"bogus": "x"});
+    failed(
+        &post(
+            &app,
+            CREATE,
+            Some(&t),
+            false,
+            json!({"orderList": [unknown]}),
+        )
+        .await,
+        400,
+        500,
+        "orderList[0].extraFields.bogus: is not one of note1…note12",
+    );
+}
+
+#[sqlx::test]
+async fn errors_carry_the_seeds_own_text_and_unknown_methods_its_404(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    let t = sign_in(&app, "shipper1", "pa55word").await;
+    let r = post(
+        &app,
+        MODIFY,
+        Some(&t),
+        false,
+        json!({"orderNumber": "9999999999999999", "order": {"note": "x"}}),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"status": 500, "message": "订单9999999999999999不存在"})
+    );
+    // A served path with a method it does not serve: the seed's 404, not 鸿讯's 2003.
+    let r = app
+        .http
+        .get(format!("{}{CREATE}?access_token={t}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"status": 404, "message": "接口不存在"})
+    );
+}
