@@ -22,7 +22,7 @@ impl FromRequestParts<AppState> for ClientAddress {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
         let forwarded = (!header.is_empty())
-            .then(|| parts.headers.get_all(header).iter().last())
+            .then(|| parts.headers.get_all(header).iter().next_back())
             .flatten()
             .and_then(|v| v.to_str().ok())
             .and_then(last_address);
