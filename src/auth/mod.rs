@@ -196,15 +196,34 @@ pub async fn check_rate(
     default_limit: i32,
     now: DateTime<Utc>,
 ) -> Result<(), AuthError> {
+    check_rate_of(pool, tally, client, "", default_limit, now).await
+}
+
+/// As [`check_rate`], counting in `bucket` (an endpoint, for a dialect whose limit is per
+/// endpoint; '' is the identity's one limit).
+pub async fn check_rate_of(
+    pool: &PgPool,
+    tally: &RateTally,
+    client: &AuthenticatedClient,
+    bucket: &str,
+    default_limit: i32,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
     let limit = client.rate_limit_per_hour.unwrap_or(default_limit);
     let w = rate::Window::containing(now);
-    let (current, previous) = match tally.count(client.id, w.start) {
+    let (current, previous) = match tally.count(client.id, bucket, w.start) {
         Count::Local { current, previous } => (current, previous),
         Count::Sync => {
-            let (c, p) =
-                store::guard::add_rate_hits(pool, client.id, w.start, w.previous_start(), 1)
-                    .await?;
-            tally.synced(client.id, w.start, c, p)
+            let (c, p) = store::guard::add_rate_hits(
+                pool,
+                client.id,
+                bucket,
+                w.start,
+                w.previous_start(),
+                1,
+            )
+            .await?;
+            tally.synced(client.id, bucket, w.start, c, p)
         }
     };
     match rate::decide(current, previous, limit, w.elapsed_secs(now)) {

@@ -31,7 +31,8 @@ struct Tally {
 }
 
 /// Keyed by identity and window start.
-type Key = (i64, DateTime<Utc>);
+/// (identity, bucket, window): the bucket is '' for an identity's one limit, or an endpoint.
+type Key = (i64, String, DateTime<Utc>);
 
 pub struct RateTally {
     sync_every: Duration,
@@ -52,12 +53,12 @@ impl RateTally {
     }
 
     /// Counts one call locally when this process synced the identity recently.
-    pub fn count(&self, client_id: i64, window: DateTime<Utc>) -> Count {
+    pub fn count(&self, client_id: i64, bucket: &str, window: DateTime<Utc>) -> Count {
         if self.sync_every.is_zero() {
             return Count::Sync;
         }
         let mut map = self.map();
-        match map.get_mut(&(client_id, window)) {
+        match map.get_mut(&(client_id, bucket.to_string(), window)) {
             Some(t) if t.synced.elapsed() < self.sync_every * 2 => {
                 t.pending += 1;
                 Count::Local {
@@ -74,6 +75,7 @@ impl RateTally {
     pub fn synced(
         &self,
         client_id: i64,
+        bucket: &str,
         window: DateTime<Utc>,
         current: i32,
         previous: i32,
@@ -82,13 +84,15 @@ impl RateTally {
             return (current, previous);
         }
         let mut map = self.map();
-        let t = map.entry((client_id, window)).or_insert(Tally {
-            current,
-            previous,
-            pending: 0,
-            inflight: 0,
-            synced: Instant::now(),
-        });
+        let t = map
+            .entry((client_id, bucket.to_string(), window))
+            .or_insert(Tally {
+                current,
+                previous,
+                pending: 0,
+                inflight: 0,
+                synced: Instant::now(),
+            });
         t.current = t.current.max(current);
         t.previous = t.previous.max(previous);
         t.synced = Instant::now();
@@ -107,15 +111,16 @@ impl RateTally {
                     let n = t.pending;
                     t.inflight += n;
                     t.pending = 0;
-                    (*k, n)
+                    (k.clone(), n)
                 })
                 .collect()
         };
-        for ((id, window), n) in batch {
+        for ((id, bucket, window), n) in batch {
             let previous_window = window - chrono::TimeDelta::seconds(super::rate::WINDOW_SECS);
-            let sent = store::guard::add_rate_hits(pool, id, window, previous_window, n).await;
+            let sent =
+                store::guard::add_rate_hits(pool, id, &bucket, window, previous_window, n).await;
             let mut map = self.map();
-            let Some(t) = map.get_mut(&(id, window)) else {
+            let Some(t) = map.get_mut(&(id, bucket, window)) else {
                 continue;
             };
             t.inflight -= n;
@@ -163,42 +168,42 @@ mod tests {
     #[test]
     fn the_first_call_syncs_then_calls_count_locally_on_top_of_the_totals() {
         let t = RateTally::new(Duration::from_secs(1));
-        assert_eq!(t.count(7, hour()), Count::Sync);
-        assert_eq!(t.synced(7, hour(), 5, 3), (5, 3));
+        assert_eq!(t.count(7, "", hour()), Count::Sync);
+        assert_eq!(t.synced(7, "", hour(), 5, 3), (5, 3));
         assert_eq!(
-            t.count(7, hour()),
+            t.count(7, "", hour()),
             Count::Local {
                 current: 6,
                 previous: 3
             }
         );
         assert_eq!(
-            t.count(7, hour()),
+            t.count(7, "", hour()),
             Count::Local {
                 current: 7,
                 previous: 3
             }
         );
         // A sync that raced ahead with an older total does not lose anything.
-        assert_eq!(t.synced(7, hour(), 4, 3), (7, 3));
+        assert_eq!(t.synced(7, "", hour(), 4, 3), (7, 3));
         // A new window starts over with a sync; another identity is separate.
         let next = hour() + chrono::TimeDelta::hours(1);
-        assert_eq!(t.count(7, next), Count::Sync);
-        assert_eq!(t.count(8, hour()), Count::Sync);
+        assert_eq!(t.count(7, "", next), Count::Sync);
+        assert_eq!(t.count(8, "", hour()), Count::Sync);
     }
 
     #[test]
     fn zero_interval_writes_every_call_through() {
         let t = RateTally::new(Duration::ZERO);
-        t.synced(7, hour(), 1, 0);
-        assert_eq!(t.count(7, hour()), Count::Sync);
+        t.synced(7, "", hour(), 1, 0);
+        assert_eq!(t.count(7, "", hour()), Count::Sync);
     }
 
     #[test]
     fn a_stale_identity_syncs_again() {
         let t = RateTally::new(Duration::from_millis(1));
-        t.synced(7, hour(), 1, 0);
+        t.synced(7, "", hour(), 1, 0);
         std::thread::sleep(Duration::from_millis(5));
-        assert_eq!(t.count(7, hour()), Count::Sync);
+        assert_eq!(t.count(7, "", hour()), Count::Sync);
     }
 }

@@ -234,6 +234,9 @@ pub async fn cancel(
                     SlipCancel::Refused("已有分段装货".into())
                 }
                 _ => {
+                    // The slip's own state first: the segments' track callbacks (600) carry
+                    // the slip's state, and must say 0 (已撤销), not 2000 (进行中).
+                    store::slips::set_state(tx, r.id, SlipState::Cancelled.as_str(), None).await?;
                     for (id, _, s, _) in &segs {
                         if OrderStatus::parse(s) != Some(OrderStatus::Cancelled) {
                             waybill_events::set_status(
@@ -246,7 +249,6 @@ pub async fn cancel(
                             .await?;
                         }
                     }
-                    store::slips::set_state(tx, r.id, SlipState::Cancelled.as_str(), None).await?;
                     SlipCancel::Cancelled
                 }
             };

@@ -128,24 +128,26 @@ pub async fn record_idempotency_outcome(
 pub async fn add_rate_hits(
     pool: &PgPool,
     client_id: i64,
+    bucket: &str,
     window_start: DateTime<Utc>,
     previous_window_start: DateTime<Utc>,
     hits: i32,
 ) -> sqlx::Result<(i32, i32)> {
     let r = sqlx::query!(
         r#"WITH cur AS (
-               INSERT INTO rate_counters (client_id, window_start, hits) VALUES ($1, $2, $4)
-               ON CONFLICT (client_id, window_start)
+               INSERT INTO rate_counters (client_id, window_start, hits, bucket) VALUES ($1, $2, $4, $5)
+               ON CONFLICT (client_id, bucket, window_start)
                DO UPDATE SET hits = rate_counters.hits + EXCLUDED.hits
                RETURNING hits)
            SELECT cur.hits AS "current!",
                   COALESCE((SELECT hits FROM rate_counters
-                             WHERE client_id = $1 AND window_start = $3), 0) AS "previous!"
+                             WHERE client_id = $1 AND bucket = $5 AND window_start = $3), 0) AS "previous!"
              FROM cur"#,
         client_id,
         window_start,
         previous_window_start,
-        hits
+        hits,
+        bucket
     )
     .fetch_one(pool)
     .await?;

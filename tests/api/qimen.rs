@@ -997,3 +997,72 @@ async fn refusals_name_what_is_wrong_in_the_callers_style(pool: PgPool) {
     // Nothing was written by any of it.
     assert_eq!(app.count("SELECT count(*) FROM orders").await, 0);
 }
+
+/// `inventory.synchronize` as ERPs send it (#24): Qimen's inventory types beyond 正品/残次 (机损,
+/// 箱损, 在途) are taken and kept, decided by the warehouse like the rest; `adjustType` may be
+/// left out, as every member of the seed's request.
+#[sqlx::test]
+async fn inventory_synchronize_takes_qimen_inventory_types_and_no_adjust_type(pool: PgPool) {
+    let Floor {
+        app, erp, token, ..
+    } = floor(pool).await;
+    let body = sync_xml("ADJ-JS", "2")
+        .replace("<adjustType>CHECK</adjustType>", "")
+        .replace(
+            "<inventoryType>ZP</inventoryType>",
+            "<inventoryType>JS</inventoryType>",
+        );
+    let a = qimen_xml(&app, &erp, "inventory.synchronize", &body).await;
+    a.success();
+    for t in ["XS", "ZT"] {
+        let b = sync_xml(&format!("ADJ-{t}"), "1").replace(
+            "<inventoryType>ZP</inventoryType>",
+            &format!("<inventoryType>{t}</inventoryType>"),
+        );
+        qimen_xml(&app, &erp, "inventory.synchronize", &b)
+            .await
+            .success();
+    }
+    let bad = sync_xml("ADJ-QQ", "1").replace(
+        "<inventoryType>ZP</inventoryType>",
+        "<inventoryType>QQ</inventoryType>",
+    );
+    let r = qimen_xml(&app, &erp, "inventory.synchronize", &bad).await;
+    assert_eq!(r.flag(), "failure", "{}", r.raw);
+    assert!(
+        r.message()
+            .contains("items.item[0].inventoryType: must be one of ZP, CC, JS, XS, ZT"),
+        "{}",
+        r.raw
+    );
+    // The warehouse sees the type as sent and decides it; the stock is kept under it.
+    let list = app
+        .ops(
+            Some(&token),
+            "GET",
+            "/ops/v1/adjustment-requests",
+            json!({}),
+        )
+        .await;
+    let js = list.body["value"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["adjustOrderCode"] == "ADJ-JS")
+        .unwrap()
+        .clone();
+    assert_eq!(js["request"]["lines"][0]["inventoryType"], "JS", "{js}");
+    app.ops(
+        Some(&token),
+        "POST",
+        &format!("/ops/v1/adjustment-requests/{}/decision", js["id"]),
+        json!({"approve": true}),
+    )
+    .await
+    .expect(200, 200);
+    assert_eq!(
+        app.count("SELECT on_hand FROM inventory_balances WHERE tenant = 'C001' AND item_code = 'SKU-1' AND inventory_type = 'JS'")
+            .await,
+        2
+    );
+}

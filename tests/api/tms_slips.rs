@@ -552,3 +552,50 @@ async fn a_tracker_is_held_by_one_shipper_and_its_points_reach_only_that_shipper
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// A slip cancelled after dispatch split it: its callbacks say 0 (已撤销), as a query after does.
+#[sqlx::test]
+async fn a_cancelled_slip_is_called_back_as_cancelled(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let secret = account_with_secret(&app, "CUST1", "shipper1", "pa55word").await;
+    let token = sign_in(&app, "shipper1", "pa55word").await;
+    let receiver = TmsReceiver::start(&secret).await;
+    done(
+        &post(
+            &app,
+            "/customer_order/subscribe",
+            Some(&token),
+            false,
+            json!({"states": "600,601", "callbackUrl": receiver.url, "xhkID": "XHK-1"}),
+        )
+        .await,
+    );
+    let numbers = ok(&post(
+        &app,
+        CREATE,
+        Some(&token),
+        false,
+        json!({"orders": [slip("C-1", None)]}),
+    )
+    .await)
+    .clone();
+    let s1 = numbers[0].as_str().unwrap().to_string();
+    let ops = app.ops_token("dispatch").await;
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            &format!("/ops/v1/customers/CUST1/slips/{s1}/segments"),
+            json!({"segments": [{"segmentType": 2}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let before = receiver.wait_for(1).await.len();
+    done(&post(&app, CANCEL, Some(&token), false, json!({"numbers": s1})).await);
+    let all = receiver.wait_for(before + 1).await;
+    let last = all.last().unwrap();
+    assert_eq!(last["subscribeState"], 600, "{last}");
+    assert_eq!(last["orderState"], 0, "the callback says cancelled: {last}");
+    let q = ok(&post(&app, QUERY, Some(&token), false, json!({"number": s1})).await).clone();
+    assert_eq!(q["elements"][0]["order"]["state"], 0);
+}

@@ -1,8 +1,7 @@
 //! OMS answers: `{code, message, data}` with seed 001's codes. `message` is the seed's text for
-//! the code followed by what exactly is wrong. HTTP status by class (docs/oms.md): 200 for
-//! success and the business codes 1–4; 400 for parameter problems (1004, 2001–2003); 401 for
-//! identity, time and signature (1001–1003); 403 for a disabled identity; 429 with code 403
-//! over the rate limit; 500 (or 503, safe to retry) with code 500.
+//! the code followed by what exactly is wrong. Every answer is HTTP 200 (docs/oms.md): the
+//! outcome is the body's code, as with Qimen; `Retry-After` still accompanies code 403 over the
+//! rate limit.
 
 use crate::context;
 use crate::domain::validation::FieldErrors;
@@ -22,14 +21,22 @@ pub enum Part {
     Warehouses,
 }
 
+impl Part {
+    /// The other route of the seed.
+    pub fn other(self) -> Part {
+        match self {
+            Part::Transfers => Part::Warehouses,
+            Part::Warehouses => Part::Transfers,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub code: i32,
     /// What exactly is wrong (empty on success).
     pub detail: String,
     pub data: Option<Value>,
-    /// The HTTP status when it is not the code's class (503 for "safe to retry").
-    pub http: Option<StatusCode>,
     pub retry_after: Option<u64>,
 }
 
@@ -39,7 +46,6 @@ impl Answer {
             code: 0,
             detail: String::new(),
             data: Some(data),
-            http: None,
             retry_after: None,
         }
     }
@@ -49,7 +55,6 @@ impl Answer {
             code,
             detail: detail.into(),
             data: None,
-            http: None,
             retry_after: None,
         }
     }
@@ -75,16 +80,6 @@ fn text(part: Part, code: i32) -> &'static str {
         (2002, _) => "非法的请求参数",
         (2003, _) => "接口不存在",
         _ => "服务器内部错误",
-    }
-}
-
-fn status(code: i32) -> StatusCode {
-    match code {
-        0..=4 => StatusCode::OK,
-        401 | 1001..=1003 => StatusCode::UNAUTHORIZED,
-        403 => StatusCode::FORBIDDEN,
-        1004 | 400 | 2001..=2003 => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -135,10 +130,7 @@ pub fn from_service(e: ServiceError) -> Answer {
             } else {
                 "storage temporarily unavailable; nothing was changed; safe to retry"
             };
-            Answer {
-                http: Some(StatusCode::SERVICE_UNAVAILABLE),
-                ..Answer::fail(500, m)
-            }
+            Answer::fail(500, m)
         }
         ServiceError::Database(cause) => {
             tracing::error!(error = %cause, "internal error");
@@ -159,8 +151,10 @@ pub fn render(part: Part, a: Answer) -> Response {
         format!("{}: {}", text(part, a.code), a.detail)
     };
     let body = json!({"code": a.code, "message": message, "data": a.data});
+    // Always HTTP 200, as Qimen answers: the code and message are in the body, and OMS
+    // clients whose HTTP library throws on 4xx/5xx would lose them (docs/decisions.md).
     let mut resp = (
-        a.http.unwrap_or_else(|| status(a.code)),
+        StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
         body.to_string(),
     )
@@ -179,13 +173,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statuses_by_class() {
-        assert_eq!(status(0), StatusCode::OK);
-        assert_eq!(status(3), StatusCode::OK);
-        assert_eq!(status(1003), StatusCode::UNAUTHORIZED);
-        assert_eq!(status(2003), StatusCode::BAD_REQUEST);
-        assert_eq!(status(403), StatusCode::FORBIDDEN);
-        assert_eq!(status(500), StatusCode::INTERNAL_SERVER_ERROR);
+    fn every_answer_is_http_200_with_its_code_in_the_body() {
+        for code in [0, 3, 403, 1003, 2003, 500] {
+            let r = render(Part::Transfers, Answer::fail(code, "x"));
+            assert_eq!(r.status(), StatusCode::OK, "{code}");
+        }
         assert_eq!(text(Part::Warehouses, 1001), "非法的flag");
     }
 }

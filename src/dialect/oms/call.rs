@@ -59,10 +59,7 @@ pub async fn run(app: &AppState, r: Incoming) -> Answer {
     let bytes = match r.body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Answer {
-                http: Some(StatusCode::PAYLOAD_TOO_LARGE),
-                ..Answer::fail(400, "the body is larger than this API's limit")
-            }
+            return Answer::fail(400, "the body is larger than this API's limit")
         }
         Err(e) => return Answer::fail(400, e.to_string()),
     };
@@ -82,6 +79,9 @@ pub async fn run(app: &AppState, r: Incoming) -> Answer {
         return Answer::fail(2001, "method: is required");
     };
     context::set_operation(method.clone());
+    if let Some(a) = other_routes_call(r.part, &p, &method) {
+        return a;
+    }
     if let Err(a) = system_parameters(r.part, &p) {
         return a;
     }
@@ -121,6 +121,30 @@ pub fn sign_used() -> Answer {
         1003,
         "this sign was already used: every request must carry a new signature (a new timestamp)",
     )
+}
+
+/// A call of the other route sent here (its system parameters, or a method only it serves):
+/// 2003 naming the route it belongs to, instead of this route's missing parameters.
+fn other_routes_call(part: Part, p: &params::Params, method: &str) -> Option<Answer> {
+    let (here, there, theirs, ours) = match part {
+        Part::Transfers => ("/openapi", "/openapi/warehouse", "flag", "app_key"),
+        Part::Warehouses => ("/openapi/warehouse", "/openapi", "app_key", "flag"),
+    };
+    let only_there = !methods::serves(part, method) && methods::serves(part.other(), method);
+    let their_parameters = p.given(theirs).is_some() && p.given(ours).is_none();
+    (only_there || their_parameters).then(|| {
+        Answer::fail(
+            2003,
+            format!(
+                "{method} with `{}` is a call of {there}, not of {here}: send it to {there}",
+                if their_parameters {
+                    theirs
+                } else {
+                    "its parameters"
+                }
+            ),
+        )
+    })
 }
 
 /// The part's fixed system parameters: `format=json` and `v` (transfers); `ver=1`,
@@ -180,7 +204,6 @@ fn refused(part: Part, e: AuthError) -> Answer {
             limit,
             retry_after_secs,
         } => Answer {
-            http: Some(StatusCode::TOO_MANY_REQUESTS),
             retry_after: Some(retry_after_secs),
             ..Answer::fail(
                 403,
@@ -191,10 +214,7 @@ fn refused(part: Part, e: AuthError) -> Answer {
         },
         AuthError::Storage(db) => {
             tracing::warn!(error = %db, "storage unavailable");
-            Answer {
-                http: Some(StatusCode::SERVICE_UNAVAILABLE),
-                ..Answer::fail(500, "storage temporarily unavailable; safe to retry")
-            }
+            Answer::fail(500, "storage temporarily unavailable; safe to retry")
         }
         AuthError::Signature(m) => Answer::fail(1003, m),
         other => {

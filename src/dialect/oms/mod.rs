@@ -51,13 +51,7 @@ fn internal(part: Part) -> Response {
 }
 
 fn unavailable(part: Part, message: String) -> Response {
-    answer::render(
-        part,
-        Answer {
-            http: Some(axum::http::StatusCode::SERVICE_UNAVAILABLE),
-            ..Answer::fail(500, message)
-        },
-    )
+    answer::render(part, Answer::fail(500, message))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

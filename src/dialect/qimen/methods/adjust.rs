@@ -7,7 +7,6 @@ use crate::dialect::qimen::answer::{self, Reply};
 use crate::dialect::qimen::dto::{InventorySync, RelatedOrder as RelatedDto};
 use crate::domain::adjustment::{AdjustmentRequest, RelatedOrder};
 use crate::domain::event::AdjustedLine;
-use crate::domain::order::INVENTORY_TYPES;
 use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service;
@@ -49,13 +48,22 @@ fn related(e: &mut FieldErrors, v: Option<Value>) -> Vec<RelatedOrder> {
         .collect()
 }
 
+/// Qimen's inventory types: 正品 and 残次 as the core keeps them, and 机损 (machine-damaged),
+/// 箱损 (case-damaged) and 在途 (in transit), which ERPs send too. The core keeps stock of these
+/// under their own type once the warehouse approves the request; it decides them as it decides
+/// the request (docs/qimen.md).
+const QIMEN_INVENTORY_TYPES: &[&str] = &["ZP", "CC", "JS", "XS", "ZT"];
+
 pub async fn synchronize(app: &AppState, caller: &Caller, payload: Value) -> Result<Reply, Reply> {
     let r: InventorySync = read(&payload)?;
     let mut e = FieldErrors::default();
     let owner = e.required("ownerCode", given(r.owner_code), rules::code);
     let wh = e.required("warehouseCode", given(r.warehouse_code), rules::code);
     let code = e.required("adjustOrderCode", given(r.adjust_order_code), rules::code);
-    let kind = e.required("adjustType", given(r.adjust_type), rules::code);
+    // Optional, as every member of the seed's request; only a label.
+    let kind = e
+        .optional("adjustType", given(r.adjust_type), rules::code)
+        .unwrap_or_default();
     let adjust_time = e.optional("adjustTime", given(r.adjust_time), time);
     let remark = e.optional("remark", given(r.remark), rules::remark);
     let related_orders = related(&mut e, r.related_orders);
@@ -75,7 +83,7 @@ pub async fn synchronize(app: &AppState, caller: &Caller, payload: Value) -> Res
                 .optional(
                     p("inventoryType"),
                     given(it.inventory_type),
-                    rules::one_of(INVENTORY_TYPES),
+                    rules::one_of(QIMEN_INVENTORY_TYPES),
                 )
                 .unwrap_or_else(|| "ZP".into()),
             qty: qty.unwrap_or_default(),
@@ -91,7 +99,7 @@ pub async fn synchronize(app: &AppState, caller: &Caller, payload: Value) -> Res
         }
     }
     checked(e)?;
-    let (Some(owner), Some(wh), Some(code), Some(kind)) = (owner, wh, code, kind) else {
+    let (Some(owner), Some(wh), Some(code)) = (owner, wh, code) else {
         return Err(Reply::fail(2001, "incomplete request"));
     };
     business_key(&code);
