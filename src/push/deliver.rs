@@ -332,3 +332,21 @@ impl Deliverer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_url_is_shown_without_query_or_user_info() {
+        assert_eq!(
+            redacted("https://user:pw@erp.example.com:8443/hook?token=s3cret#x"),
+            "https://erp.example.com:8443/hook?…"
+        );
+        assert_eq!(
+            redacted("http://erp.example.com/hook"),
+            "http://erp.example.com/hook"
+        );
+        assert_eq!(redacted("not a url"), "(not a URL)");
+    }
+}

@@ -562,6 +562,34 @@ async fn a_callback_host_name_resolving_to_loopback_is_refused(pool: PgPool) {
     assert_eq!(receiver.started(), 0, "the receiver saw a request");
 }
 
+/// A callback URL's query string may hold the customer's credentials: a failed attempt's
+/// error names the target without it, and so do the logs and the console, which show the error.
+#[sqlx::test]
+async fn a_failed_attempt_never_records_the_callback_urls_query(pool: PgPool) {
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::state::Clock::System, |s| {
+        s.push.allow_networks = "127.0.0.0/8".into();
+        s.push.retry_schedule = "5s".into();
+        s.push.poll_interval_ms = 50;
+    })
+    .await;
+    let (who, _receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    // Nothing listens there: the connection is refused, an error that carries the URL.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    set_callback(
+        &pool,
+        &format!("http://127.0.0.1:{port}/hook?token=customer-credential&user=u1"),
+    )
+    .await;
+    one_receipt(&app, &who, &token).await;
+    let error = first_attempt_error(&pool).await;
+    assert!(!error.is_empty(), "the attempt failed");
+    assert!(!error.contains("customer-credential"), "{error}");
+    assert!(!error.contains("token="), "{error}");
+}
+
 #[sqlx::test]
 async fn a_redirect_to_a_private_address_is_not_followed(pool: PgPool) {
     // The redirecting host is allowed; where it points is not.
