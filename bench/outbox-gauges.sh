@@ -21,11 +21,11 @@ bin=target/release/hongxun-gateway
 "$bin" migrate
 cid=$("$bin" client add --kind customer --create-by G --data-source ERP --secret g \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-# The statement the gateway runs (cap 100,000), and the one it ran before.
-now_sql="SELECT (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'pending' LIMIT 100000) x),
-  (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'delivered' LIMIT 100000) x),
-  (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'dead' LIMIT 100000) x),
-  (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'skipped' LIMIT 100000) x),
+# The statement the gateway runs (cap 10,000), and the one it ran before.
+now_sql="SELECT (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'pending' LIMIT 10000) x),
+  (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'delivered' LIMIT 10000) x),
+  (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'dead' LIMIT 10000) x),
+  (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'skipped' LIMIT 10000) x),
   (SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'push_outbox'::regclass),
   (SELECT EXTRACT(EPOCH FROM now() - created_at) FROM push_outbox WHERE status = 'pending' ORDER BY id LIMIT 1)"
 old_sql="SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'delivered'),

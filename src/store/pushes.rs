@@ -301,7 +301,7 @@ pub struct OutboxGauges {
 }
 
 /// Rows counted exactly per status in the outbox gauges; beyond it, an estimate.
-pub const GAUGE_CAP: i64 = 100_000;
+pub const GAUGE_CAP: i64 = 10_000;
 
 pub async fn outbox_gauges(pool: &PgPool) -> sqlx::Result<OutboxGauges> {
     // Each status is counted through the (status, id) index up to GAUGE_CAP rows, so a scrape
