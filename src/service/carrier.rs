@@ -87,12 +87,13 @@ pub(super) async fn apply_nodes(
         }
         if let (Some(k), Some(s)) = (kind, status) {
             if let Some(next) = status_after(k, s, &n.node_type) {
-                super::waybill_events::set_status(
+                super::waybill_events::set_status_at(
                     tx,
                     l.order_id,
                     next,
                     None,
                     Some(&format!("route {}", n.node_type)),
+                    Some(n.node_time),
                 )
                 .await?;
                 status = Some(next);

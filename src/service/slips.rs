@@ -360,6 +360,7 @@ pub(crate) async fn segment_changed(
     tenant: &Tenant,
     order_id: i64,
     change: WaybillChange,
+    at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), ServiceError> {
     let Some(slip_id) = store::slips::of_order(tx, order_id).await? else {
         return Ok(());
@@ -373,7 +374,8 @@ pub(crate) async fn segment_changed(
         .find(|(id, ..)| *id == order_id)
         .map(|(_, n, ..)| n.clone());
     let mut now_state = state(&r);
-    let now = chrono::Utc::now();
+    // When the segment was signed, as the event says (the carrier's node time).
+    let now = at.unwrap_or_else(chrono::Utc::now);
     if change == WaybillChange::Signed {
         let statuses: Vec<OrderStatus> = segs
             .iter()

@@ -20,13 +20,27 @@ pub(crate) async fn set_status(
     pre_cancel_status: Option<&str>,
     note: Option<&str>,
 ) -> Result<(), ServiceError> {
+    set_status_at(tx, order_id, status, pre_cancel_status, note, None).await
+}
+
+/// As [`set_status`], for an event that says when it happened (a carrier's node time): the
+/// waybill's times (shipment, signature) and its slip's are that time, not the recording's.
+pub(crate) async fn set_status_at(
+    tx: &mut PgConnection,
+    order_id: i64,
+    status: OrderStatus,
+    pre_cancel_status: Option<&str>,
+    note: Option<&str>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), ServiceError> {
     let (kind, tenant) =
-        store::orders::set_status(tx, order_id, status.as_str(), pre_cancel_status, note).await?;
+        store::orders::set_status(tx, order_id, status.as_str(), pre_cancel_status, note, at)
+            .await?;
     if kind == OrderKind::Transport.as_str() {
         if let Some(change) = WaybillChange::of_status(status) {
             let tenant = Tenant(tenant);
             notify(tx, &tenant, order_id, change, None).await?;
-            super::slips::segment_changed(tx, &tenant, order_id, change).await?;
+            super::slips::segment_changed(tx, &tenant, order_id, change, at).await?;
             if change == WaybillChange::Cancelled {
                 leave_trip(tx, &tenant, order_id).await?;
             }

@@ -40,9 +40,9 @@ pub struct WaybillRow {
 const SELECT: &str = r#"SELECT o.id, o.hx_order_no, o.transport_no, o.order_code, o.status,
        o.pre_cancel_status, o.request, o.created_at, o.updated_at,
        t.pack_number, t.driver_name, t.driver_phone, t.plate_no, t.fleet,
-       (SELECT min(e.created_at) FROM order_events e WHERE e.order_id = o.id AND e.status = 'CONFIRMED') AS receive_time,
-       (SELECT min(e.created_at) FROM order_events e WHERE e.order_id = o.id AND e.status = 'IN_TRANSIT') AS shipment_time,
-       (SELECT min(e.created_at) FROM order_events e WHERE e.order_id = o.id AND e.status = 'SIGNED') AS signed_time,
+       (SELECT min(COALESCE(e.occurred_at, e.created_at)) FROM order_events e WHERE e.order_id = o.id AND e.status = 'CONFIRMED') AS receive_time,
+       (SELECT min(COALESCE(e.occurred_at, e.created_at)) FROM order_events e WHERE e.order_id = o.id AND e.status = 'IN_TRANSIT') AS shipment_time,
+       (SELECT min(COALESCE(e.occurred_at, e.created_at)) FROM order_events e WHERE e.order_id = o.id AND e.status = 'SIGNED') AS signed_time,
        (SELECT s.signer FROM sign_offs s WHERE s.order_id = o.id AND s.sign_status = 'SIGNED'
          ORDER BY s.sign_time DESC LIMIT 1) AS signer,
        o.printed_at, o.labels_printed_at,

@@ -388,7 +388,7 @@ async fn set_status(pool: &PgPool, code: &str, status: &str) {
         .fetch_one(&mut *conn)
         .await
         .unwrap();
-    hongxun_gateway::store::orders::set_status(&mut conn, id, status, None, None)
+    hongxun_gateway::store::orders::set_status(&mut conn, id, status, None, None, None)
         .await
         .unwrap();
 }

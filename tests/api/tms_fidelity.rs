@@ -136,3 +136,53 @@ async fn errors_carry_the_seeds_own_text_and_unknown_methods_its_404(pool: PgPoo
         json!({"status": 404, "message": "接口不存在"})
     );
 }
+
+/// The waybill's times are the events' own: a carrier's node time, not when the gateway heard
+/// of it (a sign-off posted the next morning still says when it was signed).
+#[sqlx::test]
+async fn a_waybills_times_are_the_carriers_node_times(pool: PgPool) {
+    use hongxun_gateway::domain::client::ClientKind;
+    let app = spawn_app(pool).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    let t = sign_in(&app, "shipper1", "pa55word").await;
+    let number = ok(&post(
+        &app,
+        CREATE,
+        Some(&t),
+        false,
+        json!({"orderList": [waybill("TIME-1", "13800000003")]}),
+    )
+    .await)[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ops = app.ops_token("dispatch").await;
+    let trip = app
+        .ops(
+            Some(&ops),
+            "POST",
+            "/ops/v1/customers/CUST1/trips",
+            json!({"waybills": [number], "plateNo": "浙A1", "carrierCode": "SF"}),
+        )
+        .await;
+    assert_eq!(trip.status, 200, "{}", trip.body);
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    for (node, at) in [
+        ("PICKUP", "2026-11-30 08:00:00"),
+        ("SIGNED", "2026-11-30 15:00:00"),
+    ] {
+        app.call(
+            "/dtc/carrier/route",
+            &sf,
+            &json!({"waybillNo": number, "routes": [{"nodeType": node, "nodeTime": at,
+                "description": node, "operator": "王师傅"}]})
+            .to_string(),
+        )
+        .await
+        .expect(200, 200);
+    }
+    let w = ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
+    // 2026-11-30 08:00 and 15:00 at UTC+08:00, in epoch seconds.
+    assert_eq!(w[0]["shipmentTime"], 1_795_996_800, "{}", w[0]);
+    assert_eq!(w[0]["signedTime"], 1_796_022_000, "{}", w[0]);
+}

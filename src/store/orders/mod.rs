@@ -18,6 +18,7 @@ pub use transfers::*;
 use super::PgConnection;
 use crate::domain::client::Tenant;
 use crate::domain::order::COMPLETED_STATUSES;
+use chrono::{DateTime, Utc};
 
 /// The head of an order as use cases need it.
 #[derive(Debug, Clone)]
@@ -135,25 +136,29 @@ pub async fn insert_event(
 /// Moves an order to `status` and records it in the history (one round trip); the first
 /// completed status stamps the completion time.
 /// Returns the order's kind and tenant (what follows a status change depends on them).
+/// `occurred_at` is when the change happened where the event says (a carrier's node time);
+/// `None`: when it was recorded.
 pub async fn set_status(
     conn: &mut PgConnection,
     order_id: i64,
     status: &str,
     pre_cancel_status: Option<&str>,
     note: Option<&str>,
+    occurred_at: Option<DateTime<Utc>>,
 ) -> sqlx::Result<(String, String)> {
     let r = sqlx::query!(
         r#"WITH o AS (UPDATE orders SET status = $2, pre_cancel_status = COALESCE($3, pre_cancel_status),
                                completed_at = CASE WHEN $2 = ANY($5) THEN COALESCE(completed_at, now())
                                                    ELSE completed_at END
                         WHERE id = $1 RETURNING id, kind, tenant),
-                e AS (INSERT INTO order_events (order_id, status, note) SELECT o.id, $2, $4 FROM o)
+                e AS (INSERT INTO order_events (order_id, status, note, occurred_at) SELECT o.id, $2, $4, $6 FROM o)
            SELECT kind AS "kind!", tenant AS "tenant!" FROM o"#,
         order_id,
         status,
         pre_cancel_status,
         note,
-        &COMPLETED_STATUSES.map(String::from) as &[String]
+        &COMPLETED_STATUSES.map(String::from) as &[String],
+        occurred_at
     )
     .fetch_one(conn)
     .await?;
