@@ -186,3 +186,42 @@ async fn a_waybills_times_are_the_carriers_node_times(pool: PgPool) {
     assert_eq!(w[0]["shipmentTime"], 1_795_996_800, "{}", w[0]);
     assert_eq!(w[0]["signedTime"], 1_796_022_000, "{}", w[0]);
 }
+
+/// The GET form of `query_customer_orders` sends `organizationPaths` too: repeated, or one
+/// comma-separated value.
+#[sqlx::test]
+async fn the_get_form_of_the_slip_query_takes_organisation_paths(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    let t = sign_in(&app, "shipper1", "pa55word").await;
+    let mut a = crate::tms_slips::slip("P-1", None);
+    a["organizationPath"] = json!("0-11");
+    let mut b = crate::tms_slips::slip("P-2", None);
+    b["organizationPath"] = json!("0-12");
+    ok(&post(
+        &app,
+        "/customer_order/create_customer_order",
+        Some(&t),
+        false,
+        json!({"orders": [a, b]}),
+    )
+    .await);
+    for q in [
+        "organizationPaths=0-11",
+        "organizationPaths=0-11,0-12",
+        "organizationPaths=0-11&organizationPaths=0-12",
+    ] {
+        let r = app
+            .http
+            .get(format!(
+                "{}/customer_order/query_customer_orders?access_token={t}&{q}",
+                app.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        let want = if q.contains("0-12") { 2 } else { 1 };
+        assert_eq!(v["data"]["total"], want, "{q}: {v}");
+    }
+}

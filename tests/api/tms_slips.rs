@@ -277,7 +277,11 @@ async fn a_slip_is_split_followed_and_done_when_its_last_segment_is_signed(pool:
     assert_eq!(finished[0]["isFinished"], true);
     assert_eq!(finished[0]["orderState"], 3000);
     // The last segment's sign time as the carrier gave it (2026-11-30 16:00 at UTC+08:00).
-    assert_eq!(finished[0]["lastSignTime"], 1_796_025_600, "{}", finished[0]);
+    assert_eq!(
+        finished[0]["lastSignTime"], 1_796_025_600,
+        "{}",
+        finished[0]
+    );
     assert_eq!(finished[0]["arrivedTime"], 1_796_025_600, "{}", finished[0]);
     let gps: Vec<&Value> = all.iter().filter(|c| c["subscribeState"] == 602).collect();
     assert_eq!(gps.len(), 1);

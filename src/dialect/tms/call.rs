@@ -54,13 +54,51 @@ pub fn params<T: DeserializeOwned + Serialize>(
     if !empty {
         return body(b);
     }
+    // A key given more than once (or as `key[]`) is a list, as a JSON body would send it.
     let mut m = serde_json::Map::new();
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        if k != "access_token" {
-            m.insert(k.into_owned(), v.into_owned().into());
+        if k == "access_token" {
+            continue;
+        }
+        let (name, listed) = match k.strip_suffix("[]") {
+            Some(n) => (n.to_string(), true),
+            None => (k.into_owned(), false),
+        };
+        let v = serde_json::Value::from(v.into_owned());
+        match m.get_mut(&name) {
+            Some(serde_json::Value::Array(a)) => a.push(v),
+            Some(first) => *first = serde_json::Value::Array(vec![first.take(), v]),
+            None if listed => {
+                m.insert(name, serde_json::Value::Array(vec![v]));
+            }
+            None => {
+                m.insert(name, v);
+            }
         }
     }
     body(Ok(Bytes::from(serde_json::Value::Object(m).to_string())))
+}
+
+/// A list that may come as one comma-separated text (a query string's single value) or as a list.
+#[derive(Debug, Clone, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum TextList {
+    Many(Vec<String>),
+    One(String),
+}
+
+impl TextList {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            TextList::Many(v) => v,
+            TextList::One(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect(),
+        }
+    }
 }
 
 /// A number the seed types as `String` (or that arrives from a query string): either form.

@@ -131,7 +131,8 @@ pub struct QuerySlipsDto {
     pub consignee_name: Option<String>,
     pub consignee_phone: Option<String>,
     pub consignee_address: Option<String>,
-    pub organization_paths: Option<Vec<String>>,
+    /// A list; in the GET form `organizationPaths=0,0-11` or the key repeated.
+    pub organization_paths: Option<super::call::TextList>,
 }
 
 /// 批量查询受理单: one page (≤ 50), newest first, `{page, size, total, elements: [{order,
@@ -182,6 +183,7 @@ pub async fn query(
     };
     for (i, p) in d
         .organization_paths
+        .map(super::call::TextList::into_vec)
         .unwrap_or_default()
         .into_iter()
         .enumerate()
