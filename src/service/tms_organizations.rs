@@ -24,6 +24,16 @@ pub async fn list(pool: &PgPool, tenant: &Tenant) -> Result<Vec<OrgNode>, Servic
     })
 }
 
+/// The path of the shipper's root (the node with the shortest path): what a waybill without an
+/// `organizationPath` belongs to, and shows.
+pub async fn root_path(pool: &PgPool, tenant: &Tenant) -> Result<String, ServiceError> {
+    Ok(list(pool, tenant)
+        .await?
+        .into_iter()
+        .min_by_key(|n| (n.path.split('-').count(), n.path.clone()))
+        .map_or_else(|| root().path, |n| n.path))
+}
+
 /// A path is `0` or `0-<id>-<id>…` of digits; its last id must be the node's.
 pub fn check(nodes: &[OrgNode]) -> FieldErrors {
     let mut e = FieldErrors::default();

@@ -225,3 +225,30 @@ async fn the_get_form_of_the_slip_query_takes_organisation_paths(pool: PgPool) {
         assert_eq!(v["data"]["total"], want, "{q}: {v}");
     }
 }
+
+/// A waybill that names no organisation shows the shipper's root, whatever the tree calls it.
+#[sqlx::test]
+async fn a_waybill_without_a_path_shows_the_trees_root(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    account(&app, "CUST1", "shipper1", "pa55word").await;
+    let t = sign_in(&app, "shipper1", "pa55word").await;
+    let ops = app.ops_token("floor").await;
+    app.ops(
+        Some(&ops),
+        "PUT",
+        "/ops/v1/customers/CUST1/tms/organizations",
+        json!({"nodes": [{"nodeId": 0, "name": "总部", "path": "0-0"},
+                         {"nodeId": 11, "name": "网点1", "path": "0-0-11"}]}),
+    )
+    .await
+    .expect(200, 200);
+    let mut w = waybill("ROOT-1", "13800000004");
+    w.as_object_mut().unwrap().remove("organizationPath");
+    let number = ok(&post(&app, CREATE, Some(&t), false, json!({"orderList": [w]})).await)[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let found =
+        ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
+    assert_eq!(found[0]["organizationPath"], "0-0", "{}", found[0]);
+}

@@ -139,7 +139,8 @@ fn extra_fields(o: &TransportOrder) -> Value {
 }
 
 /// The waybill; `detail` adds `cargoes` (find_order/v2) and leaves the summary's ids out.
-pub fn render(row: &WaybillRow, tenant: &str, detail: bool) -> Value {
+/// `root`: the shipper's root path, shown for a waybill that names none.
+pub fn render(row: &WaybillRow, tenant: &str, root: &str, detail: bool) -> Value {
     let o: TransportOrder = serde_json::from_value(row.request.clone()).unwrap_or_default();
     let (state, waybill_state) = states::of_status(&row.status, row.pre_cancel_status.as_deref());
     let delivery_type = o.delivery_type.and_then(|t| {
@@ -176,7 +177,7 @@ pub fn render(row: &WaybillRow, tenant: &str, detail: bool) -> Value {
         "needReceipt": o.need_receipt.map(i32::from), "receiptCount": o.receipt_count, "note": o.remark,
         "extraFields": extra_fields(&o),
         "option1": null, "option2": null, "option3": null,
-        "organizationPath": o.organization_path.clone().unwrap_or_else(|| "0".into()),
+        "organizationPath": o.organization_path.clone().unwrap_or_else(|| root.into()),
     });
     let more = json!({
         "dispatchInfo": {

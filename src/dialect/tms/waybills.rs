@@ -212,10 +212,14 @@ pub async fn find(
         return invalid(&e);
     }
     let tenant = who.tenant();
+    let root = match crate::service::tms_organizations::root_path(&app.db, &tenant).await {
+        Ok(r) => r,
+        Err(e) => return service_failure(e),
+    };
     match waybills::find(&app.db, &tenant, &by, FIND_LIMIT).await {
         Ok(rows) => Answer::Ok(json!(rows
             .iter()
-            .map(|r| render(r, tenant.as_str(), true))
+            .map(|r| render(r, tenant.as_str(), &root, true))
             .collect::<Vec<_>>())),
         Err(e) => service_failure(e),
     }
@@ -377,10 +381,14 @@ pub async fn query(
         return invalid(&e);
     }
     let tenant = who.tenant();
+    let root = match crate::service::tms_organizations::root_path(&app.db, &tenant).await {
+        Ok(r) => r,
+        Err(e) => return service_failure(e),
+    };
     match waybills::list(&app.db, &tenant, &f, page, size).await {
         Ok((rows, total)) => Answer::Ok(json!({
             "page": page, "size": size, "total": total,
-            "elements": rows.iter().map(|r| render(r, tenant.as_str(), false)).collect::<Vec<_>>(),
+            "elements": rows.iter().map(|r| render(r, tenant.as_str(), &root, false)).collect::<Vec<_>>(),
         })),
         Err(e) => service_failure(e),
     }
