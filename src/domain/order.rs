@@ -336,7 +336,10 @@ pub struct Vehicle {
 #[serde(rename_all = "camelCase")]
 pub struct Cargo {
     pub name: String,
-    pub quantity: i64,
+    /// Pieces; 3TMS types it as a double (`1.5` is taken). Written as a JSON integer when whole,
+    /// as before, so the fingerprints of existing orders do not change.
+    #[serde(with = "quantity_json")]
+    pub quantity: Decimal,
     /// kg
     pub weight: Option<Decimal>,
     /// cm³
@@ -358,7 +361,7 @@ impl Cargo {
         if !new.name.is_empty() {
             self.name = new.name.clone();
         }
-        if new.quantity > 0 {
+        if new.quantity > Decimal::ZERO {
             self.quantity = new.quantity;
         }
         for (to, v) in [
@@ -577,5 +580,71 @@ mod fingerprint_tests {
             content_fingerprint(&json!({"x": [1, 2]})),
             content_fingerprint(&json!({"x": [2, 1]}))
         );
+    }
+}
+
+/// A goods quantity in JSON: an integer when whole (the form orders were stored and
+/// fingerprinted in), else an exact decimal string; read from either, or from a float.
+mod quantity_json {
+    use rust_decimal::prelude::ToPrimitive;
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(q: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        match (q.fract().is_zero(), q.to_i64()) {
+            (true, Some(n)) => s.serialize_i64(n),
+            _ => s.serialize_str(&q.normalize().to_string()),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Int(i64),
+        Float(f64),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Int(n) => Ok(Decimal::from(n)),
+            Repr::Float(f) => Decimal::try_from(f).map_err(serde::de::Error::custom),
+            Repr::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod quantity_tests {
+    use super::Cargo;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn whole_quantities_stay_json_integers_and_fractions_are_exact() {
+        let whole = Cargo {
+            name: "x".into(),
+            quantity: Decimal::from(3),
+            ..Default::default()
+        };
+        // The form orders were stored and fingerprinted in before quantities could be fractional.
+        assert!(serde_json::to_string(&whole)
+            .unwrap()
+            .contains("\"quantity\":3,"));
+        let half = Cargo {
+            quantity: "1.5".parse().unwrap(),
+            ..whole.clone()
+        };
+        let text = serde_json::to_string(&half).unwrap();
+        assert!(text.contains("\"quantity\":\"1.5\""), "{text}");
+        for json in [
+            r#"{"name":"x","quantity":3}"#,
+            r#"{"name":"x","quantity":3.0}"#,
+            r#"{"name":"x","quantity":"3"}"#,
+        ] {
+            let c: Cargo = serde_json::from_str(json).unwrap();
+            assert_eq!(c.quantity, Decimal::from(3), "{json}");
+        }
+        let back: Cargo = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, half);
     }
 }

@@ -256,7 +256,7 @@ mod tests {
             }],
             cargo: vec![Cargo {
                 name: "box".into(),
-                quantity: 1,
+                quantity: 1.into(),
                 ..Default::default()
             }],
             custom_notes: [("note1".to_string(), "x".to_string())].into(),

@@ -21,7 +21,8 @@ async fn an_organisation_path_no_tree_holds_and_an_empty_goods_name_are_accepted
     // alone, and goods named "".
     let mut w = waybill("ORG-1", "13800000001");
     w["organizationPath"] = json!("0-11");
-    w["cargoList"] = json!([{"name": "", "quantity": 1.0, "weight": 2.0}]);
+    // …and a quantity as the seed types it, a double.
+    w["cargoList"] = json!([{"name": "", "quantity": 1.5, "weight": 2.0}]);
     let number = ok(&post(&app, CREATE, Some(&t), false, json!({"orderList": [w]})).await)[0]
         .as_str()
         .unwrap()
@@ -29,6 +30,8 @@ async fn an_organisation_path_no_tree_holds_and_an_empty_goods_name_are_accepted
     let found =
         ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
     assert_eq!(found[0]["organizationPath"], "0-11", "{found}");
+    assert_eq!(found[0]["cargoes"][0]["quantity"], 1.5, "{found}");
+    assert_eq!(found[0]["cargoes"][0]["name"], "", "{found}");
     // A malformed path is still refused, naming the field.
     let mut bad = waybill("ORG-2", "13800000001");
     bad["organizationPath"] = json!("x-1");

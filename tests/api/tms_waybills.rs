@@ -696,7 +696,7 @@ async fn waybills_are_changed_cancelled_and_refused_by_the_seed_rules(pool: PgPo
     bad["deliveryType"] = json!(3);
     bad["consignerLocation"] = json!({"lng": "east"});
     bad["extraFields"] = json!({"note0": "x"});
-    bad["cargoList"][0]["quantity"] = json!(1.5);
+    bad["cargoList"][0]["quantity"] = json!(-1.5);
     bad["organizationPath"] = json!("x-1");
     bad["shipperPayType"] = json!(10);
     let r = post(

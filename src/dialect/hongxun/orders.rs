@@ -477,7 +477,7 @@ impl TransportOrderRequest {
             if let (Some(name), Some(quantity)) = (name, quantity) {
                 cargo.push(Cargo {
                     name,
-                    quantity,
+                    quantity: quantity.into(),
                     weight,
                     volume,
                     value,

@@ -83,7 +83,7 @@ pub fn render(r: &SlipRow) -> Value {
             let mut v = json!({
                 "id": c.cargo_no.clone().unwrap_or_else(|| format!("{}-{}", r.number, i + 1)),
                 "uid": r.tenant, "customerOrderNumber": r.number, "transferOrderNumber": null,
-                "name": c.name, "quantity": c.quantity as f64, "weight": num(c.weight),
+                "name": c.name, "quantity": num(Some(c.quantity)), "weight": num(c.weight),
                 "volume": num(c.volume.map(m3)), "value": num(c.value), "remarks": c.remark,
                 "created": secs(Some(r.created_at)),
             });

@@ -229,7 +229,7 @@ pub(super) fn notes(
     out
 }
 
-/// Goods: a whole number of pieces, weight kg, volume m³ (kept as cm³).
+/// Goods: pieces (the seed's double, up to 3 decimals), weight kg, volume m³ (kept as cm³).
 pub fn cargo(e: &mut FieldErrors, path: &str, c: CargoDto, name_required: bool) -> Option<Cargo> {
     let p = |f: &str| format!("{path}.{f}");
     let name = if name_required {
@@ -240,12 +240,15 @@ pub fn cargo(e: &mut FieldErrors, path: &str, c: CargoDto, name_required: bool) 
                 .unwrap_or_default(),
         )
     };
+    // The seed types quantity as a double: 1.5 is taken (nothing downstream counts whole
+    // pieces; stock is not kept for transport goods).
     let quantity = e.optional(p("quantity"), c.quantity, |q| {
-        if !q.is_finite() || q < 0.0 || q.fract() != 0.0 || q > 1e9 {
-            Err(format!("must be a whole number of pieces ≥ 0 (got {q})"))
-        } else {
-            Ok(q as i64)
+        if !q.is_finite() || !(0.0..=1e9).contains(&q) {
+            return Err(format!("must be a number of pieces ≥ 0 (got {q})"));
         }
+        Decimal::try_from(q)
+            .map(|d| d.round_dp(3).normalize())
+            .map_err(|e| e.to_string())
     });
     let weight = e.optional(p("weight"), c.weight, rules::weight);
     let volume = e.optional(p("volume"), c.volume, |v| {
@@ -269,7 +272,7 @@ pub fn cargo(e: &mut FieldErrors, path: &str, c: CargoDto, name_required: bool) 
     );
     Some(Cargo {
         name: name?,
-        quantity: quantity.unwrap_or(0),
+        quantity: quantity.unwrap_or_default(),
         weight,
         volume,
         value,

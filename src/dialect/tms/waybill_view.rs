@@ -63,7 +63,7 @@ pub(super) fn cargo_totals(cargo: &[Cargo], remark_key: &str) -> Value {
     };
     let mut v = json!({
         "name": first.map(|c| c.name.clone()),
-        "quantity": cargo.iter().map(|c| c.quantity).sum::<i64>() as f64,
+        "quantity": num(Some(cargo.iter().map(|c| c.quantity).sum::<Decimal>())),
         "weight": total(|c| c.weight),
         "volume": total(|c| c.volume.map(m3)),
         "value": total(|c| c.value),
@@ -109,7 +109,7 @@ fn goods(row: &WaybillRow, tenant: &str, cargo: &[Cargo]) -> Value {
             let mut v = json!({
                 "id": c.cargo_no.clone().unwrap_or_else(|| format!("{}-{}", row.hx_order_no, i + 1)),
                 "uid": tenant, "ttmsOrderId": row.hx_order_no, "name": c.name,
-                "quantity": c.quantity as f64, "weight": num(c.weight), "volume": num(c.volume.map(m3)),
+                "quantity": num(Some(c.quantity)), "weight": num(c.weight), "volume": num(c.volume.map(m3)),
                 "value": num(c.value), "productModel": c.remark.clone().unwrap_or_default(),
                 "created": secs(Some(row.created_at)),
             });
