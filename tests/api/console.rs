@@ -149,6 +149,32 @@ async fn the_console_works_in_a_real_browser(pool: PgPool) {
     assert_eq!(replay, "/console/pushes/replay");
 }
 
+/// Signs in to the console with `token`; returns the session cookie (`name=value`).
+async fn session_cookie(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let r = http
+        .post(format!("{base}/console/login"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The session's CSRF token, as its forms carry it.
+fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the form carries the session's CSRF token")
+        .to_string()
+}
+
 /// Without a session every page sends to sign-in; a POST without the session's CSRF token or
 /// from another site is refused; the headers forbid everything the console does not need.
 #[sqlx::test]
@@ -223,12 +249,7 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("the form carries the session's CSRF token")
-        .to_string();
+    let csrf = csrf_in(&html);
     // No CSRF token, a wrong one, the right one from another site's origin: refused, nothing
     // created.
     for (extra, origin, status) in [
@@ -285,19 +306,7 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
         1
     );
     // Signing out ends the session: the next page sends to sign-in.
-    let second = http
-        .post(format!("{}/console/login", app.base))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let second = second.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let second = session_cookie(&http, &app.base, &token).await;
     let page = http
         .get(format!("{}/console/identities", app.base))
         .header("cookie", &second)
@@ -307,12 +316,7 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
         .text()
         .await
         .unwrap();
-    let second_csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let second_csrf = csrf_in(&page);
     let r = http
         .post(format!("{}/console/logout", app.base))
         .header("cookie", &second)
@@ -331,19 +335,7 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
     assert_eq!(r.status(), 303, "signed out");
     assert_eq!(r.headers()["location"], "/console/login");
     // A token deleted and made again under the same name does not revive its old sessions.
-    let third = http
-        .post(format!("{}/console/login", app.base))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let third = third.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let third = session_cookie(&http, &app.base, &token).await;
     hongxun_gateway::store::tokens::delete(&app.pool, "t1")
         .await
         .unwrap();
@@ -374,19 +366,7 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
         .unwrap()
         .contains("Secure"));
     // Signing in anew; a disabled token ends the session too.
-    let r = http
-        .post(format!("{}/console/login", app.base))
-        .form(&[("token", again.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let session = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let session = session_cookie(&http, &app.base, &again).await;
     hongxun_gateway::service::admin::set_token_status(&app.pool, "t1", false)
         .await
         .unwrap();
