@@ -205,7 +205,7 @@ pub async fn check_rate_of(
     pool: &PgPool,
     tally: &RateTally,
     client: &AuthenticatedClient,
-    bucket: &str,
+    bucket: &'static str,
     default_limit: i32,
     now: DateTime<Utc>,
 ) -> Result<(), AuthError> {

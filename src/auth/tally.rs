@@ -32,7 +32,7 @@ struct Tally {
 
 /// Keyed by identity and window start.
 /// (identity, bucket, window): the bucket is '' for an identity's one limit, or an endpoint.
-type Key = (i64, String, DateTime<Utc>);
+type Key = (i64, &'static str, DateTime<Utc>);
 
 pub struct RateTally {
     sync_every: Duration,
@@ -53,12 +53,12 @@ impl RateTally {
     }
 
     /// Counts one call locally when this process synced the identity recently.
-    pub fn count(&self, client_id: i64, bucket: &str, window: DateTime<Utc>) -> Count {
+    pub fn count(&self, client_id: i64, bucket: &'static str, window: DateTime<Utc>) -> Count {
         if self.sync_every.is_zero() {
             return Count::Sync;
         }
         let mut map = self.map();
-        match map.get_mut(&(client_id, bucket.to_string(), window)) {
+        match map.get_mut(&(client_id, bucket, window)) {
             Some(t) if t.synced.elapsed() < self.sync_every * 2 => {
                 t.pending += 1;
                 Count::Local {
@@ -75,7 +75,7 @@ impl RateTally {
     pub fn synced(
         &self,
         client_id: i64,
-        bucket: &str,
+        bucket: &'static str,
         window: DateTime<Utc>,
         current: i32,
         previous: i32,
@@ -84,15 +84,13 @@ impl RateTally {
             return (current, previous);
         }
         let mut map = self.map();
-        let t = map
-            .entry((client_id, bucket.to_string(), window))
-            .or_insert(Tally {
-                current,
-                previous,
-                pending: 0,
-                inflight: 0,
-                synced: Instant::now(),
-            });
+        let t = map.entry((client_id, bucket, window)).or_insert(Tally {
+            current,
+            previous,
+            pending: 0,
+            inflight: 0,
+            synced: Instant::now(),
+        });
         t.current = t.current.max(current);
         t.previous = t.previous.max(previous);
         t.synced = Instant::now();
@@ -111,14 +109,14 @@ impl RateTally {
                     let n = t.pending;
                     t.inflight += n;
                     t.pending = 0;
-                    (k.clone(), n)
+                    (*k, n)
                 })
                 .collect()
         };
         for ((id, bucket, window), n) in batch {
             let previous_window = window - chrono::TimeDelta::seconds(super::rate::WINDOW_SECS);
             let sent =
-                store::guard::add_rate_hits(pool, id, &bucket, window, previous_window, n).await;
+                store::guard::add_rate_hits(pool, id, bucket, window, previous_window, n).await;
             let mut map = self.map();
             let Some(t) = map.get_mut(&(id, bucket, window)) else {
                 continue;

@@ -40,7 +40,9 @@ impl Expiring {
     }
 }
 
-/// Deletes at most `batch` rows of `what` older than `before`; returns how many went.
+/// Deletes at most `batch` rows of `what` older than `before`; returns how many went. One
+/// statement per kind, alike on purpose: each is checked against the schema at compile time
+/// (a table name cannot be a bind parameter).
 pub async fn delete_batch(
     pool: &PgPool,
     what: Expiring,

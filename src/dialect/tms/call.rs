@@ -238,7 +238,7 @@ impl FromRequestParts<AppState> for Account {
         if client.kind != ClientKind::Customer {
             return Err(Answer::unauthorized("only customer accounts call this API"));
         }
-        let Some(bucket) = LIMITED.iter().find(|p| **p == parts.uri.path()) else {
+        let Some(&bucket) = LIMITED.iter().find(|p| **p == parts.uri.path()) else {
             return Ok(Account(client));
         };
         auth::check_rate_of(
