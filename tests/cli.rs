@@ -558,20 +558,7 @@ async fn sigterm_lets_a_delivery_in_flight_finish(pool: PgPool) {
         &receiver.url,
     ]))
     .await;
-    let mut conn = pool.acquire().await.unwrap();
-    let event_id = uuid::Uuid::now_v7();
-    hongxun_gateway::store::pushes::enqueue(
-        &mut conn,
-        &[added["id"].as_i64().unwrap()],
-        &hongxun_gateway::domain::client::Tenant("T1".into()),
-        "cancelResult",
-        None,
-        event_id,
-        &serde_json::json!({"event": "legacy", "eventType": "cancelResult",
-            "payload": {"orderCode": "OUT-1", "cancelStatus": "CANCELLED"}}),
-    )
-    .await
-    .unwrap();
+    let event_id = one_push(&pool, &added, "T1").await;
     let mut server = serve_with_pushes(&db);
     for _ in 0..200 {
         if receiver.started() > 0 {
@@ -600,6 +587,25 @@ async fn sigterm_lets_a_delivery_in_flight_finish(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(state, "delivered");
+}
+
+/// Queues one push (a cancel result of OUT-1) for the identity `added`; returns its event id.
+async fn one_push(pool: &PgPool, added: &Value, tenant: &str) -> uuid::Uuid {
+    let mut conn = pool.acquire().await.unwrap();
+    let event_id = uuid::Uuid::now_v7();
+    hongxun_gateway::store::pushes::enqueue(
+        &mut conn,
+        &[added["id"].as_i64().unwrap()],
+        &hongxun_gateway::domain::client::Tenant(tenant.into()),
+        "cancelResult",
+        None,
+        event_id,
+        &serde_json::json!({"event": "legacy", "eventType": "cancelResult",
+            "payload": {"orderCode": "OUT-1", "cancelStatus": "CANCELLED"}}),
+    )
+    .await
+    .unwrap();
+    event_id
 }
 
 /// Starts `serve` and returns it with its address (JSON logs, first line `listening on`).
@@ -1001,20 +1007,7 @@ async fn a_receiver_that_streams_without_end_costs_bounded_memory(pool: PgPool) 
         &url,
     ]))
     .await;
-    let mut conn = pool.acquire().await.unwrap();
-    let event_id = uuid::Uuid::now_v7();
-    hongxun_gateway::store::pushes::enqueue(
-        &mut conn,
-        &[added["id"].as_i64().unwrap()],
-        &hongxun_gateway::domain::client::Tenant("E1".into()),
-        "cancelResult",
-        None,
-        event_id,
-        &serde_json::json!({"event": "legacy", "eventType": "cancelResult",
-            "payload": {"orderCode": "OUT-1", "cancelStatus": "CANCELLED"}}),
-    )
-    .await
-    .unwrap();
+    let event_id = one_push(&pool, &added, "E1").await;
     // Each attempt may run for 5 s; unbounded, that is gigabytes at loopback speed.
     let (mut server, _addr) = serve_at_with(
         &db,

@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use crate::tms_support::*;
-use crate::tms_waybills::waybill;
+use crate::tms_waybills::{create_one, waybill};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -23,10 +23,7 @@ async fn an_organisation_path_no_tree_holds_and_an_empty_goods_name_are_accepted
     w["organizationPath"] = json!("0-11");
     // …and a quantity as the seed types it, a double.
     w["cargoList"] = json!([{"name": "", "quantity": 1.5, "weight": 2.0}]);
-    let number = ok(&post(&app, CREATE, Some(&t), false, json!({"orderList": [w]})).await)[0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let number = create_one(&app, &t, w).await;
     let found =
         ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
     assert_eq!(found[0]["organizationPath"], "0-11", "{found}");
@@ -48,17 +45,7 @@ async fn the_class_a_client_read_goes_back_as_it_is(pool: PgPool) {
     let app = spawn_app(pool).await;
     account(&app, "CUST1", "shipper1", "pa55word").await;
     let t = sign_in(&app, "shipper1", "pa55word").await;
-    let number = ok(&post(
-        &app,
-        CREATE,
-        Some(&t),
-        false,
-        json!({"orderList": [waybill("RT-1", "13800000002")]}),
-    )
-    .await)[0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let number = create_one(&app, &t, waybill("RT-1", "13800000002")).await;
     let found =
         ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
     let mut extra = found[0]["extraFields"].clone();
@@ -73,10 +60,7 @@ async fn the_class_a_client_read_goes_back_as_it_is(pool: PgPool) {
     extra["uppay2"] = json!("5.5");
     let mut again = waybill("RT-2", "13800000002");
     again["extraFields"] = extra;
-    let second = ok(&post(&app, CREATE, Some(&t), false, json!({"orderList": [again]})).await)[0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let second = create_one(&app, &t, again).await;
     let read = ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": second})).await).clone();
     assert_eq!(read[0]["extraFields"]["uppay2"], "5.5", "{read}");
     assert_eq!(read[0]["extraFields"]["note1"], "备注一", "{read}");
@@ -148,17 +132,7 @@ async fn a_waybills_times_are_the_carriers_node_times(pool: PgPool) {
     let app = spawn_app(pool).await;
     account(&app, "CUST1", "shipper1", "pa55word").await;
     let t = sign_in(&app, "shipper1", "pa55word").await;
-    let number = ok(&post(
-        &app,
-        CREATE,
-        Some(&t),
-        false,
-        json!({"orderList": [waybill("TIME-1", "13800000003")]}),
-    )
-    .await)[0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let number = create_one(&app, &t, waybill("TIME-1", "13800000003")).await;
     let ops = app.ops_token("dispatch").await;
     let trip = app
         .ops(
@@ -247,10 +221,7 @@ async fn a_waybill_without_a_path_shows_the_trees_root(pool: PgPool) {
     .expect(200, 200);
     let mut w = waybill("ROOT-1", "13800000004");
     w.as_object_mut().unwrap().remove("organizationPath");
-    let number = ok(&post(&app, CREATE, Some(&t), false, json!({"orderList": [w]})).await)[0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let number = create_one(&app, &t, w).await;
     let found =
         ok(&post(&app, FIND, Some(&t), false, json!({"orderNumber": number})).await).clone();
     assert_eq!(found[0]["organizationPath"], "0-0", "{}", found[0]);

@@ -47,22 +47,34 @@ fn done(a: &Answer) {
     assert_eq!(a.body, json!({"code": 200, "message": null}));
 }
 
-#[sqlx::test]
-async fn a_slip_is_split_followed_and_done_when_its_last_segment_is_signed(pool: PgPool) {
-    let app = spawn_pushing_app(pool, "200ms").await;
-    let secret = account_with_secret(&app, "CUST1", "shipper1", "pa55word").await;
-    let token = sign_in(&app, "shipper1", "pa55word").await;
+/// A shipper's account, signed in, with a verifying receiver subscribed to slip `states`;
+/// returns its access token and receiver.
+async fn subscribed_shipper(
+    app: &TestApp,
+    tenant: &str,
+    user: &str,
+    states: &str,
+) -> (String, TmsReceiver) {
+    let secret = account_with_secret(app, tenant, user, "pa55word").await;
+    let token = sign_in(app, user, "pa55word").await;
     let receiver = TmsReceiver::start(&secret).await;
     done(
         &post(
-            &app,
+            app,
             "/customer_order/subscribe",
             Some(&token),
             false,
-            json!({"states": "600,601,602", "callbackUrl": receiver.url, "xhkID": "XHK-1"}),
+            json!({"states": states, "callbackUrl": receiver.url, "xhkID": format!("XHK-{user}")}),
         )
         .await,
     );
+    (token, receiver)
+}
+
+#[sqlx::test]
+async fn a_slip_is_split_followed_and_done_when_its_last_segment_is_signed(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let (token, receiver) = subscribed_shipper(&app, "CUST1", "shipper1", "600,601,602").await;
 
     // Created; a retry answers the same numbers; other content under the same original
     // order number is refused.
@@ -443,20 +455,7 @@ async fn a_tracker_is_held_by_one_shipper_and_its_points_reach_only_that_shipper
     let app = spawn_pushing_app(pool, "200ms").await;
     let mut shippers = Vec::new();
     for (tenant, user) in [("CUST1", "shipper1"), ("CUST2", "shipper2")] {
-        let secret = account_with_secret(&app, tenant, user, "pa55word").await;
-        let token = sign_in(&app, user, "pa55word").await;
-        let receiver = TmsReceiver::start(&secret).await;
-        done(
-            &post(
-                &app,
-                "/customer_order/subscribe",
-                Some(&token),
-                false,
-                json!({"states": "602", "callbackUrl": receiver.url, "xhkID": format!("XHK-{user}")}),
-            )
-            .await,
-        );
-        shippers.push((token, receiver));
+        shippers.push(subscribed_shipper(&app, tenant, user, "602").await);
     }
     let (a, b) = (&shippers[0], &shippers[1]);
     let a_numbers = ok(&post(
@@ -563,19 +562,7 @@ async fn a_tracker_is_held_by_one_shipper_and_its_points_reach_only_that_shipper
 #[sqlx::test]
 async fn a_cancelled_slip_is_called_back_as_cancelled(pool: PgPool) {
     let app = spawn_pushing_app(pool, "200ms").await;
-    let secret = account_with_secret(&app, "CUST1", "shipper1", "pa55word").await;
-    let token = sign_in(&app, "shipper1", "pa55word").await;
-    let receiver = TmsReceiver::start(&secret).await;
-    done(
-        &post(
-            &app,
-            "/customer_order/subscribe",
-            Some(&token),
-            false,
-            json!({"states": "600,601", "callbackUrl": receiver.url, "xhkID": "XHK-1"}),
-        )
-        .await,
-    );
+    let (token, receiver) = subscribed_shipper(&app, "CUST1", "shipper1", "600,601").await;
     let numbers = ok(&post(
         &app,
         CREATE,

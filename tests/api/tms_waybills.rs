@@ -61,7 +61,7 @@ async fn shipper(app: &TestApp, user: &str) -> (String, String) {
     (sign_in(app, user, "pa55word").await, secret)
 }
 
-async fn create_one(app: &TestApp, token: &str, w: Value) -> String {
+pub async fn create_one(app: &TestApp, token: &str, w: Value) -> String {
     let d = ok(&post(app, CREATE, Some(token), false, json!({"orderList": [w]})).await).clone();
     d[0].as_str().unwrap().to_string()
 }
