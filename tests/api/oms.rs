@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use std::collections::BTreeMap;
 
 pub const OPENAPI: &str = "/openapi";
-const WAREHOUSE: &str = "/openapi/warehouse";
+pub const WAREHOUSE: &str = "/openapi/warehouse";
 
 #[derive(Clone)]
 pub struct Oms {
@@ -63,7 +63,7 @@ pub fn part1(app: &TestApp, c: &Oms, method: &str, extra: Value) -> Params {
 }
 
 /// Part 2 system parameters at the app's time, plus `extra`, signed.
-fn part2(app: &TestApp, c: &Oms, method: &str, extra: Value) -> Params {
+pub fn part2(app: &TestApp, c: &Oms, method: &str, extra: Value) -> Params {
     let ts = app
         .now()
         .with_timezone(&hongxun_gateway::domain::time::china())
@@ -127,13 +127,17 @@ pub async fn send(app: &TestApp, path: &str, p: &Params, via: Via) -> Reply {
     let text = resp.text().await.unwrap();
     let body: Value = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("reply is not JSON ({status}): {text}"));
-    assert!(
-        body.as_object()
-            .unwrap()
-            .keys()
-            .eq(["code", "data", "message"].iter()),
-        "{{code, message, data}} only: {body}"
-    );
+    // {code, message, data}; part 2 also has data's members at the root, as its examples show.
+    let root = body.as_object().unwrap();
+    for k in ["code", "data", "message"] {
+        assert!(root.contains_key(k), "{k} missing: {body}");
+    }
+    for (k, v) in root {
+        if !["code", "data", "message"].contains(&k.as_str()) {
+            assert!(path == WAREHOUSE, "only part 2 has more: {body}");
+            assert_eq!(&body["data"][k], v, "{k}: {body}");
+        }
+    }
     Reply {
         status,
         body,
@@ -142,7 +146,7 @@ pub async fn send(app: &TestApp, path: &str, p: &Params, via: Via) -> Reply {
 }
 
 /// A customer with warehouse WH01 (one owner), WH02 (two owners) and products with barcodes.
-async fn customer(app: &TestApp, tenant: &str) -> Identity {
+pub async fn customer(app: &TestApp, tenant: &str) -> Identity {
     let who = app.identity(ClientKind::Customer, tenant, "ERP01").await;
     for (wh, owner) in [("WH01", "OW01"), ("WH02", "OW01"), ("WH02", "OW02")] {
         app.call(ORG_PATH, &who, &org_request(wh, owner))

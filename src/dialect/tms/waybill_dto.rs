@@ -484,15 +484,24 @@ fn coord(e: &mut FieldErrors, path: String, v: Option<f64>, max: f64) -> Option<
     coordinate(e, path, v.map(Coordinate::Number), max)
 }
 
+/// A person of `ModifyOrderEntity`. The seed's template carries `""` for every text a client
+/// does not mean to change, and Java's `0.0` for coordinates it has not got: an empty name,
+/// phone or address and the point (0, 0) are "not given" — the consigner keeps them (a waybill
+/// needs them), a consignee goes without. Province, city and district may be cleared by `""`.
 fn person_patch(e: &mut FieldErrors, path: &str, p: PersonDto) -> AddressPatch {
+    let given = |v: Option<String>| v.filter(|s| !s.is_empty());
     let a = p.address.unwrap_or_default();
-    let address = match (a.address, a.street_number) {
+    let address = match (given(a.address), a.street_number) {
         (Some(x), Some(s)) if !s.is_empty() => Some(format!("{x}{s}")),
         (x, _) => x,
     };
+    let (lng, lat) = match (a.lng, a.lat) {
+        (Some(x), Some(y)) if x == 0.0 && y == 0.0 => (None, None),
+        other => other,
+    };
     AddressPatch {
-        name: e.optional(format!("{path}.name"), p.name, rules::opt_name),
-        phone: e.optional(format!("{path}.phone"), p.phone, rules::phone),
+        name: e.optional(format!("{path}.name"), given(p.name), rules::opt_name),
+        phone: e.optional(format!("{path}.phone"), given(p.phone), rules::phone),
         province: e.optional(
             format!("{path}.address.province"),
             a.province,
@@ -505,8 +514,8 @@ fn person_patch(e: &mut FieldErrors, path: &str, p: PersonDto) -> AddressPatch {
             rules::opt_name,
         ),
         address: e.optional(format!("{path}.address.address"), address, rules::opt_name),
-        lng: coord(e, format!("{path}.address.lng"), a.lng, 180.0),
-        lat: coord(e, format!("{path}.address.lat"), a.lat, 90.0),
+        lng: coord(e, format!("{path}.address.lng"), lng, 180.0),
+        lat: coord(e, format!("{path}.address.lat"), lat, 90.0),
     }
 }
 
