@@ -19,9 +19,11 @@ pub const AUDIT_DROPPED: &str = "hxgw_audit_dropped_total";
 pub const DWS_SCANS: &str = "hxgw_dws_scans_total";
 pub const BUILD_INFO: &str = "hxgw_build_info";
 pub const LOG_DROPPED: &str = "hxgw_log_lines_dropped_total";
+pub const DB_ERRORS: &str = "hxgw_db_errors_total";
+pub const DB_CONNECTS: &str = "hxgw_db_connects_total";
 
 /// Every name above, for the dashboard test and the docs.
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 14] = [
     HTTP_REQUESTS,
     HTTP_DURATION,
     PUSH_OUTBOX,
@@ -34,7 +36,24 @@ pub const ALL: [&str; 12] = [
     DWS_SCANS,
     BUILD_INFO,
     LOG_DROPPED,
+    DB_ERRORS,
+    DB_CONNECTS,
 ];
+
+/// Kinds of database errors (`DB_ERRORS`): `unreachable` (no connection, a broken socket, a
+/// pool timeout), `read_only` (the server is a standby: a failover under way), `shutdown`
+/// (the server is stopping or starting), `overloaded` (too many connections), `conflict`
+/// (serialization failure, deadlock), `other`.
+pub const DB_ERROR_KINDS: [&str; 6] = [
+    "unreachable",
+    "read_only",
+    "shutdown",
+    "overloaded",
+    "conflict",
+    "other",
+];
+/// What a new database connection is for (`DB_CONNECTS`): the pool, or a LISTEN.
+pub const DB_CONNECT_PURPOSES: [&str; 2] = ["pool", "listen"];
 
 /// Push attempt outcomes: `delivered`, `failed` (retried later), `dead` (the last one),
 /// `skipped` (nothing to say in the receiver's dialect).
@@ -113,6 +132,14 @@ fn describe() {
     describe_counter!(DWS_SCANS, "DWS scans by match result");
     describe_gauge!(BUILD_INFO, "1, labelled with the gateway's version");
     describe_counter!(
+        DB_ERRORS,
+        "database errors by kind: unreachable, read_only (a standby: failover under way), shutdown, overloaded, conflict, other"
+    );
+    describe_counter!(
+        DB_CONNECTS,
+        "database connections opened, by purpose (pool, listen): after an outage or a failover, the reconnects"
+    );
+    describe_counter!(
         LOG_DROPPED,
         "log lines dropped: queue_full (the log reader stalled) or write_failed (it went away, or the disk failed)"
     );
@@ -126,6 +153,12 @@ fn describe() {
     }
     for r in DWS_RESULTS {
         counter!(DWS_SCANS, "result" => r).increment(0);
+    }
+    for k in DB_ERROR_KINDS {
+        counter!(DB_ERRORS, "kind" => k).increment(0);
+    }
+    for p in DB_CONNECT_PURPOSES {
+        counter!(DB_CONNECTS, "purpose" => p).increment(0);
     }
     // Registered (empty) so dashboards find the series before the first delivery.
     let _ = histogram!(PUSH_DELIVERY);
@@ -152,6 +185,14 @@ pub fn rate_limited() {
 
 pub fn audit_dropped() {
     counter!(AUDIT_DROPPED).increment(1);
+}
+
+pub fn db_error(kind: &'static str) {
+    counter!(DB_ERRORS, "kind" => kind).increment(1);
+}
+
+pub fn db_connect(purpose: &'static str) {
+    counter!(DB_CONNECTS, "purpose" => purpose).increment(1);
 }
 
 pub fn dws_scan(result: &'static str) {

@@ -32,6 +32,13 @@ pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
         // No ping before every checkout: a broken connection fails its query and the pool
         // replaces it; the ping would add a round trip to each of a request's checkouts.
         .test_before_acquire(false)
+        // Counted so that an outage or a failover shows as reconnects (`hxgw_db_connects_total`).
+        .after_connect(|_, _| {
+            Box::pin(async {
+                crate::metrics::db_connect("pool");
+                Ok(())
+            })
+        })
         .connect_lazy_with(opts))
 }
 

@@ -57,7 +57,7 @@ pub enum AuthError {
     #[error("ops token {0} is disabled")]
     OpsTokenDisabled(String),
     #[error("storage error")]
-    Storage(#[from] sqlx::Error),
+    Storage(sqlx::Error),
     #[error(transparent)]
     Key(#[from] secrets::KeyError),
 }
@@ -248,4 +248,11 @@ pub async fn authenticate_ops(pool: &PgPool, token: &str) -> Result<(i64, String
         return Err(AuthError::OpsTokenDisabled(row.name));
     }
     Ok((row.id, row.name))
+}
+
+impl From<sqlx::Error> for AuthError {
+    fn from(e: sqlx::Error) -> Self {
+        crate::service::counted(&e);
+        Self::Storage(e)
+    }
 }

@@ -46,12 +46,18 @@ async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// The database answers: the gateway can take traffic.
+/// The database answers and takes writes: the gateway can take traffic.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
+    responses((status = 200, description = "ready"), (status = 503, description = "database unreachable, or a read-only standby")))]
 async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
     match tokio::time::timeout(Duration::from_secs(2), store::ping(&app.db)).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        Ok(Ok(true)) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        Ok(Ok(false)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                json!({"status": "unavailable", "reason": "database is a read-only standby (failover under way)"}),
+            ),
+        ),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness probe failed");
             (

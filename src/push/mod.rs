@@ -93,7 +93,12 @@ pub async fn run(state: AppState, dialects: Arc<Dialects>, shutdown: Cancellatio
     let s = &state.settings.push;
     let permits = Arc::new(Semaphore::new(s.concurrency));
     let poll = Duration::from_millis(s.poll_interval_ms);
-    let mut listener = listen(&state).await;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(wake_on_notify(
+        state.db.clone(),
+        wake.clone(),
+        shutdown.clone(),
+    ));
     let mut tasks = JoinSet::new();
     tracing::info!(concurrency = s.concurrency, "push worker started");
     while !shutdown.is_cancelled() {
@@ -139,7 +144,7 @@ pub async fn run(state: AppState, dialects: Arc<Dialects>, shutdown: Cancellatio
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(poll) => {}
-            _ = notified(&mut listener) => {}
+            _ = wake.notified() => {}
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
@@ -151,20 +156,35 @@ pub async fn run(state: AppState, dialects: Arc<Dialects>, shutdown: Cancellatio
     tracing::info!("push worker stopped");
 }
 
-/// LISTEN for new pushes; without it (database down at start) the worker polls.
-async fn listen(state: &AppState) -> Option<crate::store::PgListener> {
-    crate::store::listen(&state.db, "hxgw_push").await.ok()
-}
-
-async fn notified(listener: &mut Option<crate::store::PgListener>) {
-    match listener {
-        Some(l) => {
-            if l.recv().await.is_err() {
-                // The connection broke; fall back to polling rather than spin.
-                *listener = None;
-                std::future::pending::<()>().await;
+/// Keeps a LISTEN for new pushes, reconnecting after a failure (an outage, a failover: the
+/// old primary's connection breaks and a new one reaches the new primary); each notification
+/// wakes the worker. What was said while disconnected is lost, so each reconnection wakes it
+/// once; and the worker polls meanwhile, as it always does.
+async fn wake_on_notify(
+    db: sqlx::PgPool,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let listener = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            l = crate::store::listen(&db, "hxgw_push") => l,
+        };
+        if let Ok(mut l) = listener {
+            wake.notify_one();
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    n = l.try_recv() => match n {
+                        Ok(Some(_)) => wake.notify_one(),
+                        Ok(None) | Err(_) => break,
+                    },
+                }
             }
         }
-        None => std::future::pending::<()>().await,
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
     }
 }

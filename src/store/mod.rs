@@ -30,6 +30,7 @@ pub use sqlx::{PgConnection, PgPool};
 pub async fn listen(pool: &PgPool, channel: &str) -> sqlx::Result<PgListener> {
     let mut l = PgListener::connect_with(pool).await?;
     l.listen(channel).await?;
+    crate::metrics::db_connect("listen");
     Ok(l)
 }
 
@@ -39,10 +40,13 @@ pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
         if db.is_unique_violation() && db.constraint() == Some(constraint))
 }
 
-/// Whether the database answers at all (readiness probe).
-pub async fn ping(pool: &PgPool) -> sqlx::Result<()> {
-    sqlx::query!("SELECT 1 AS one").fetch_one(pool).await?;
-    Ok(())
+/// Whether the database answers and takes writes (readiness probe): a standby answers too, and
+/// the read-write address reaches one for a moment during a failover.
+pub async fn ping(pool: &PgPool) -> sqlx::Result<bool> {
+    let standby = sqlx::query_scalar!(r#"SELECT pg_is_in_recovery() AS "standby!""#)
+        .fetch_one(pool)
+        .await?;
+    Ok(!standby)
 }
 
 /// Whether a database error is a violation of the named check constraint.

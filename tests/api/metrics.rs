@@ -42,7 +42,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn scrape(app: &TestApp, token: &str) -> String {
+pub async fn scrape(app: &TestApp, token: &str) -> String {
     app.http
         .get(format!("{}/metrics", app.base))
         .bearer_auth(token)
@@ -55,7 +55,7 @@ async fn scrape(app: &TestApp, token: &str) -> String {
 }
 
 /// A series' value in an exposition (0 when absent).
-fn value_of(text: &str, series: &str) -> f64 {
+pub fn value_of(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series))
         .map_or(0.0, |v| v.trim().parse().unwrap())
