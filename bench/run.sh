@@ -6,7 +6,9 @@
 # build on loopback; each scenario gets a short warm-up (not measured) on both sides.
 # The pgbench scripts hold the statements the store runs per call; identities come from
 # memory (auth::cache) and rate counts are added once a second (auth::tally), so neither is
-# a statement per call. Ends with one summary table.
+# a statement per call. Per scenario it also counts the statements each request cost
+# (pg_stat_statements in the bench's own cluster) and runs the SQL of before the one-statement
+# writes (bench/baseline/) through pgbench. Ends with one summary table.
 #   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_WARMUP (seconds, default 3)
 #   BENCH_ONLY (e.g. "out5 dws1")
 #   BENCH_LOG_LEVEL (default "warn": no line per request; "info" logs each request, to a pipe
@@ -17,13 +19,24 @@ secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; warmup="${BENCH_WARMUP:-3}
 only="${BENCH_ONLY:-out5 in50 dws1 dws50 inv20 prod100}"
 command -v wrk >/dev/null || { echo "installing wrk..." >&2; apt-get update -qq >&2; apt-get install -y -qq wrk >&2; }
 unset DATABASE_URL
+# The bench's own cluster (own directory and port), with pg_stat_statements loaded: the
+# statements each request costs are counted from its deltas.
+export HXGW_PG_DIR="${TMPDIR:-/tmp}/hxgw-bench-pg" HXGW_PG_PORT=16532
+export HXGW_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top"
 # shellcheck source=scripts/local-postgres.sh
 source scripts/local-postgres.sh
 hxgw_local_postgres
+if ! "$HXGW_PG_BIN_DIR/psql" -tA "$DATABASE_URL" -c "SHOW shared_preload_libraries" | grep -q pg_stat_statements \
+   || [ "$("$HXGW_PG_BIN_DIR/psql" -tA "$DATABASE_URL" -c "SHOW pg_stat_statements.track")" != top ]; then
+  # Started earlier without it (or other options): the library loads only at server start.
+  hxgw_as_owner "$HXGW_PG_BIN_DIR/pg_ctl" -D "$HXGW_PG_DATA_DIR" -w -m fast restart \
+    -o "-p $HXGW_PG_PORT -c listen_addresses=127.0.0.1 -k $HXGW_PG_DATA_DIR -c max_connections=300 $HXGW_PG_OPTIONS" >/dev/null
+fi
 base_url="${DATABASE_URL%/*}"
 export DATABASE_URL="$base_url/hongxun_bench"
 psql="$HXGW_PG_BIN_DIR/psql"
 "$psql" -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS hongxun_bench" -c "CREATE DATABASE hongxun_bench"
+"$psql" -q "$DATABASE_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 export SQLX_OFFLINE=true HXGW_MASTER_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cargo build --release --locked --bin hongxun-gateway 2>&1 | tail -1
 bin="${BENCH_BIN:-target/release/hongxun-gateway}"
@@ -102,14 +115,14 @@ product_rows() {
   q "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'products'"
 }
 
-# scenario NAME PATH BODIES_FILE PGBENCH_SCRIPT ROWS_SQL ROWS_PER_REQUEST
+# scenario NAME PATH BODIES_FILE PGBENCH_SCRIPT ROWS_SQL ROWS_PER_REQUEST [BASELINE_SCRIPT]
 # ROWS_PER_REQUEST 0: a read-only scenario whose every answer must carry items.
 # ROWS_SQL "products": the products a sync wrote, checked against what its replies reported.
 # The bodies file holds twice what the measured run needs: the warm-up starts at its middle.
 scenario() {
-  local name=$1 path=$2 bodies=$3 script rows_sql=$5 per=$6
+  local name=$1 path=$2 bodies=$3 script rows_sql=$5 per=$6 baseline=${7:-}
   script=$(realpath "$4")
-  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc
+  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc statements per_req base_tps
   half=$(( $(wc -l <"$bodies") / 2 ))
   pgb() { "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
     -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$@" "$DATABASE_URL"; }
@@ -120,9 +133,17 @@ scenario() {
   echo "== $name: gateway POST $path, $conns connections, ${secs}s after ${warmup}s warm-up (wrk)"
   wrk -t2 -c"$conns" -d"${warmup}s" -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$half" >/dev/null
   if [ "$rows_sql" = products ]; then rows0=$(product_rows); else rows0=$(q "$rows_sql"); fi
+  q "SELECT pg_stat_statements_reset()" >/dev/null
   t0=$(cpu_ticks)
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 >"$work/wrk-$name.txt"
   t1=$(cpu_ticks)
+  # Every statement clients sent to this database during the run (BEGIN and COMMIT included;
+  # the audit rows' batched inserts and the background loops too), per request. Top level
+  # only: the foreign-key checks PostgreSQL runs inside a statement are not round trips.
+  statements=$(q "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                   WHERE d.datname = current_database() AND s.query NOT LIKE '%pg_stat_statements%'")
+  q "SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = current_database() ORDER BY calls DESC LIMIT 12" >"$work/statements-$name.txt"
   line=$(grep BENCH "$work/wrk-$name.txt"); echo "$line"
   requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
   rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
@@ -165,8 +186,20 @@ scenario() {
   tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name.txt" | awk '{print $3}')
   read -r pg50 pg99 < <(pg_percentiles "$work"/pglog-"$name".*)
   rm -f "$work"/pglog-"$name".*
+  per_req=$(awk -v s="$statements" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? s / n : 0) }')
+  echo "statements per request: $per_req ($statements for $requests requests; top ones in $work/statements-$name.txt)"
+  # Today's SQL as it was before the one-statement writes (bench/baseline/), the same way.
+  base_tps=-
+  if [ -n "$baseline" ]; then
+    echo "== $name: pgbench, the baseline statements ($baseline)"
+    settle
+    script=$(realpath "$baseline")
+    pgb -T "$warmup" >/dev/null 2>&1 || true
+    base_tps=$( (cd "$work" && pgb -T "$secs") 2>&1 | grep -oE "^tps = [0-9.]+" | awk '{print $3}')
+    echo "baseline tps = $base_tps"
+  fi
   awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" -v e="$non200" -v x="$pg50" -v y="$pg99" \
-    -v r="$check" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f\n", n, g, a, b, e, r, c, p, x, y, (p > 0 ? g / p : 0) }' | tee -a "$work/results.txt"
+    -v r="$check" -v st="$per_req" -v bt="$base_tps" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s\n", n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), bt, (bt + 0 > 0 ? sprintf("%.2f", g / bt) : "-") }' | tee -a "$work/results.txt"
 }
 
 for s in $only; do
@@ -174,17 +207,18 @@ for s in $only; do
     out5)
       python3 bench/gen_bodies.py out5 bench-secret BENCH ERP 120000 B "$work/out5.txt"
       scenario out5 /dtc/logistics/outOrder "$work/out5.txt" bench/out_order.pgbench.sql \
-        "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 ;;
+        "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     in50)
       python3 bench/gen_bodies.py in50 bench-secret BENCH ERP 40000 I "$work/in50.txt"
       scenario in50 /dtc/logistics/inOrder "$work/in50.txt" bench/in_order.pgbench.sql \
-        "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.tenant='BENCH' AND o.order_code LIKE 'I-%'" 50 ;;
+        "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.tenant='BENCH' AND o.order_code LIKE 'I-%'" 50 bench/baseline/in_order.pgbench.sql ;;
     dws1|dws50)
       per=${s#dws}
       python3 bench/gen_bodies.py "$s" dws-secret BENCH-DWS LINE "$([ "$per" = 1 ] && echo 120000 || echo 12000)" "LINE-$per" "$work/$s.txt"
       bench/dws.pgbench.sh "$per" >"$work/$s.pgbench.sql"
+      bench/baseline/dws.pgbench.sh "$per" >"$work/$s.baseline.sql"
       scenario "$s" /dtc/device/dws "$work/$s.txt" "$work/$s.pgbench.sql" \
-        "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" ;;
+        "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" "$work/$s.baseline.sql" ;;
     inv20)
       python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 120000 Q "$work/inv20.txt"
       scenario inv20 /dtc/logistics/inventoryQuery "$work/inv20.txt" bench/inventory_query.pgbench.sql \
@@ -192,14 +226,14 @@ for s in $only; do
     prod100)
       python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
-        products 100 ;;
+        products 100 bench/baseline/product_sync.pgbench.sql ;;
   esac
 done
 rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
 echo
 echo "Summary: $(nproc) cores, $conns connections, ${secs}s per scenario; peak RSS of the gateway $rss MB"
-echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | pgbench tps | pgbench p50 | pgbench p99 | ratio |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
 if grep -qE "rows=[^ ]*(MISMATCH|ERRORS|PGBENCH_FAILED)" "$work/results.txt"; then

@@ -5,6 +5,7 @@
 # an ordinary user (the server runs as that user).
 #   HXGW_PG_PORT   port of the private cluster (default 15432; keep it below 32768)
 #   HXGW_PG_DIR    its data directory (default .data/pg, or a reachable folder under /tmp)
+#   HXGW_PG_OPTIONS  more server options when it starts (e.g. "-c shared_preload_libraries=…")
 
 hxgw_pg_bindir() {
   local d
@@ -71,7 +72,7 @@ hxgw_local_postgres() {
     done
     echo "Starting PostgreSQL on 127.0.0.1:$port ..." >&2
     hxgw_as_owner "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start \
-      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=300 -c fsync=${HXGW_PG_FSYNC:-on}" >/dev/null || {
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=300 -c fsync=${HXGW_PG_FSYNC:-on} ${HXGW_PG_OPTIONS:-}" >/dev/null || {
         echo "error: PostgreSQL did not start; see $dir/server.log" >&2; tail -20 "$dir/server.log" >&2; return 1; }
   fi
   export HXGW_PG_DATA_DIR="$dir" HXGW_PG_BIN_DIR="$bindir"

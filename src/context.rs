@@ -132,6 +132,12 @@ pub fn set_committing() {
     let _ = CONTEXT.try_with(|c| c.committing.store(true, Ordering::SeqCst));
 }
 
+/// The statement that might have committed failed without writing anything (a unique
+/// violation aborts it): the request goes on as if it had not been sent.
+pub fn clear_committing() {
+    let _ = CONTEXT.try_with(|c| c.committing.store(false, Ordering::SeqCst));
+}
+
 /// Whether the current request's transaction has begun to COMMIT (false outside a request).
 pub fn committing() -> bool {
     CONTEXT.try_with(|c| c.is_committing()).unwrap_or(false)

@@ -76,21 +76,26 @@ pub async fn create_warehouse_order(
     order: &WarehouseOrder,
 ) -> Result<Outcome<Created>, ServiceError> {
     let (request, fingerprint) = content(order)?;
+    let new = NewOrder {
+        tenant: origin.tenant,
+        kind: order.kind.as_str(),
+        kind_letter: order.kind.letter(),
+        order_code: &order.order_code,
+        order_type: &order.order_type,
+        inventory_code: Some(&order.inventory_code),
+        subbase_code: Some(&order.subbase_code),
+        to_subbase_code: order.to_subbase_code.as_deref(),
+        status: OrderStatus::Created.as_str(),
+        fingerprint: &fingerprint,
+        request: &request,
+        client_id: origin.client_id,
+    };
+    if !order.kind.reserves_stock() {
+        if let Some(done) = create_in_one_statement(pool, replay, &new, order).await? {
+            return Ok(done);
+        }
+    }
     transaction(pool, replay, async |tx| {
-        let new = NewOrder {
-            tenant: origin.tenant,
-            kind: order.kind.as_str(),
-            kind_letter: order.kind.letter(),
-            order_code: &order.order_code,
-            order_type: &order.order_type,
-            inventory_code: Some(&order.inventory_code),
-            subbase_code: Some(&order.subbase_code),
-            to_subbase_code: order.to_subbase_code.as_deref(),
-            status: OrderStatus::Created.as_str(),
-            fingerprint: &fingerprint,
-            request: &request,
-            client_id: origin.client_id,
-        };
         let head = match claim_order(tx, &new).await? {
             Ok(head) => head,
             Err((existing, _)) => return Ok(existing),
@@ -130,12 +135,73 @@ pub async fn create_warehouse_order(
     .await
 }
 
-/// 3004 for every warehouse/owner pair, item and consignee that was never synced.
-async fn check_references(
-    tx: &mut PgConnection,
-    tenant: &Tenant,
+/// An order that reserves nothing, in one round trip (`store::orders::one_statement`). `None`
+/// when the step-by-step path must decide instead: an `Idempotency-Key` (kept elsewhere), or a
+/// race with a concurrent call on the same key or code, which the statement lost without
+/// writing anything.
+async fn create_in_one_statement(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    new: &NewOrder<'_>,
     order: &WarehouseOrder,
-) -> Result<(), ServiceError> {
+) -> Result<Option<Outcome<Created>>, ServiceError> {
+    use store::orders::one_statement::{self, SignedKey, Written};
+    let key = match replay {
+        None => None,
+        Some(ReplayKey::Signed {
+            client_id,
+            endpoint,
+            sign,
+        }) => Some(SignedKey {
+            client_id,
+            endpoint,
+            sign,
+        }),
+        Some(ReplayKey::Keyed { .. }) => return Ok(None),
+    };
+    let (pairs, items) = reference_lists(order);
+    let refs = store::orders::References {
+        inventory_orgs: &pairs,
+        products: &items,
+        consignees: order.consignee_code.as_slice(),
+    };
+    // The statement commits as it ends: from here the change may be saved even if the answer
+    // never reaches the caller.
+    crate::context::set_committing();
+    let written =
+        match one_statement::insert_inbound(pool, new, &order.lines, &refs, key.as_ref()).await {
+            Ok(w) => w,
+            Err(e) if one_statement::lost_race(&e) => {
+                crate::context::clear_committing();
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+    match written {
+        Written::Replayed(stored) => Ok(Some(Outcome {
+            value: serde_json::from_value(stored)
+                .map_err(|e| ServiceError::Internal(format!("stored replay outcome: {e}")))?,
+            replayed: true,
+        })),
+        Written::Missing(m) => Err(ServiceError::MissingReference(m)),
+        Written::Conflict { hx_order_no } => Err(ServiceError::Conflict(format!(
+            "orderCode {} is already used by order {hx_order_no} with different content",
+            new.order_code
+        ))),
+        Written::Order { head, existed } => Ok(Some(Outcome {
+            value: Created {
+                order_code: head.order_code,
+                hx_order_no: head.hx_order_no,
+                status: head.status,
+                existed,
+            },
+            replayed: false,
+        })),
+    }
+}
+
+/// What an order refers to: its warehouse/owner pairs and its distinct items.
+fn reference_lists(order: &WarehouseOrder) -> (Vec<(String, String)>, Vec<String>) {
     let mut pairs = vec![(order.inventory_code.clone(), order.subbase_code.clone())];
     if let Some(to) = &order.to_subbase_code {
         pairs.push((order.inventory_code.clone(), to.clone()));
@@ -143,6 +209,16 @@ async fn check_references(
     let mut items: Vec<String> = order.lines.iter().map(|l| l.item_code.clone()).collect();
     items.sort();
     items.dedup();
+    (pairs, items)
+}
+
+/// 3004 for every warehouse/owner pair, item and consignee that was never synced.
+async fn check_references(
+    tx: &mut PgConnection,
+    tenant: &Tenant,
+    order: &WarehouseOrder,
+) -> Result<(), ServiceError> {
+    let (pairs, items) = reference_lists(order);
     let refs = store::orders::References {
         inventory_orgs: &pairs,
         products: &items,

@@ -75,7 +75,7 @@ pub fn out_order(code: &str, lines: Value) -> String {
     .to_string()
 }
 
-fn in_order(code: &str) -> String {
+pub fn in_order(code: &str) -> String {
     json!({
         "orderCode": code, "orderType": "CGRK", "inventoryCode": "WH01", "subbaseCode": "OW01",
         "expectedArriveTime": "2026-12-01 10:00:00", "extendProps": {"po": "PO-1"},

@@ -138,6 +138,28 @@ fn route(number: &str, node: &str, at: &str) -> String {
     .to_string()
 }
 
+/// Puts `number` on a new trip (`trip`, dispatch's body), then the carrier loads and signs it at
+/// the given times; returns the trip's pack number.
+async fn signed_on_a_trip(
+    app: &TestApp,
+    ops: &str,
+    carrier: &Identity,
+    number: &str,
+    trip: Value,
+    [loaded, signed]: [&str; 2],
+) -> Value {
+    let t = app
+        .ops(Some(ops), "POST", "/ops/v1/customers/CUST1/trips", trip)
+        .await;
+    assert_eq!(t.status, 200, "{}", t.body);
+    for (node, at) in [("PICKUP", loaded), ("SIGNED", signed)] {
+        app.call("/dtc/carrier/route", carrier, &route(number, node, at))
+            .await
+            .expect(200, 200);
+    }
+    t.body["value"]["packNumber"].clone()
+}
+
 #[sqlx::test]
 async fn every_example_of_seed_003_is_taken_as_written_and_every_answer_has_its_shape(
     pool: PgPool,
@@ -154,52 +176,32 @@ async fn every_example_of_seed_003_is_taken_as_written_and_every_answer_has_its_
     let mut sent = BTreeSet::new();
 
     // Tokens.
+    let anon = |path: &'static str, body: Value| {
+        let app = &app;
+        async move { post(app, path, None, false, body).await }
+    };
     let p = "/user/generate_access_token/v2";
     let d = real.ok(
         p,
-        post(
-            &app,
-            p,
-            None,
-            false,
-            json!({"userName": "shipper1", "password": "pa55word"}),
-        )
-        .await,
+        anon(p, json!({"userName": "shipper1", "password": "pa55word"})).await,
     );
     real.fail(
         p,
-        post(
-            &app,
-            p,
-            None,
-            false,
-            json!({"userName": "shipper1", "password": "wrong"}),
-        )
-        .await,
+        anon(p, json!({"userName": "shipper1", "password": "wrong"})).await,
         "账号或密码不正确",
     );
     let p = "/user/refresh_access_token/v2";
     let d = real.ok(
         p,
-        post(
-            &app,
+        anon(
             p,
-            None,
-            false,
             json!({"userName": "shipper1", "refreshToken": d["refreshToken"]}),
         )
         .await,
     );
     real.fail(
         p,
-        post(
-            &app,
-            p,
-            None,
-            false,
-            json!({"userName": "shipper1", "refreshToken": "nope"}),
-        )
-        .await,
+        anon(p, json!({"userName": "shipper1", "refreshToken": "nope"})).await,
         "账号或刷新凭证不正确",
     );
     let token = d["accessToken"].as_str().unwrap().to_string();
@@ -298,26 +300,16 @@ async fn every_example_of_seed_003_is_taken_as_written_and_every_answer_has_its_
     let second = pack["numbers"][0].as_str().unwrap().to_string();
 
     // The first waybill goes all the way: on a trip, loaded, signed (so its times are there).
-    let trip = app
-        .ops(
-            Some(&ops),
-            "POST",
-            "/ops/v1/customers/CUST1/trips",
-            json!({
-            "waybills": [first], "driverName": "司机姓名", "driverPhone": "13872897189",
-            "plateNo": "浙A92874", "fleet": "白云仓车队", "carrierCode": "SF"}),
-        )
-        .await;
-    assert_eq!(trip.status, 200, "{}", trip.body);
-    let full_trip = trip.body["value"]["packNumber"].clone();
-    for (node, at) in [
-        ("PICKUP", "2026-11-30 08:00:00"),
-        ("SIGNED", "2026-11-30 15:00:00"),
-    ] {
-        app.call("/dtc/carrier/route", &sf, &route(&first, node, at))
-            .await
-            .expect(200, 200);
-    }
+    let full_trip = signed_on_a_trip(
+        &app,
+        &ops,
+        &sf,
+        &first,
+        json!({"waybills": [first], "driverName": "司机姓名", "driverPhone": "13872897189",
+               "plateNo": "浙A92874", "fleet": "白云仓车队", "carrierCode": "SF"}),
+        ["2026-11-30 08:00:00", "2026-11-30 15:00:00"],
+    )
+    .await;
     let p = "/order/find_order/v2";
     real.ok(p, call(p, json!({"orderNumber": first})).await);
     real.fail(p, call(p, json!({})).await, "orderNumber");
@@ -454,23 +446,15 @@ async fn every_example_of_seed_003_is_taken_as_written_and_every_answer_has_its_
         call(p, json!({"orders": ["S1999"]})).await,
         "受理单不存在!",
     );
-    let trip = app
-        .ops(
-            Some(&ops),
-            "POST",
-            "/ops/v1/customers/CUST1/trips",
-            json!({"waybills": [leg], "plateNo": "浙A1", "carrierCode": "SF"}),
-        )
-        .await;
-    assert_eq!(trip.status, 200, "{}", trip.body);
-    for (node, at) in [
-        ("PICKUP", "2026-11-30 09:00:00"),
-        ("SIGNED", "2026-11-30 16:00:00"),
-    ] {
-        app.call("/dtc/carrier/route", &sf, &route(&leg, node, at))
-            .await
-            .expect(200, 200);
-    }
+    signed_on_a_trip(
+        &app,
+        &ops,
+        &sf,
+        &leg,
+        json!({"waybills": [leg], "plateNo": "浙A1", "carrierCode": "SF"}),
+        ["2026-11-30 09:00:00", "2026-11-30 16:00:00"],
+    )
+    .await;
     let p = "/customer_order/query_customer_orders";
     real.ok(p, call(p, json!({"number": s1})).await);
     real.fail(p, call(p, json!({"size": 51})).await, "size");

@@ -4,6 +4,7 @@
 mod confirmations;
 mod extras;
 mod lines;
+pub mod one_statement;
 mod references;
 mod results;
 mod transfers;
