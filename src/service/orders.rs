@@ -90,7 +90,7 @@ pub async fn create_warehouse_order(
         request: &request,
         client_id: origin.client_id,
     };
-    if !order.kind.reserves_stock() {
+    if one_statement_fits(order) {
         if let Some(done) = create_in_one_statement(pool, replay, &new, order).await? {
             return Ok(done);
         }
@@ -135,10 +135,25 @@ pub async fn create_warehouse_order(
     .await
 }
 
-/// An order that reserves nothing, in one round trip (`store::orders::one_statement`). `None`
-/// when the step-by-step path must decide instead: an `Idempotency-Key` (kept elsewhere), or a
-/// race with a concurrent call on the same key or code, which the statement lost without
-/// writing anything.
+/// Whether the order can be written in one statement: it reserves nothing; or it reserves
+/// without backorder (whose event payload is built here) and no two of its lines draw on the
+/// same balances (same item and inventory type: FIFO across lines is allocated here).
+fn one_statement_fits(order: &WarehouseOrder) -> bool {
+    if !order.kind.reserves_stock() {
+        return true;
+    }
+    let mut seen = std::collections::HashSet::new();
+    !order.allow_backorder
+        && order
+            .lines
+            .iter()
+            .all(|l| seen.insert((l.item_code.as_str(), l.inventory_type.as_str())))
+}
+
+/// An order in one round trip (`store::orders::one_statement`). `None`
+/// when the step-by-step path must decide instead: an `Idempotency-Key` (kept elsewhere), a
+/// race with a concurrent call on the same key or code, or too little stock once the balances
+/// were locked — each left by the statement without writing anything.
 async fn create_in_one_statement(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
@@ -168,15 +183,19 @@ async fn create_in_one_statement(
     // The statement commits as it ends: from here the change may be saved even if the answer
     // never reaches the caller.
     crate::context::set_committing();
-    let written =
-        match one_statement::insert_inbound(pool, new, &order.lines, &refs, key.as_ref()).await {
-            Ok(w) => w,
-            Err(e) if one_statement::lost_race(&e) => {
-                crate::context::clear_committing();
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let written = if order.kind.reserves_stock() {
+        one_statement::insert_reserving(pool, new, &order.lines, &refs, key.as_ref()).await
+    } else {
+        one_statement::insert_inbound(pool, new, &order.lines, &refs, key.as_ref()).await
+    };
+    let written = match written {
+        Ok(w) => w,
+        Err(e) if one_statement::lost_race(&e) => {
+            crate::context::clear_committing();
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
     match written {
         Written::Replayed(stored) => Ok(Some(Outcome {
             value: serde_json::from_value(stored)

@@ -4,14 +4,26 @@
 //! answers as the step-by-step path decides (replayed, or the existing order).
 
 use crate::helpers::*;
-use crate::orders::{customer_with_base_data, in_order, IN};
+use crate::orders::{customer_with_base_data, in_order, out_order, stock, IN};
 use hongxun_gateway::auth::timestamp;
+use serde_json::json;
 use sqlx::PgPool;
+
+const OUT: &str = "/dtc/logistics/outOrder";
 
 /// Sends `bodies` at once while the test holds `orders` locked, so that every statement is
 /// inside the database (its snapshot taken, its replay key claimed or waiting) before any
 /// order can be inserted; then lets them go.
 async fn together(app: &TestApp, pool: &PgPool, bodies: Vec<String>) -> Vec<Reply> {
+    together_at(app, pool, IN, bodies).await
+}
+
+async fn together_at(
+    app: &TestApp,
+    pool: &PgPool,
+    path: &'static str,
+    bodies: Vec<String>,
+) -> Vec<Reply> {
     let mut hold = pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE orders IN EXCLUSIVE MODE")
         .execute(&mut *hold)
@@ -21,7 +33,7 @@ async fn together(app: &TestApp, pool: &PgPool, bodies: Vec<String>) -> Vec<Repl
     let mut set = tokio::task::JoinSet::new();
     for body in bodies {
         let a = TestApp::attach(app.base.clone(), pool.clone());
-        set.spawn(async move { a.post_raw(IN, body).await });
+        set.spawn(async move { a.post_raw(path, body).await });
     }
     wait_for_lock_waiters(pool, n).await;
     hold.rollback().await.unwrap();
@@ -98,4 +110,89 @@ async fn one_order_signed_eight_ways_at_once_is_written_once(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(kept, 8);
+}
+
+/// Outbound orders reserve in the same statement: eight identical calls at once reserve once;
+/// eight different orders at once for more than is there reserve what is there, FIFO by
+/// expiry, and the rest are refused line by line (the statement stops, the step-by-step path
+/// answers 3005); balances, reservations and the ledger agree.
+#[sqlx::test]
+async fn outbound_orders_racing_for_stock_reserve_it_once_and_never_beyond(pool: PgPool) {
+    let pool = wide_pool(&pool, 16).await;
+    let app = spawn_app(pool.clone()).await;
+    let who = customer_with_base_data(&app, "C001").await;
+    stock(&app, &who, "OW01", "SKU-1", "LATE", Some("2027-12-31"), 10).await;
+    stock(&app, &who, "OW01", "SKU-1", "EARLY", Some("2027-01-31"), 3).await;
+    stock(&app, &who, "OW01", "SKU-2", "", None, 8).await;
+    let lines = json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 2},
+                       {"lineNo": "2", "itemCode": "SKU-2", "planQty": 1}]);
+    let body = signed_body(
+        &who,
+        &timestamp::format(app.now()),
+        None,
+        &out_order("OUT-SAME", lines),
+    );
+    let replies = together_at(&app, &pool, OUT, vec![body; 8]).await;
+    let fresh = replies
+        .iter()
+        .filter(|r| r.header("idempotent-replayed").is_none())
+        .count();
+    assert_eq!(fresh, 1);
+    for r in &replies {
+        r.expect(200, 200);
+    }
+    // The earliest expiry first.
+    let held: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT b.batch_code, r.qty FROM reservations r JOIN inventory_balances b ON b.id = r.balance_id
+          WHERE b.item_code = 'SKU-1' ORDER BY b.batch_code",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(held, [("EARLY".to_string(), 2)]);
+
+    // Eight orders of 3 + 1 at once: SKU-1 has 11 left, so three are taken (EARLY's last 1
+    // then LATE), and the other five refused naming SKU-1 with what was available.
+    let now = app.now();
+    let bodies = (0..8)
+        .map(|i| {
+            let lines = json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 4},
+                               {"lineNo": "2", "itemCode": "SKU-2", "planQty": 1}]);
+            signed_body(
+                &who,
+                &timestamp::format(now),
+                None,
+                &out_order(&format!("OUT-{i}"), lines),
+            )
+        })
+        .collect();
+    let replies = together_at(&app, &pool, OUT, bodies).await;
+    let taken = replies.iter().filter(|r| r.body["code"] == 200).count();
+    assert_eq!(taken, 2, "11 units of SKU-1 cover two orders of 4");
+    for r in replies.iter().filter(|r| r.body["code"] != 200) {
+        r.expect(3005, 409);
+        assert_eq!(
+            r.body["value"]["shortages"][0]["itemCode"], "SKU-1",
+            "{}",
+            r.body
+        );
+    }
+    let (reserved, held, ledger): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT sum(reserved) FROM inventory_balances)::int8,
+                (SELECT sum(qty) FROM reservations)::int8,
+                (SELECT sum(reserved_delta) FROM inventory_movements)::int8",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (reserved, held, ledger),
+        (2 + 1 + 2 * 5, 2 + 1 + 2 * 5, 2 + 1 + 2 * 5)
+    );
+    let over: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM inventory_balances WHERE reserved > on_hand")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(over, 0);
 }
