@@ -143,6 +143,7 @@ write_times = []       # (start, end) monotonic times of acknowledged writes
 counts = {"503": 0, "5xx": 0, "no_answer": 0, "unknown": 0, "refused": 0, "retries": 0}
 refusals = []
 kinds = {}             # (HTTP status, code) of every answer that was not an acknowledgement
+slowest = [0.0]        # the longest any call waited for its answer (s)
 shippable = []         # (orderCode, hxOrderNo, lines) of acknowledged outbound orders
 
 
@@ -173,6 +174,8 @@ def client(n):
             gw = gateways[(n + i) % 2]
             sent = now()
             status, reply = post(gw + path, body)
+            with lock:
+                slowest[0] = max(slowest[0], now() - sent)
             code_ = (reply or {}).get("code") if isinstance(reply, dict) else None
             if status == 200 and code_ == 200:
                 with lock:
@@ -414,6 +417,8 @@ print("acknowledged orders: %d (outbound shipped: %d); answers 503: %d (outcome 
       "retries of the same signed body: %d, refused: %d"
       % (len(acked), len(shipped), counts["503"], counts["unknown"], counts["no_answer"], counts["retries"],
          counts["refused"]))
+print("the slowest answer to any order call: %.2f s (none went unanswered for the client's 15 s: %s)"
+      % (slowest[0], counts["no_answer"] == 0))
 print("longest window without a successful write per failover (s): %s; writes sent after the kill "
       "succeeded again after (s): %s" % (windows, recovered))
 print("answers other than acknowledgements, by (HTTP status, code): %s" % sorted(kinds.items(), key=lambda x: -x[1]))

@@ -20,10 +20,12 @@ if [ -z "$bin" ]; then
 fi
 was_up=no
 [ -n "$(scripts/ha-cluster status 2>/dev/null | grep -E 'leader|master|primary' || true)" ] && was_up=yes
-eval "$(scripts/ha-cluster up | sed 's/^/export /')"
-base="${DATABASE_URL%/*}"
+urls=$(scripts/ha-cluster up) || { echo "FAIL: the HA cluster did not come up"; exit 1; }
+eval "$(sed 's/^/export /' <<<"$urls")"
+base="${DATABASE_URL%/*}" query="${DATABASE_URL#*\?}"
+[ "$query" != "$DATABASE_URL" ] || query=""
 psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS hongxun_failover WITH (FORCE)" -c "CREATE DATABASE hongxun_failover"
-export DATABASE_URL="$base/hongxun_failover?${DATABASE_URL#*\?}"
+export DATABASE_URL="$base/hongxun_failover${query:+?$query}"
 export HXGW_MASTER_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 work=$(mktemp -d /tmp/hxgw-failover.XXXXXX)
 free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
