@@ -2,7 +2,8 @@
 # Benchmarks through the gateway (wrk, pre-signed bodies) against the same transactions' SQL
 # through pgbench, in one run on this machine: outbound-order creation with 5 lines, inbound
 # with 50 lines, DWS intake with batches of 1 and of 50 scans, inventory query of 20 items,
-# product sync of 100. Starts its own PostgreSQL (scripts/local-postgres.sh) and a release
+# product sync of 100, a Qimen deliveryorder.create (XML, 5 lines) and a 3TMS create_order of
+# 10 waybills. Starts its own PostgreSQL (scripts/local-postgres.sh) and a release
 # build on loopback; each scenario gets a short warm-up (not measured) on both sides.
 # The pgbench scripts hold the statements the store runs per call; identities come from
 # memory (auth::cache) and rate counts are added once a second (auth::tally), so neither is
@@ -16,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; warmup="${BENCH_WARMUP:-3}"
-only="${BENCH_ONLY:-out5 in50 dws1 dws50 inv20 prod100}"
+only="${BENCH_ONLY:-out5 in50 dws1 dws50 inv20 prod100 qimen5 tms10}"
 command -v wrk >/dev/null || { echo "installing wrk..." >&2; apt-get update -qq >&2; apt-get install -y -qq wrk >&2; }
 unset DATABASE_URL
 # The bench's own cluster (own directory and port), with pg_stat_statements loaded: the
@@ -48,6 +49,10 @@ add customer BENCH ERP bench-secret
 add customer PGBENCH ERP pg-secret
 add device BENCH-DWS LINE dws-secret
 add device PGBENCH-DWS LINE pgdws-secret
+"$bin" client add --kind customer --create-by BENCH --data-source QIMEN --dialect qimen --app-key BENCHQM \
+  --customer-id BENCH-QM --secret qm-secret --rate-limit 1000000000 >/dev/null
+HXGW_TMS_PASSWORD=bench-tms-pass "$bin" client add --kind customer --create-by BENCH --data-source TMS --dialect tms \
+  --user-name bench-tms --secret tms-secret --rate-limit 1000000000 >/dev/null
 
 # Base data and stock for both tenants: WH01/OW01, SKU-001..SKU-200, plenty of stock; and
 # 10,000 shipped packages with waybills WB000001..WB010000 for the DWS to match.
@@ -120,8 +125,9 @@ product_rows() {
 # ROWS_SQL "products": the products a sync wrote, checked against what its replies reported.
 # The bodies file holds twice what the measured run needs: the warm-up starts at its middle.
 scenario() {
-  local name=$1 path=$2 bodies=$3 script rows_sql=$5 per=$6 baseline=${7:-}
-  script=$(realpath "$4")
+  local name=$1 path=$2 bodies=$3 script=- rows_sql=$5 per=$6 baseline=${7:-}
+  # "-": no pgbench script of this scenario's statements (yet).
+  [ "$4" = - ] || script=$(realpath "$4")
   local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc statements per_req base_tps
   half=$(( $(wc -l <"$bodies") / 2 ))
   pgb() { "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
@@ -173,6 +179,8 @@ scenario() {
     echo "rows written: $rows for $requests answered requests x $per: $check"
   fi
   if [ "$bad_replies" -ne 0 ]; then check="${check}+ERRORS"; echo "FAIL: $non200 non-200 replies + socket errors" >&2; fi
+  tps=0 pg50=- pg99=-
+  if [ "$script" != - ]; then
   echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
   settle
   pgb -T "$warmup" >/dev/null 2>&1 || true
@@ -186,6 +194,7 @@ scenario() {
   tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name.txt" | awk '{print $3}')
   read -r pg50 pg99 < <(pg_percentiles "$work"/pglog-"$name".*)
   rm -f "$work"/pglog-"$name".*
+  fi
   per_req=$(awk -v s="$statements" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? s / n : 0) }')
   echo "statements per request: $per_req ($statements for $requests requests; top ones in $work/statements-$name.txt)"
   # Today's SQL as it was before the one-statement writes (bench/baseline/), the same way.
@@ -227,6 +236,18 @@ for s in $only; do
       python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
         products 100 bench/baseline/product_sync.pgbench.sql ;;
+    qimen5)
+      # The same statement as out5 (the replay key's endpoint aside): its pgbench script serves.
+      python3 bench/gen_bodies.py qimen5 qm-secret BENCHQM BENCH-QM 40000 QM "$work/qimen5.txt"
+      scenario qimen5 /router/qimen/service "$work/qimen5.txt" bench/out_order.pgbench.sql \
+        "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'QM-%'" 1 bench/baseline/out_order.pgbench.sql ;;
+    tms10)
+      token=$(curl -s -X POST "http://$addr/user/generate_access_token/v2" -H 'Content-Type: application/json' \
+        -d '{"userName":"bench-tms","password":"bench-tms-pass"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
+      python3 bench/gen_bodies.py tms10 "$token" - - 12000 TM "$work/tms10.txt"
+      # Transport orders are still written step by step: no pgbench script of them yet.
+      scenario tms10 /order/create_order "$work/tms10.txt" - \
+        "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'TM-%'" 10 ;;
   esac
 done
 rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
