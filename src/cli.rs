@@ -110,6 +110,10 @@ pub enum ClientCommand {
         /// 3TMS accounts: read the password from this file (its first line), - for stdin.
         #[arg(long, conflicts_with = "password")]
         password_file: Option<PathBuf>,
+        /// In a sandbox tenant: a simulated warehouse, carrier and scanner work its orders, and
+        /// signature failures say what was signed. Its createBy must be nobody's real one.
+        #[arg(long)]
+        sandbox: bool,
     },
     /// List identities (no secrets).
     List,
@@ -336,6 +340,7 @@ async fn client(
             user_name,
             password,
             password_file,
+            sandbox,
         } => {
             let password = read_password(password, password_file.as_deref())?;
             let input = admin::NewClientInput {
@@ -351,6 +356,7 @@ async fn client(
                 customer_id,
                 user_name,
                 password,
+                sandbox,
             };
             print_json(&admin::add_client(pool, &key()?, input).await?)?;
         }

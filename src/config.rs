@@ -24,6 +24,17 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub console: ConsoleSettings,
     pub retention: RetentionSettings,
+    pub sandbox: SandboxSettings,
+}
+
+/// The simulated warehouse, carrier and scanner of sandbox tenants (#22).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SandboxSettings {
+    pub enabled: bool,
+    /// Every sandbox order moves one step this often.
+    pub step_secs: f64,
+    /// Every sandbox tenant gets a stock adjustment and a vehicle inspection this often.
+    pub adjust_every_secs: f64,
 }
 
 /// How long old rows are kept, and how retention removes them.
@@ -286,6 +297,11 @@ impl Settings {
             owned.push("push.lease_secs must be longer than push.timeout_ms".into());
         }
         problems.extend(owned.iter().map(String::as_str));
+        if !(self.sandbox.step_secs >= 0.1 && self.sandbox.adjust_every_secs >= 1.0) {
+            problems.push(
+                "sandbox.step_secs must be at least 0.1 and sandbox.adjust_every_secs at least 1",
+            );
+        }
         if !(0.0..=10.0).contains(&self.dws.weight_tolerance) {
             problems.push("dws.weight_tolerance must be between 0 and 10 (0.1 = 10 %)");
         }

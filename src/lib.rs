@@ -18,6 +18,7 @@ pub mod http;
 pub mod metrics;
 pub mod ops;
 pub mod push;
+pub mod sandbox;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -148,6 +148,12 @@ impl Application {
                 shutdown.clone(),
             ))
         });
+        let sandbox = self
+            .state
+            .settings
+            .sandbox
+            .enabled
+            .then(|| tokio::spawn(crate::sandbox::run(self.state.clone(), shutdown.clone())));
         let metrics = self.metrics_listener.map(|l| {
             if let Ok(a) = l.local_addr() {
                 tracing::info!("metrics on http://{a}/metrics (no token)");
@@ -185,6 +191,9 @@ impl Application {
         self.state.rates.flush(&self.state.db).await;
         if let Some(p) = pusher {
             let _ = p.await;
+        }
+        if let Some(s) = sandbox {
+            let _ = s.await;
         }
         drop(self.state);
         let _ = self.audit_writer.await;

@@ -23,6 +23,7 @@ pub struct KnownIdentity {
     pub active: bool,
     pub secret: SecretString,
     pub rate_limit_per_hour: Option<i32>,
+    pub sandbox: bool,
 }
 
 struct Entry {
@@ -148,6 +149,7 @@ mod tests {
             active: true,
             secret: SecretString::from("s"),
             rate_limit_per_hour: None,
+            sandbox: false,
         })
     }
 

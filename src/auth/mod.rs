@@ -6,6 +6,7 @@ pub mod links;
 pub mod password;
 pub mod rate;
 pub mod secrets;
+pub mod sign_help;
 pub mod signature;
 pub mod tally;
 pub mod timestamp;
@@ -28,6 +29,8 @@ pub struct AuthenticatedClient {
     pub create_by: String,
     pub data_source: String,
     pub rate_limit_per_hour: Option<i32>,
+    /// Of a sandbox tenant: answers may explain signature failures (never for real ones).
+    pub sandbox: bool,
 }
 
 impl AuthenticatedClient {
@@ -50,6 +53,12 @@ pub enum AuthError {
     Timestamp(String),
     #[error("{0}")]
     Signature(String),
+    /// A signature mismatch of a sandbox identity, with what the gateway signed.
+    #[error("{message}")]
+    SandboxSignature {
+        message: String,
+        help: Box<sign_help::SignHelp>,
+    },
     #[error("rate limit of {limit} calls per hour exceeded")]
     RateLimited { limit: i32, retry_after_secs: u64 },
     #[error("{0}")]
@@ -94,6 +103,7 @@ impl Identities<'_> {
             create_by: row.create_by,
             data_source: row.data_source,
             rate_limit_per_hour: row.rate_limit_per_hour,
+            sandbox: row.sandbox,
         });
         self.cache.put(generation, known.clone());
         Ok(Some(known))
@@ -121,10 +131,15 @@ pub async fn authenticate(
     timestamp::check_window(input.timestamp, now, window_secs).map_err(AuthError::Timestamp)?;
     let method = SignMethod::parse(input.sign_method).map_err(AuthError::Signature)?;
     if !signature::verify(method, known.secret.expose_secret(), input, received_sign) {
-        return Err(AuthError::Signature(
-            "signature mismatch: sign must be computed per Appendix 1 over the exact text of request"
-                .into(),
-        ));
+        let message =
+            "signature mismatch: sign must be computed per Appendix 1 over the exact text of request";
+        if known.sandbox {
+            return Err(AuthError::SandboxSignature {
+                message: message.into(),
+                help: Box::new(envelope_help(method, input)),
+            });
+        }
+        return Err(AuthError::Signature(message.into()));
     }
     let kind = known
         .kind
@@ -136,7 +151,23 @@ pub async fn authenticate(
         create_by: known.create_by.clone(),
         data_source: known.data_source.clone(),
         rate_limit_per_hour: known.rate_limit_per_hour,
+        sandbox: known.sandbox,
     })
+}
+
+/// What an envelope's signature was computed over (sandbox identities only).
+fn envelope_help(method: SignMethod, input: &SignInput<'_>) -> sign_help::SignHelp {
+    sign_help::SignHelp::new(
+        signature::sign_string(input),
+        signature::signed_fields(input)
+            .into_iter()
+            .map(|(k, _)| k.to_string())
+            .collect(),
+        match method {
+            SignMethod::Md5 => "UPPER(HEX(MD5(secret + signed string + secret)))",
+            SignMethod::HmacSha256 => "UPPER(HEX(HMAC-SHA256(key = secret, signed string)))",
+        },
+    )
 }
 
 /// An identity named by its app key (Qimen, OMS), with its decrypted secret, before any
@@ -182,6 +213,7 @@ pub async fn identity_by_app_key(
             create_by: row.create_by.clone(),
             data_source: row.data_source.clone(),
             rate_limit_per_hour: row.rate_limit_per_hour,
+            sandbox: row.sandbox,
         },
         active: ClientStatus::parse(&row.status) == ClientStatus::Active,
         secret: key.decrypt(&row.secret_enc)?,

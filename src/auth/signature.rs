@@ -37,9 +37,10 @@ pub struct SignInput<'a> {
     pub request: &'a str,
 }
 
-/// The string that is hashed: the fields sorted by name (ASCII), each as `name + value`.
-pub fn sign_string(input: &SignInput<'_>) -> String {
-    let mut fields: Vec<(&str, &str)> = vec![
+/// The signed fields in the order they are hashed: sorted by name (ASCII), empty ones left out
+/// (Appendix 1: "whose value is a non-empty string").
+pub fn signed_fields<'a>(input: &SignInput<'a>) -> Vec<(&'static str, &'a str)> {
+    let mut fields: Vec<(&'static str, &'a str)> = vec![
         ("createBy", input.create_by),
         ("dataSource", input.data_source),
         ("timestamp", input.timestamp),
@@ -48,9 +49,14 @@ pub fn sign_string(input: &SignInput<'_>) -> String {
     if let Some(m) = input.sign_method {
         fields.push(("signMethod", m));
     }
-    // Empty strings are not signed (Appendix 1: "whose value is a non-empty string").
     fields.retain(|(_, v)| !v.is_empty());
     fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    fields
+}
+
+/// The string that is hashed: the [`signed_fields`], each as `name + value`.
+pub fn sign_string(input: &SignInput<'_>) -> String {
+    let fields = signed_fields(input);
     let len = fields.iter().map(|(k, v)| k.len() + v.len()).sum();
     let mut out = String::with_capacity(len);
     for (k, v) in fields {

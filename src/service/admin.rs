@@ -27,6 +27,9 @@ pub struct ClientView {
     pub app_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+    /// In a sandbox tenant (simulated warehouse; never shares data with a real tenant).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox: bool,
     /// A 3TMS account's user name (shown when it is created).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
@@ -49,6 +52,7 @@ impl From<store::clients::ClientRow> for ClientView {
             dialect: r.dialect,
             app_key: r.app_key,
             customer_id: r.customer_id,
+            sandbox: r.sandbox,
             user_name: None,
             secret: None,
         }
@@ -72,6 +76,9 @@ pub struct NewClientInput {
     /// 3TMS accounts: the user name and password they sign in with.
     pub user_name: Option<String>,
     pub password: Option<String>,
+    /// In a sandbox tenant: its createBy must not be a real tenant's (nor a real carrier's or
+    /// scanner's), and a real identity's must not be a sandbox one.
+    pub sandbox: bool,
 }
 
 fn invalid(what: &str, reason: String) -> ServiceError {
@@ -226,6 +233,7 @@ pub async fn add_client(
     };
     let enc = key.encrypt(&secret);
     let mut conn = pool.begin().await?;
+    store::clients::claim_namespace(&mut conn, &create_by, input.sandbox).await?;
     let row = store::clients::insert(
         &mut conn,
         &store::clients::NewClient {
@@ -239,11 +247,18 @@ pub async fn add_client(
             dialect: input.dialect.as_str(),
             app_key: app_key.as_deref(),
             customer_id: customer_id.as_deref(),
+            sandbox: input.sandbox,
         },
     )
     .await
     .map_err(|e| {
-        if store::is_unique_violation(&e, "clients_identity_key") {
+        if store::is_foreign_key_violation(&e, "clients_tenant_fkey") {
+            ServiceError::Conflict(if input.sandbox {
+                format!("createBy {create_by} is a real tenant: a sandbox identity needs a createBy of its own")
+            } else {
+                format!("createBy {create_by} is a sandbox tenant: a real identity needs a createBy of its own")
+            })
+        } else if store::is_unique_violation(&e, "clients_identity_key") {
             ServiceError::Conflict(format!(
                 "identity createBy={create_by} dataSource={data_source} already exists"
             ))
@@ -391,11 +406,15 @@ pub struct DemoClient {
     pub callback_url: Option<&'static str>,
     /// A 3TMS account's sign-in (a fixed demo password, printed by `demo`).
     pub sign_in: Option<(&'static str, &'static str)>,
+    /// In the sandbox tenant `SANDBOX` (its orders move on their own).
+    pub sandbox: bool,
 }
 
 /// One identity per dialect and kind: the 鸿讯 customer, carrier and DWS scanner, and a Qimen
-/// ERP and an OMS of the same tenant as the 鸿讯 customer.
-pub const DEMO_CLIENTS: [DemoClient; 6] = [
+/// ERP and an OMS of the same tenant as the 鸿讯 customer; then one sandbox identity per
+/// dialect, in the sandbox tenant `SANDBOX`, with a placeholder callback URL to replace
+/// (`client set --callback-url`).
+pub const DEMO_CLIENTS: [DemoClient; 10] = [
     DemoClient {
         kind: ClientKind::Customer,
         create_by: "DEMO",
@@ -406,6 +425,7 @@ pub const DEMO_CLIENTS: [DemoClient; 6] = [
         customer_id: None,
         callback_url: Some("http://127.0.0.1:9999/hongxun/callback"),
         sign_in: None,
+        sandbox: false,
     },
     DemoClient {
         kind: ClientKind::Customer,
@@ -417,6 +437,7 @@ pub const DEMO_CLIENTS: [DemoClient; 6] = [
         customer_id: Some("DEMO-QIMEN-C"),
         callback_url: Some("http://127.0.0.1:9999/qimen/callback"),
         sign_in: None,
+        sandbox: false,
     },
     DemoClient {
         kind: ClientKind::Customer,
@@ -428,6 +449,7 @@ pub const DEMO_CLIENTS: [DemoClient; 6] = [
         customer_id: None,
         callback_url: None,
         sign_in: None,
+        sandbox: false,
     },
     DemoClient {
         kind: ClientKind::Customer,
@@ -439,6 +461,7 @@ pub const DEMO_CLIENTS: [DemoClient; 6] = [
         customer_id: None,
         callback_url: None,
         sign_in: Some(("demo-tms", "demo-tms-password")),
+        sandbox: false,
     },
     DemoClient {
         kind: ClientKind::Carrier,
@@ -450,6 +473,7 @@ pub const DEMO_CLIENTS: [DemoClient; 6] = [
         customer_id: None,
         callback_url: None,
         sign_in: None,
+        sandbox: false,
     },
     DemoClient {
         kind: ClientKind::Device,
@@ -461,6 +485,55 @@ pub const DEMO_CLIENTS: [DemoClient; 6] = [
         customer_id: None,
         callback_url: None,
         sign_in: None,
+        sandbox: false,
+    },
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "SANDBOX",
+        data_source: "SANDBOX-ERP",
+        name: "Sandbox 鸿讯 customer",
+        dialect: Dialect::Hongxun,
+        app_key: None,
+        customer_id: None,
+        callback_url: Some("http://127.0.0.1:9999/sandbox/hongxun"),
+        sign_in: None,
+        sandbox: true,
+    },
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "SANDBOX",
+        data_source: "SANDBOX-QIMEN",
+        name: "Sandbox Qimen ERP",
+        dialect: Dialect::Qimen,
+        app_key: Some("sandbox-qimen"),
+        customer_id: Some("SANDBOX-QIMEN-C"),
+        callback_url: Some("http://127.0.0.1:9999/sandbox/qimen"),
+        sign_in: None,
+        sandbox: true,
+    },
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "SANDBOX",
+        data_source: "SANDBOX-OMS",
+        name: "Sandbox OMS",
+        dialect: Dialect::Oms,
+        app_key: Some("sandbox-oms"),
+        customer_id: None,
+        callback_url: None,
+        sign_in: None,
+        sandbox: true,
+    },
+    DemoClient {
+        kind: ClientKind::Customer,
+        create_by: "SANDBOX",
+        data_source: "SANDBOX-3TMS",
+        name: "Sandbox 3TMS shipper",
+        dialect: Dialect::Tms,
+        app_key: None,
+        customer_id: None,
+        callback_url: Some("http://127.0.0.1:9999/sandbox/tms"),
+        sign_in: Some(("sandbox-tms", "sandbox-tms-password")),
+        sandbox: true,
     },
 ];
 pub const DEMO_TOKEN: &str = "demo-ops";
@@ -503,6 +576,7 @@ pub async fn ensure_demo(pool: &PgPool, key: &MasterKey) -> Result<DemoSetup, Se
                         customer_id: d.customer_id.map(str::to_string),
                         user_name: d.sign_in.map(|(u, _)| u.to_string()),
                         password: d.sign_in.map(|(_, p)| p.to_string()),
+                        sandbox: d.sandbox,
                         ..Default::default()
                     },
                 )

@@ -56,8 +56,9 @@ fn reason_of<T>(m: &BarcodeMatch<T>) -> Option<String> {
 async fn resolve(
     tx: &mut PgConnection,
     barcodes: &[String],
+    sandbox: bool,
 ) -> Result<HashMap<String, BarcodeMatch<PackageMatch>>, ServiceError> {
-    let candidates = store::carrier::package_candidates(tx, barcodes).await?;
+    let candidates = store::carrier::package_candidates(tx, barcodes, sandbox).await?;
     Ok(barcodes
         .iter()
         .map(|b| {
@@ -73,6 +74,8 @@ pub async fn receive_scans(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
     client_id: i64,
+    // Whether the scanner is a sandbox one: it then measures only sandbox tenants' packages.
+    sandbox: bool,
     device_code: &str,
     scans: &[Scan],
     tolerance: f64,
@@ -85,7 +88,7 @@ pub async fn receive_scans(
         let ids = store::carrier::insert_scans(tx, client_id, device_code, &sorted).await?;
         let mut barcodes: Vec<String> = sorted.iter().map(|s| s.barcode.clone()).collect();
         barcodes.dedup();
-        let matches = resolve(tx, &barcodes).await?;
+        let matches = resolve(tx, &barcodes, sandbox).await?;
         let mut measurements = Vec::new();
         let mut ambiguous = Vec::new();
         let mut results: Vec<Option<ScanResult>> = vec![None; scans.len()];
@@ -147,13 +150,14 @@ fn count_scans(out: &Outcome<Vec<ScanResult>>) {
 pub(crate) async fn match_waiting_scans(
     tx: &mut PgConnection,
     barcodes: &[String],
+    sandbox: bool,
     tolerance: f64,
 ) -> Result<(), ServiceError> {
-    let waiting = store::carrier::unmatched_scans(tx, barcodes).await?;
+    let waiting = store::carrier::unmatched_scans(tx, barcodes, sandbox).await?;
     if waiting.is_empty() {
         return Ok(());
     }
-    let matches = resolve(tx, barcodes).await?;
+    let matches = resolve(tx, barcodes, sandbox).await?;
     let mut measurements = Vec::new();
     let mut ambiguous = Vec::new();
     for (scan_id, barcode, weight) in waiting {

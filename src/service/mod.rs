@@ -11,6 +11,7 @@ pub mod ops;
 pub mod orders;
 pub mod outbox;
 pub mod retention;
+pub mod sandbox_stock;
 pub mod slips;
 pub mod subscriptions;
 pub mod tms_customers;

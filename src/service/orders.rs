@@ -75,6 +75,33 @@ pub async fn create_warehouse_order(
     origin: &Origin<'_>,
     order: &WarehouseOrder,
 ) -> Result<Outcome<Created>, ServiceError> {
+    match create_once(pool, replay, origin, order).await {
+        // A sandbox tenant's stock never runs out: the simulated warehouse counts some in.
+        Err(ServiceError::InsufficientStock(short))
+            if super::sandbox_stock::is_sandbox(pool, origin.tenant).await? =>
+        {
+            let code = format!("SBX-TOPUP-{}-{}", order.kind.as_str(), order.order_code);
+            super::sandbox_stock::top_up(
+                pool,
+                origin.tenant,
+                &order.inventory_code,
+                &order.subbase_code,
+                &short,
+                code,
+            )
+            .await?;
+            create_once(pool, replay, origin, order).await
+        }
+        other => other,
+    }
+}
+
+async fn create_once(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    origin: &Origin<'_>,
+    order: &WarehouseOrder,
+) -> Result<Outcome<Created>, ServiceError> {
     let (request, fingerprint) = content(order)?;
     let new = NewOrder {
         tenant: origin.tenant,

@@ -182,5 +182,6 @@ pub async fn authenticate(
         create_by: a.create_by,
         data_source: a.data_source,
         rate_limit_per_hour: a.rate_limit_per_hour,
+        sandbox: a.sandbox,
     })
 }

@@ -3,7 +3,7 @@
 use super::PgConnection;
 use crate::domain::carrier::NamedBy;
 use crate::domain::client::Tenant;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -42,6 +42,7 @@ pub async fn waybill_link(
                    SELECT id, carrier_code, created_at FROM orders
                     WHERE waybill_no = $1 AND carrier_code = $2) x
              JOIN orders o ON o.id = x.order_id
+            WHERE hxgw_is_sandbox(o.tenant) = hxgw_is_sandbox($2)
             ORDER BY x.created_at DESC LIMIT 1
               FOR UPDATE OF o"#,
         waybill_no,
@@ -138,6 +139,7 @@ pub async fn link_early_routes(
         RouteRow,
         r#"UPDATE routes SET tenant = $3, order_id = $4
             WHERE waybill_no = $1 AND order_id IS NULL AND carrier_code = $2
+              AND hxgw_is_sandbox($2) = hxgw_is_sandbox($3)
            RETURNING waybill_no, carrier_code, node_type, node_time, location, description, operator,
                      operator_phone, lng, lat"#,
         waybill_no,
@@ -161,6 +163,7 @@ pub async fn link_early_images(
     let rows = sqlx::query!(
         r#"UPDATE sign_images SET tenant = $3, order_id = $4
             WHERE waybill_no = $1 AND order_id IS NULL AND carrier_code = $2
+              AND hxgw_is_sandbox($2) = hxgw_is_sandbox($3)
            RETURNING id, content_type, sha256, created_at"#,
         waybill_no,
         carrier_code,
@@ -357,9 +360,10 @@ pub async fn insert_scans(
         .into_iter()
         .map(|r| ((r.barcode, r.scan_time), r.id))
         .collect();
+    // PostgreSQL keeps microseconds: a finer time given must meet its stored self.
     Ok(scans
         .iter()
-        .map(|s| new.remove(&(s.barcode.clone(), s.scan_time)))
+        .map(|s| new.remove(&(s.barcode.clone(), s.scan_time.trunc_subsecs(6))))
         .collect())
 }
 
@@ -374,9 +378,11 @@ pub struct PackageMatch {
 /// Every package each barcode names, by waybill or by package number. Two lookups on their
 /// own indexes (`packages_waybill_idx`, `packages_no_idx`) joined by UNION ALL: no `OR`
 /// across the two columns, which would leave the planner a scan of all packages.
+/// Only packages of sandbox tenants for a sandbox scanner, only real ones for a real one.
 pub async fn package_candidates(
     conn: &mut PgConnection,
     barcodes: &[String],
+    sandbox: bool,
 ) -> sqlx::Result<HashMap<String, Vec<(NamedBy, PackageMatch)>>> {
     let rows = sqlx::query!(
         r#"SELECT x.barcode AS "barcode!", x.by_waybill AS "by_waybill!", p.id, o.order_code, p.weight_kg
@@ -387,8 +393,10 @@ pub async fn package_candidates(
                      FROM UNNEST($1::text[]) AS u(b) JOIN packages q ON q.package_no = u.b) x
              JOIN packages p ON p.id = x.id
              JOIN orders o ON o.id = p.order_id
+            WHERE hxgw_is_sandbox(o.tenant) = $2
             ORDER BY p.id"#,
-        barcodes
+        barcodes,
+        sandbox
     )
     .fetch_all(conn)
     .await?;
@@ -484,13 +492,18 @@ pub async fn record_measurements(conn: &mut PgConnection, m: &[Measurement]) -> 
 
 /// Scans not matched to a package (unmatched or ambiguous) whose barcode is one of
 /// `barcodes`: (scan id, barcode, weight).
+/// Only scans of sandbox scanners for a sandbox tenant's packages, only real ones otherwise.
 pub async fn unmatched_scans(
     conn: &mut PgConnection,
     barcodes: &[String],
+    sandbox: bool,
 ) -> sqlx::Result<Vec<(i64, String, Decimal)>> {
     let rows = sqlx::query!(
-        "SELECT id, barcode, weight_kg FROM dws_scans WHERE package_id IS NULL AND barcode = ANY($1) ORDER BY scan_time, id",
-        barcodes
+        "SELECT s.id, s.barcode, s.weight_kg FROM dws_scans s JOIN clients c ON c.id = s.client_id
+          WHERE s.package_id IS NULL AND s.barcode = ANY($1) AND c.sandbox = $2
+          ORDER BY s.scan_time, s.id",
+        barcodes,
+        sandbox
     )
     .fetch_all(conn)
     .await?;

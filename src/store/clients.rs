@@ -19,6 +19,8 @@ pub struct ClientRow {
     pub dialect: String,
     pub app_key: Option<String>,
     pub customer_id: Option<String>,
+    /// Of a sandbox tenant (`tenants.sandbox`): simulated warehouse, signature help.
+    pub sandbox: bool,
 }
 
 pub struct NewClient<'a> {
@@ -32,6 +34,7 @@ pub struct NewClient<'a> {
     pub dialect: &'a str,
     pub app_key: Option<&'a str>,
     pub customer_id: Option<&'a str>,
+    pub sandbox: bool,
 }
 
 /// The identity of any dialect a `createBy`/`dataSource` pair names (administration).
@@ -43,7 +46,7 @@ pub async fn find_by_identity(
     sqlx::query_as!(
         ClientRow,
         r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id, sandbox
              FROM clients WHERE create_by = $1 AND data_source = $2"#,
         create_by,
         data_source
@@ -63,7 +66,7 @@ pub async fn find_for_door(
     sqlx::query_as!(
         ClientRow,
         r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id, sandbox
              FROM clients WHERE create_by = $1 AND data_source = $2 AND dialect = $3"#,
         create_by,
         data_source,
@@ -84,7 +87,7 @@ pub async fn find_by_app_key(
     sqlx::query_as!(
         ClientRow,
         r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id, sandbox
              FROM clients
             WHERE dialect = $1 AND app_key = $2 AND ($3::text IS NULL OR COALESCE(customer_id, '') = $3)
             ORDER BY id LIMIT 2"#,
@@ -96,14 +99,31 @@ pub async fn find_by_app_key(
     .await
 }
 
+/// Registers the identity's createBy as a sandbox or a real namespace, unless it is one
+/// already (then [`insert`] fails on `clients_tenant_fkey` when the flags differ).
+pub async fn claim_namespace(
+    conn: &mut PgConnection,
+    name: &str,
+    sandbox: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO tenants (name, sandbox) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        name,
+        sandbox
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn insert(conn: &mut PgConnection, c: &NewClient<'_>) -> sqlx::Result<ClientRow> {
     sqlx::query_as!(
         ClientRow,
         r#"INSERT INTO clients (kind, create_by, data_source, name, secret_enc, callback_url, rate_limit_per_hour,
-               dialect, app_key, customer_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+               dialect, app_key, customer_id, sandbox)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            RETURNING id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                     rate_limit_per_hour, created_at, dialect, app_key, customer_id"#,
+                     rate_limit_per_hour, created_at, dialect, app_key, customer_id, sandbox"#,
         c.kind,
         c.create_by,
         c.data_source,
@@ -113,7 +133,8 @@ pub async fn insert(conn: &mut PgConnection, c: &NewClient<'_>) -> sqlx::Result<
         c.rate_limit_per_hour,
         c.dialect,
         c.app_key,
-        c.customer_id
+        c.customer_id,
+        c.sandbox
     )
     .fetch_one(conn)
     .await
@@ -123,7 +144,7 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ClientRow>> {
     sqlx::query_as!(
         ClientRow,
         r#"SELECT id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                  rate_limit_per_hour, created_at, dialect, app_key, customer_id
+                  rate_limit_per_hour, created_at, dialect, app_key, customer_id, sandbox
              FROM clients ORDER BY kind, create_by, data_source"#
     )
     .fetch_all(pool)
@@ -157,7 +178,7 @@ pub async fn update(
                rate_limit_per_hour = CASE WHEN $7 THEN $8 ELSE rate_limit_per_hour END
            WHERE create_by = $1 AND data_source = $2
            RETURNING id, kind, create_by, data_source, name, secret_enc, callback_url, status,
-                     rate_limit_per_hour, created_at, dialect, app_key, customer_id"#,
+                     rate_limit_per_hour, created_at, dialect, app_key, customer_id, sandbox"#,
         create_by,
         data_source,
         change.secret_enc,

@@ -13,9 +13,11 @@ pub mod inventory;
 pub mod orders;
 pub mod pushes;
 pub mod retention;
+pub mod sandbox;
 pub mod sign_in;
 pub mod slips;
 pub mod subscriptions;
+pub mod tenants;
 pub mod timeline;
 pub mod tms;
 pub mod tokens;
@@ -38,6 +40,12 @@ pub async fn listen(pool: &PgPool, channel: &str) -> sqlx::Result<PgListener> {
 pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
     matches!(err, sqlx::Error::Database(db)
         if db.is_unique_violation() && db.constraint() == Some(constraint))
+}
+
+/// Whether a database error is a violation of the named foreign key.
+pub fn is_foreign_key_violation(err: &sqlx::Error, constraint: &str) -> bool {
+    matches!(err, sqlx::Error::Database(db)
+        if db.is_foreign_key_violation() && db.constraint() == Some(constraint))
 }
 
 /// Whether the database answers and takes writes (readiness probe): a standby answers too, and

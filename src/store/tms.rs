@@ -29,6 +29,7 @@ pub struct Account {
     pub data_source: String,
     pub status: String,
     pub rate_limit_per_hour: Option<i32>,
+    pub sandbox: bool,
     pub password_hash: String,
 }
 
@@ -60,7 +61,7 @@ pub async fn revoke_tokens(pool: &PgPool, client_id: i64, now: DateTime<Utc>) ->
 pub async fn account_by_user(pool: &PgPool, user_name: &str) -> sqlx::Result<Option<Account>> {
     sqlx::query_as!(
         Account,
-        r#"SELECT c.id AS client_id, c.kind, c.create_by, c.data_source, c.status, c.rate_limit_per_hour,
+        r#"SELECT c.id AS client_id, c.kind, c.create_by, c.data_source, c.status, c.rate_limit_per_hour, c.sandbox,
                   a.password_hash
              FROM tms_accounts a JOIN clients c ON c.id = a.client_id
             WHERE a.user_name = $1 AND c.dialect = 'tms'"#,
@@ -122,7 +123,7 @@ pub async fn account_by_access(
 ) -> sqlx::Result<Option<Account>> {
     sqlx::query_as!(
         Account,
-        r#"SELECT c.id AS client_id, c.kind, c.create_by, c.data_source, c.status, c.rate_limit_per_hour,
+        r#"SELECT c.id AS client_id, c.kind, c.create_by, c.data_source, c.status, c.rate_limit_per_hour, c.sandbox,
                   a.password_hash
              FROM tms_tokens t JOIN clients c ON c.id = t.client_id JOIN tms_accounts a ON a.client_id = c.id
             WHERE t.access_hash = $1 AND t.expires_at > $2 AND c.dialect = 'tms'"#,

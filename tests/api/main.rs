@@ -24,6 +24,7 @@ mod qimen_support;
 mod queries;
 mod receiver;
 mod retention;
+mod sandbox;
 mod seed_examples;
 mod seed_fixtures_oms_qimen;
 mod seed_fixtures_tms;

@@ -141,6 +141,7 @@ pub async fn create(
         customer_id: opt(&p, "customer_id"),
         user_name: opt(&p, "user_name"),
         password: opt(&p, "password"),
+        sandbox: opt(&p, "sandbox").is_some(),
     };
     crate::context::set_business_key(format!("{}/{}", input.create_by, input.data_source));
     let v = match admin::add_client(&app.db, &app.key, input).await {

@@ -111,6 +111,7 @@ async fn dws(State(app): State<AppState>, req: Signed<DwsRequest>) -> Result<Api
         &app.db,
         call.replay_key(),
         call.client.id,
+        call.client.sandbox,
         &device,
         &scans,
         app.settings.dws.weight_tolerance,

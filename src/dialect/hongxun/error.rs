@@ -158,6 +158,8 @@ impl From<AuthError> for ApiError {
             AuthError::OpsTokenDisabled(_) => Self::new(Code::KindNotAllowed, e.to_string()),
             AuthError::Timestamp(m) => Self::new(Code::BadTimestamp, m),
             AuthError::Signature(m) => Self::new(Code::BadSignature, m),
+            AuthError::SandboxSignature { message, help } => Self::new(Code::BadSignature, message)
+                .with_value(serde_json::to_value(&*help).unwrap_or_default()),
             AuthError::RateLimited {
                 retry_after_secs, ..
             } => {

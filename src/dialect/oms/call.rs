@@ -217,6 +217,9 @@ fn refused(part: Part, e: AuthError) -> Answer {
             Answer::fail(500, "storage temporarily unavailable; safe to retry")
         }
         AuthError::Signature(m) => Answer::fail(1003, m),
+        AuthError::SandboxSignature { message, help } => {
+            Answer::fail(1003, format!("{message} {}", help.sentence()))
+        }
         other => {
             tracing::error!(error = %other, "internal error");
             Answer::fail(500, "quote the X-Request-Id to support")
@@ -284,10 +287,18 @@ async fn authenticate(
     }
     let assembled = sign::assemble(&p.0);
     if !sign::verify(&assembled, who.secret.expose_secret(), &sign) {
-        return Err(Answer::fail(
-            1003,
-            "sign must be UPPER(MD5(UPPER(MD5(assemble(parameters without sign))) + secret)), keys sorted",
-        ));
+        let rule = "sign must be UPPER(MD5(UPPER(MD5(assemble(parameters without sign))) + secret)), keys sorted";
+        if who.client.sandbox {
+            let mut names: Vec<String> = p.0.keys().filter(|k| *k != "sign").cloned().collect();
+            names.sort();
+            let help = crate::auth::sign_help::SignHelp::new(
+                assembled,
+                names,
+                "UPPER(MD5(UPPER(MD5(signed string)) + secret))",
+            );
+            return Err(Answer::fail(1003, format!("{rule} {}", help.sentence())));
+        }
+        return Err(Answer::fail(1003, rule));
     }
     let client = who.client;
     context::set_client(

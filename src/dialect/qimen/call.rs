@@ -105,6 +105,11 @@ fn refused(e: AuthError) -> Answer {
         }
         AuthError::Timestamp(m) => Answer::refused(1002, "Invalid timestamp", m),
         AuthError::Signature(m) => Answer::refused(1003, "Invalid signature", m),
+        AuthError::SandboxSignature { message, help } => Answer::refused(
+            1003,
+            "Invalid signature",
+            format!("{message} {}", help.sentence()),
+        ),
         AuthError::RateLimited { .. } => Answer::refused(429, "App call limited", e.to_string()),
         AuthError::Storage(db) => {
             tracing::warn!(error = %db, "storage unavailable");
@@ -161,11 +166,17 @@ async fn authenticate(app: &AppState, p: &params::Params) -> Result<Caller, Answ
         p.body.as_deref(),
         sign,
     ) {
-        return Err(Answer::refused(
-            1003,
-            "Invalid signature",
-            "sign must be computed over the sorted parameters (and the body) per the TOP rules",
-        ));
+        let rule =
+            "sign must be computed over the sorted parameters (and the body) per the TOP rules";
+        if who.client.sandbox {
+            let help = super::sign::help(method, &p.pairs, p.body.as_deref());
+            return Err(Answer::refused(
+                1003,
+                "Invalid signature",
+                format!("{rule} {}", help.sentence()),
+            ));
+        }
+        return Err(Answer::refused(1003, "Invalid signature", rule));
     }
     let client = who.client;
     context::set_client(

@@ -57,6 +57,29 @@ pub fn sign_string(params: &[(String, String)], body: Option<&str>, with_empty: 
     s
 }
 
+/// What the gateway signed for a sandbox identity (the TOP rule: empty values left out).
+pub fn help(
+    method: Method,
+    params: &[(String, String)],
+    body: Option<&str>,
+) -> crate::auth::sign_help::SignHelp {
+    let mut names: Vec<String> = params
+        .iter()
+        .filter(|(k, v)| k != "sign" && !v.is_empty())
+        .map(|(k, _)| k.clone())
+        .collect();
+    names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    if body.is_some() {
+        names.push("(body)".into());
+    }
+    let how = match method {
+        Method::Md5 => "UPPER(HEX(MD5(secret + signed string + secret)))",
+        Method::HmacMd5 => "UPPER(HEX(HMAC-MD5(key = secret, signed string)))",
+        Method::HmacSha256 => "UPPER(HEX(HMAC-SHA256(key = secret, signed string)))",
+    };
+    crate::auth::sign_help::SignHelp::new(sign_string(params, body, false), names, how)
+}
+
 /// Upper-case hex signature of `s`.
 pub fn sign(method: Method, secret: &str, s: &str) -> String {
     let digest = match method {

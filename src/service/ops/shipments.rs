@@ -306,7 +306,8 @@ async fn record_packages(
     // A waybill on two packages of this batch names both.
     barcodes.sort();
     barcodes.dedup();
-    crate::service::dws::match_waiting_scans(tx, &barcodes, dws_tolerance).await?;
+    let sandbox = store::tenants::is_sandbox(tx, &o.tenant).await?;
+    crate::service::dws::match_waiting_scans(tx, &barcodes, sandbox, dws_tolerance).await?;
     let mut waybills: Vec<(&String, Option<&str>)> = shipped
         .iter()
         .filter_map(|p| {

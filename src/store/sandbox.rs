@@ -1,0 +1,117 @@
+//! What the sandbox's simulated warehouse works on (#22): open orders of sandbox tenants and
+//! how far each has come, tenants due for their periodic adjustment, pending requests.
+
+use super::{PgConnection, PgPool};
+
+/// A sandbox order the simulator has not finished with.
+#[derive(Debug, Clone)]
+pub struct SandboxOrder {
+    pub id: i64,
+    pub tenant: String,
+    pub kind: String,
+    pub status: String,
+    pub hx_order_no: String,
+    pub inventory_code: Option<String>,
+    pub subbase_code: Option<String>,
+    pub step: i32,
+}
+
+/// Holds the simulator's turn for the rest of `conn`'s transaction: one gateway of several
+/// runs a tick at a time, so no order moves two steps at once.
+pub async fn try_turn(conn: &mut PgConnection) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock(hashtext('hxgw_sandbox')) AS "locked!""#
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Orders of sandbox tenants the simulator still has steps for, oldest first.
+pub async fn open_orders(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<SandboxOrder>> {
+    sqlx::query_as!(
+        SandboxOrder,
+        r#"SELECT o.id, o.tenant, o.kind, o.status, o.hx_order_no, o.inventory_code, o.subbase_code,
+                  COALESCE(p.step, 0) AS "step!"
+             FROM tenants t
+             JOIN orders o ON o.tenant = t.name
+             LEFT JOIN sandbox_progress p ON p.order_id = o.id
+            WHERE t.sandbox AND NOT COALESCE(p.done, false)
+            ORDER BY o.id LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Records that the simulator took `order_id` to `step` (finished with it when `done`).
+pub async fn set_progress(pool: &PgPool, order_id: i64, step: i32, done: bool) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO sandbox_progress (order_id, step, done) VALUES ($1, $2, $3)
+           ON CONFLICT (order_id) DO UPDATE SET step = $2, done = $3, updated_at = now()"#,
+        order_id,
+        step,
+        done
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A sandbox tenant due for its periodic stock adjustment and vehicle inspection, with the
+/// warehouse, owner and item of its newest order line to adjust.
+#[derive(Debug, Clone)]
+pub struct DueTenant {
+    pub tenant: String,
+    pub inventory_code: String,
+    pub subbase_code: String,
+    pub item_code: String,
+}
+
+/// Sandbox tenants with a warehouse order whose last adjustment is older than `every_secs`
+/// (or who never had one).
+pub async fn due_tenants(pool: &PgPool, every_secs: f64) -> sqlx::Result<Vec<DueTenant>> {
+    sqlx::query_as!(
+        DueTenant,
+        r#"SELECT t.name AS "tenant!", x.inventory_code AS "inventory_code!", x.subbase_code AS "subbase_code!",
+                  x.item_code AS "item_code!"
+             FROM tenants t
+             LEFT JOIN sandbox_tenant_runs r ON r.tenant = t.name
+             CROSS JOIN LATERAL (
+                 SELECT o.inventory_code, o.subbase_code, l.item_code
+                   FROM orders o JOIN order_lines l ON l.order_id = o.id
+                  WHERE o.tenant = t.name AND o.inventory_code IS NOT NULL AND o.subbase_code IS NOT NULL
+                  ORDER BY o.id DESC, l.id LIMIT 1) x
+            WHERE t.sandbox
+              AND (r.adjusted_at IS NULL OR r.adjusted_at < now() - make_interval(secs => $1))"#,
+        every_secs
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn mark_adjusted(pool: &PgPool, tenant: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO sandbox_tenant_runs (tenant, adjusted_at) VALUES ($1, now())
+           ON CONFLICT (tenant) DO UPDATE SET adjusted_at = now()"#,
+        tenant
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Pending adjustment requests (Qimen `inventory.synchronize`) of sandbox tenants.
+pub async fn pending_requests(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"SELECT a.id FROM adjustment_requests a JOIN tenants t ON t.name = a.tenant AND t.sandbox
+            WHERE a.status = 'PENDING' ORDER BY a.id LIMIT 100"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The lines of an order (plan and what is done so far), for the simulated batches.
+pub async fn lines(pool: &PgPool, order_id: i64) -> sqlx::Result<Vec<super::orders::LineRow>> {
+    let mut conn = pool.acquire().await?;
+    super::orders::lines_of(&mut conn, &[order_id]).await
+}

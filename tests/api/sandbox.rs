@@ -1,0 +1,440 @@
+//! The sandbox (#22): a sandbox tenant's orders move through their whole life on their own and
+//! its receiver hears every §6 push type within a minute; the sandbox and real tenants never
+//! meet (identities, carriers' waybills, scanners' barcodes, the simulator's reach); signature
+//! failures of sandbox identities say what was signed.
+
+use crate::helpers::*;
+use crate::orders::{in_order, out_order, CANCEL, IN, OUT, PROPERTY, TRANSPORT};
+use crate::receiver::Receiver;
+use hongxun_gateway::domain::client::ClientKind;
+use hongxun_gateway::service::admin::{self, NewClientInput};
+use hongxun_gateway::service::ServiceError;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// Every push type of §6.
+pub const HONGXUN_TYPES: [&str; 12] = [
+    "inOrderStatusConfirm",
+    "inOrderConfirm",
+    "outOrderStatusConfirm",
+    "outOrderConfirm",
+    "propertyOrderConfirm",
+    "transportOrderConfirm",
+    "routePush",
+    "signInfoPush",
+    "signImagePush",
+    "cancelResult",
+    "inventoryAdjust",
+    "vehicleInspectionConfirm",
+];
+
+/// A 鸿讯 customer identity, in a sandbox tenant or a real one, with a known secret.
+pub async fn customer(
+    app: &TestApp,
+    create_by: &str,
+    sandbox: bool,
+    callback: Option<&str>,
+) -> Result<Identity, ServiceError> {
+    let secret = format!("secret-of-{create_by}");
+    admin::add_client(
+        &app.pool,
+        &master_key(),
+        NewClientInput {
+            kind: ClientKind::Customer,
+            create_by: create_by.into(),
+            data_source: "ERP01".into(),
+            secret: Some(secret.clone()),
+            callback_url: callback.map(str::to_string),
+            sandbox,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Identity {
+        create_by: create_by.into(),
+        data_source: "ERP01".into(),
+        secret,
+    })
+}
+
+/// Warehouse WH01 with owners OW01 and OW02, items SKU-1 and SKU-2: no stock at all.
+async fn base_data(app: &TestApp, who: &Identity) {
+    for owner in ["OW01", "OW02"] {
+        app.call(ORG_PATH, who, &org_request("WH01", owner))
+            .await
+            .expect(200, 200);
+    }
+    let products = json!({"products": [{"itemCode": "SKU-1", "itemName": "杯子"}, {"itemCode": "SKU-2", "itemName": "盘子"}]});
+    app.call(PRODUCT_PATH, who, &products.to_string())
+        .await
+        .expect(200, 200);
+}
+
+/// One order of each kind, plus one to cancel once work has started.
+async fn one_of_each(app: &TestApp, who: &Identity) -> String {
+    app.call(IN, who, &in_order("IN-1")).await.expect(200, 200);
+    // No stock at all: a sandbox tenant's stock never runs out.
+    let r = app
+        .call(
+            OUT,
+            who,
+            &out_order(
+                "OUT-1",
+                json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 3}]),
+            ),
+        )
+        .await;
+    r.expect(200, 200);
+    assert_eq!(r.body["value"]["status"], "CREATED", "{:#}", r.body);
+    app.call(
+        PROPERTY,
+        who,
+        &json!({"orderCode": "P-1", "orderType": "WQZY", "inventoryCode": "WH01", "subbaseCode": "OW01",
+                "toSubbaseCode": "OW02", "items": [{"lineNo": "1", "itemCode": "SKU-2", "planQty": 2}]})
+        .to_string(),
+    )
+    .await
+    .expect(200, 200);
+    let addr = json!({"name": "张三", "phone": "13800138000", "provinceName": "上海", "cityName": "上海", "address": "外高桥1号"});
+    app.call(
+        TRANSPORT,
+        who,
+        &json!({"orderCode": "T-1", "orderType": "ZCYS", "consigner": addr, "consignee": addr,
+                "pickupTime": "2026-12-01 08:00:00", "cargoList": [{"name": "家具", "quantity": 3}]})
+        .to_string(),
+    )
+    .await
+    .expect(200, 200);
+    let r = app
+        .call(
+            OUT,
+            who,
+            &out_order(
+                "OUT-CANCEL",
+                json!([{"lineNo": "1", "itemCode": "SKU-2", "planQty": 1}]),
+            ),
+        )
+        .await;
+    r.expect(200, 200);
+    r.body["value"]["hxOrderNo"].as_str().unwrap().to_string()
+}
+
+async fn status_of(pool: &PgPool, tenant: &str, code: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM orders WHERE tenant = $1 AND order_code = $2")
+        .bind(tenant)
+        .bind(code)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Waits (at most `secs`) until the order is in `status`.
+async fn wait_status(pool: &PgPool, tenant: &str, code: &str, status: &str, secs: u64) {
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let now = status_of(pool, tenant, code).await;
+        if now == status {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "{code} stayed {now}, never {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn types(pushes: &[Value]) -> BTreeSet<String> {
+    pushes
+        .iter()
+        .map(|p| p["eventType"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Waits (at most `secs`) until every type in `want` has been accepted by the receiver.
+async fn wait_types(receiver: &Receiver, want: &[&str], secs: u64) -> Vec<Value> {
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let got = receiver.delivered();
+        let seen = types(&got);
+        if want.iter().all(|t| seen.contains(*t)) {
+            return got;
+        }
+        if Instant::now() > until {
+            let missing: Vec<_> = want.iter().filter(|t| !seen.contains(**t)).collect();
+            panic!("after {secs}s still missing {missing:?}; got {seen:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[sqlx::test]
+async fn a_sandbox_receiver_hears_every_push_type_within_a_minute(pool: PgPool) {
+    // The default step (2 s): what an integrator gets.
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let receiver = Receiver::start("secret-of-SBX-C1").await;
+    let who = customer(&app, "SBX-C1", true, Some(&receiver.url))
+        .await
+        .unwrap();
+    base_data(&app, &who).await;
+    let started = Instant::now();
+    let cancel_hx = one_of_each(&app, &who).await;
+
+    // Once the warehouse has started it, a cancel waits for the warehouse; the sandbox approves.
+    wait_status(&pool, "SBX-C1", "OUT-CANCEL", "PROCESSING", 10).await;
+    let r = app
+        .call(
+            CANCEL,
+            &who,
+            &json!({"orderCode": "OUT-CANCEL", "orderKind": "OUT"}).to_string(),
+        )
+        .await;
+    r.expect(200, 200);
+    assert_eq!(r.body["value"]["cancelStatus"], "PENDING", "{:#}", r.body);
+
+    let pushes = wait_types(&receiver, &HONGXUN_TYPES, 60).await;
+    eprintln!("every §6 type after {:?}", started.elapsed());
+    assert_eq!(
+        receiver.bad_signatures(),
+        0,
+        "the receiver verifies every signature"
+    );
+    // Content, not only types: what the simulated warehouse and carrier did.
+    let find = |t: &str| pushes.iter().find(|p| p["eventType"] == t).unwrap().clone();
+    let partial = find("inOrderStatusConfirm");
+    assert_eq!(partial["confirmType"], "PARTIAL", "{partial:#}");
+    assert!(partial["lines"][0]["batchCode"].is_string(), "{partial:#}");
+    assert!(partial["lines"][0]["expireDate"].is_string(), "{partial:#}");
+    let shipped = find("outOrderConfirm");
+    let package = &shipped["packages"][0];
+    assert!(
+        package["waybillNo"].as_str().unwrap().starts_with("SBX"),
+        "{shipped:#}"
+    );
+    assert!(
+        !package["items"][0]["snCodes"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{shipped:#}"
+    );
+    let nodes: BTreeSet<String> = pushes
+        .iter()
+        .filter(|p| p["eventType"] == "routePush")
+        .flat_map(|p| p["routes"].as_array().unwrap().clone())
+        .map(|n| n["nodeType"].as_str().unwrap().to_string())
+        .collect();
+    for n in ["PICKUP", "IN_TRANSIT", "DELIVERING", "SIGNED"] {
+        assert!(nodes.contains(n), "node {n} missing: {nodes:?}");
+    }
+    let cancel = pushes
+        .iter()
+        .find(|p| p["eventType"] == "cancelResult" && p["hxOrderNo"] == cancel_hx.as_str())
+        .expect("the pending cancel decided");
+    assert_eq!(cancel["cancelStatus"], "CANCELLED");
+    assert_eq!(
+        find("signImagePush")["images"][0]["contentType"],
+        "image/png"
+    );
+    // Every order finished its life, still within the minute.
+    for (code, end) in [
+        ("IN-1", "RECEIVED"),
+        ("OUT-1", "SIGNED"),
+        ("P-1", "CONFIRMED"),
+        ("T-1", "SIGNED"),
+        ("OUT-CANCEL", "CANCELLED"),
+    ] {
+        let left = 60u64.saturating_sub(started.elapsed().as_secs());
+        wait_status(&pool, "SBX-C1", code, end, left).await;
+    }
+    // The package's DWS scan by the simulated scanner measured it.
+    let measured: Option<rust_decimal::Decimal> = sqlx::query_scalar(
+        "SELECT p.measured_weight_kg FROM packages p JOIN orders o ON o.id = p.order_id WHERE o.order_code = 'OUT-1'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        measured.is_some(),
+        "the simulated scanner measured the package"
+    );
+}
+
+#[sqlx::test]
+async fn sandbox_and_real_tenants_never_meet(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let real_receiver = Receiver::start("secret-of-REAL-C1").await;
+    let real = customer(&app, "REAL-C1", false, Some(&real_receiver.url))
+        .await
+        .unwrap();
+    let sandbox = customer(&app, "SBX-C2", true, None).await.unwrap();
+
+    // A createBy is a sandbox one or a real one, never both, whichever comes first.
+    for (create_by, sandbox_flag) in [("REAL-C1", true), ("SBX-C2", false)] {
+        let e = admin::add_client(
+            &app.pool,
+            &master_key(),
+            NewClientInput {
+                kind: ClientKind::Carrier,
+                create_by: create_by.into(),
+                data_source: "OTHER".into(),
+                sandbox: sandbox_flag,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&e, ServiceError::Conflict(m) if m.contains("needs a createBy of its own")),
+            "{e}"
+        );
+    }
+
+    for who in [&real, &sandbox] {
+        base_data(&app, who).await;
+    }
+    // The real tenant has stock; its order must stay exactly as the real warehouse leaves it.
+    crate::orders::stock(&app, &real, "OW01", "SKU-1", "", None, 10).await;
+    for who in [&real, &sandbox] {
+        app.call(
+            OUT,
+            who,
+            &out_order(
+                "SAME-CODE",
+                json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]),
+            ),
+        )
+        .await
+        .expect(200, 200);
+    }
+    // A real order meeting too little stock is refused as ever: only sandbox stock is ample.
+    let r = app
+        .call(
+            OUT,
+            &real,
+            &out_order(
+                "TOO-MUCH",
+                json!([{"lineNo": "1", "itemCode": "SKU-2", "planQty": 5}]),
+            ),
+        )
+        .await;
+    r.expect(3005, 409);
+
+    // The sandbox order ships (simulated) with its SBX waybill.
+    wait_status(&pool, "SBX-C2", "SAME-CODE", "SHIPPED", 20).await;
+    let waybill: String = sqlx::query_scalar(
+        "SELECT p.waybill_no FROM packages p JOIN orders o ON o.id = p.order_id WHERE o.tenant = 'SBX-C2'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+
+    // A real carrier and a real scanner reach nothing of the sandbox, even naming its waybill
+    // and the carrier code the simulated carrier uses.
+    let carrier = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let route = json!({"waybillNo": waybill, "routes": [{"nodeType": "SIGNED", "nodeTime": "2026-12-05 10:00:00",
+                       "description": "冒充签收", "location": "上海"}]});
+    let r = app
+        .call("/dtc/carrier/route", &carrier, &route.to_string())
+        .await;
+    r.expect(200, 200);
+    assert_eq!(r.body["value"]["orderCode"], Value::Null, "{:#}", r.body);
+    let scanner = app.identity(ClientKind::Device, "REAL-DWS", "DWS-01").await;
+    let scans = json!({"deviceCode": "LINE-1", "scans": [{"barcode": waybill, "weight": 9.9, "scanTime": "2026-12-05 09:00:00"}]});
+    let r = app
+        .call("/dtc/device/dws", &scanner, &scans.to_string())
+        .await;
+    r.expect(200, 200);
+    assert_eq!(
+        r.body["value"]["results"][0]["matched"], false,
+        "{:#}",
+        r.body
+    );
+    // The real tenant's queries show its own order only.
+    let r = app
+        .call(
+            "/dtc/logistics/outOrderResult",
+            &real,
+            r#"{"orderCodes":["SAME-CODE"]}"#,
+        )
+        .await;
+    r.expect(200, 200);
+    assert!(!r.body.to_string().contains("SBX"), "{:#}", r.body);
+
+    // The simulator never moved the real order, nor pushed the real tenant anything.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(status_of(&pool, "REAL-C1", "SAME-CODE").await, "CREATED");
+    assert!(
+        real_receiver.arrivals().is_empty(),
+        "{:#?}",
+        real_receiver.arrivals()
+    );
+    let touched: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sandbox_progress p JOIN orders o ON o.id = p.order_id WHERE o.tenant = 'REAL-C1'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(touched, 0);
+    // The sandbox order went on to be signed by the simulated carrier, not the impostor.
+    wait_status(&pool, "SBX-C2", "SAME-CODE", "SIGNED", 20).await;
+    let signers: Vec<String> = sqlx::query_scalar(
+        "SELECT carrier_code FROM routes WHERE order_id IS NOT NULL AND waybill_no = $1 ORDER BY node_time",
+    )
+    .bind(&waybill)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        signers.iter().all(|c| c == "HX-SANDBOX-CARRIER"),
+        "{signers:?}"
+    );
+}
+
+#[sqlx::test]
+async fn signature_failures_of_sandbox_identities_say_what_was_signed(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let sandbox = customer(&app, "SBX-C3", true, None).await.unwrap();
+    let real = customer(&app, "REAL-C3", false, None).await.unwrap();
+    let request = r#"{"products":[{"itemCode":"A","itemName":"甲"}]}"#;
+    let ts = hongxun_gateway::auth::timestamp::format(app.now());
+    for (who, help) in [(&sandbox, true), (&real, false)] {
+        let wrong = Identity {
+            secret: "not-the-secret".into(),
+            ..who.clone()
+        };
+        let body = signed_body(&wrong, &ts, None, request);
+        let r = app.post_raw(PRODUCT_PATH, body).await;
+        r.expect(1003, 401);
+        if help {
+            let expected = format!(
+                "createBy{}dataSource{}request{request}timestamp{ts}",
+                who.create_by, who.data_source
+            );
+            assert_eq!(
+                r.body["value"]["signedString"],
+                expected.as_str(),
+                "{:#}",
+                r.body
+            );
+            assert_eq!(
+                r.body["value"]["signedParameters"],
+                json!(["createBy", "dataSource", "request", "timestamp"])
+            );
+            assert!(
+                !r.body.to_string().contains(&who.secret),
+                "the secret never shows"
+            );
+        } else {
+            assert_eq!(
+                r.body["value"],
+                Value::Null,
+                "production gets no help: {:#}",
+                r.body
+            );
+            assert!(!r.body.to_string().contains("signedString"));
+        }
+    }
+}
