@@ -219,6 +219,6 @@ async fn gps(
             run_status,
         });
     let point = e.into_result(point)?;
-    let n = slips::gps(&app.db, &point).await?;
+    let n = slips::gps(&app.db, &point, false).await?;
     Ok(ApiOk::new("success", Some(json!({"slips": n}))))
 }

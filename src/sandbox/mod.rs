@@ -22,11 +22,14 @@ pub const SCANNER: (&str, &str) = ("HX-SANDBOX-DWS", "SANDBOX-DWS-01");
 
 /// How many open sandbox orders one tick moves at most (the rest wait for the next tick).
 const ORDERS_PER_TICK: i64 = 200;
+/// Trackers of sandbox slips report their position every this many ticks.
+const GPS_EVERY_TICKS: u64 = 5;
 
 /// Runs the simulator every `sandbox.step_secs` until shutdown.
 pub async fn run(app: AppState, shutdown: CancellationToken) {
     let every = Duration::from_secs_f64(app.settings.sandbox.step_secs);
     let mut scanner = None;
+    let mut ticks: u64 = 0;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -35,14 +38,15 @@ pub async fn run(app: AppState, shutdown: CancellationToken) {
         if scanner.is_none() {
             scanner = tenants::scanner_id(&app).await;
         }
-        if let Err(e) = tick(&app, scanner).await {
+        ticks += 1;
+        if let Err(e) = tick(&app, scanner, ticks % GPS_EVERY_TICKS == 1).await {
             tracing::warn!(error = %e, "sandbox tick failed; trying again next step");
         }
     }
 }
 
 /// One step for every open sandbox order, then the tenants' periodic work, holding the turn.
-async fn tick(app: &AppState, scanner: Option<i64>) -> anyhow::Result<()> {
+async fn tick(app: &AppState, scanner: Option<i64>, positions: bool) -> anyhow::Result<()> {
     let mut turn = app.db.begin().await?;
     if !store::sandbox::try_turn(&mut turn).await? {
         return Ok(());
@@ -50,6 +54,7 @@ async fn tick(app: &AppState, scanner: Option<i64>) -> anyhow::Result<()> {
     for o in store::sandbox::open_orders(&app.db, ORDERS_PER_TICK).await? {
         orders::step(app, scanner, &o).await;
     }
+    tenants::slips(app, positions).await;
     tenants::periodic(app).await;
     turn.rollback().await?;
     Ok(())

@@ -2,16 +2,17 @@
 //! it is on the road, by the simulator's own step count (which carrier node comes next).
 
 use super::{CARRIER, SCANNER};
-use crate::domain::event::Dispatch;
+use crate::domain::client::Tenant;
 use crate::domain::order::{OrderKind, OrderStatus};
-use crate::service::ops::{self, BatchHead, ConfirmType, Package, ReceiptLine, TransportDecision};
-use crate::service::{carrier, dws, ServiceError};
+use crate::service::ops::{self, BatchHead, ConfirmType, Package, ReceiptLine};
+use crate::service::{carrier, dws, trips, ServiceError};
 use crate::state::AppState;
 use crate::store::carrier::{Node, Scan};
 use crate::store::orders::LineRow;
 use crate::store::sandbox::SandboxOrder;
+use crate::store::trips::TripFields;
 use crate::store::{self};
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
@@ -31,7 +32,7 @@ const ROAD: [(&str, &str, &str); 4] = [
     ("SIGNED", "收件人地址", "[沙箱] 已签收"),
 ];
 
-/// The waybill the simulated warehouse gives a sandbox order's package (or transport order).
+/// The waybill the simulated warehouse gives a sandbox order's package.
 pub fn waybill_of(hx_order_no: &str) -> String {
     format!("SBX{hx_order_no}")
 }
@@ -138,20 +139,24 @@ async fn act(
             ops::confirm(db, None, hx, None).await?;
             Next::Done
         }
+        // Dispatch puts it on a trip (3TMS "on a trip"), which accepts it: every transport
+        // order goes the way 3TMS waybills go.
         (OrderKind::Transport, Created | Processing) => {
-            let decision = TransportDecision {
-                accept: true,
-                dispatch: Dispatch {
-                    carrier_code: Some(CARRIER.into()),
-                    waybill_no: Some(waybill_of(hx)),
-                    plate_no: Some("沪A·SBX01".into()),
-                    driver_name: Some("沙箱司机".into()),
-                    driver_phone: Some("13800000000".into()),
-                    estimated_pickup_time: None,
-                },
-                reason: None,
+            let Some(number) = &o.transport_no else {
+                return Ok(Next::Done);
             };
-            ops::confirm(db, None, hx, Some(&decision)).await?;
+            let fields = TripFields {
+                driver_name: Some("沙箱司机".into()),
+                driver_phone: Some("13800000000".into()),
+                plate_no: Some("沪A·SBX01".into()),
+                fleet: Some("沙箱车队".into()),
+                carrier_code: Some(CARRIER.into()),
+                remark: Some("[沙箱] 模拟调度".into()),
+            };
+            let tenant = Tenant(o.tenant.clone());
+            trips::assign(db, None, &tenant, std::slice::from_ref(number), &fields).await?;
+            trips::printed(db, None, &tenant, std::slice::from_ref(number), false).await?;
+            trips::printed(db, None, &tenant, std::slice::from_ref(number), true).await?;
             Next::Moved
         }
         (OrderKind::Out, Shipped) | (OrderKind::Transport, Confirmed | InTransit) => {
@@ -171,8 +176,12 @@ async fn road(
     let Some(&(node_type, location, description)) = ROAD.get(o.step as usize) else {
         return Ok(Next::Done);
     };
-    let waybill = waybill_of(&o.hx_order_no);
-    let now = Utc::now();
+    let waybill = match (kind, &o.transport_no) {
+        (OrderKind::Transport, Some(number)) => number.clone(),
+        _ => waybill_of(&o.hx_order_no),
+    };
+    // Whole seconds, as carriers and scanners report them.
+    let now = Utc::now().trunc_subsecs(0);
     if o.step == 0 && kind == OrderKind::Out {
         if let Some(id) = scanner {
             let scan = Scan {

@@ -5,8 +5,10 @@
 use super::SCANNER;
 use crate::domain::client::{ClientKind, Tenant};
 use crate::domain::inventory::Shortage;
+use crate::domain::slip::GpsPoint;
 use crate::service::ops::{self, Adjustment, Inspection, YardIntake};
-use crate::service::{adjustment_requests, admin, sandbox_stock, ServiceError};
+use crate::service::slips::SegmentPlan;
+use crate::service::{self, adjustment_requests, admin, sandbox_stock, ServiceError};
 use crate::state::AppState;
 use crate::store::sandbox::{DueTenant, SandboxOrder};
 use crate::store::{self};
@@ -62,6 +64,60 @@ pub async fn top_up(app: &AppState, o: &SandboxOrder) -> Result<(), ServiceError
         .collect();
     let code = format!("SBX-TOPUP-{}", o.hx_order_no);
     sandbox_stock::top_up(&app.db, &Tenant(o.tenant.clone()), wh, owner, &short, code).await
+}
+
+/// 3TMS slips of sandbox tenants: dispatched as one direct segment (a transport order the
+/// simulator then takes along like any other), and their trackers report a position.
+pub async fn slips(app: &AppState, report_positions: bool) {
+    match store::sandbox::pending_slips(&app.db).await {
+        Ok(pending) => {
+            for (tenant, number) in pending {
+                let plan = SegmentPlan {
+                    segment_type: 2,
+                    from: None,
+                    to: None,
+                };
+                let r =
+                    service::slips::split(&app.db, None, &Tenant(tenant), &number, &[plan]).await;
+                if let Err(e) = r {
+                    tracing::warn!(slip = %number, error = %e, "sandbox slip not dispatched");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "sandbox slips not read"),
+    }
+    if !report_positions {
+        return;
+    }
+    match store::sandbox::sandbox_trackers(&app.db).await {
+        Ok(devices) => {
+            for device in devices {
+                let point = GpsPoint {
+                    device,
+                    gps_time: Utc::now().timestamp(),
+                    lat: 31.23,
+                    lng: 121.47,
+                    direction: Some(90.0),
+                    speed: Some(60.0),
+                    humidity: None,
+                    temperature: Some(21.5),
+                    locate_type: Some(1),
+                    location: Some("[沙箱] 上海市浦东新区".into()),
+                    power_rate: Some(88.0),
+                    charger_state: Some(0),
+                    province: Some("上海市".into()),
+                    city: Some("上海市".into()),
+                    district: Some("浦东新区".into()),
+                    road_name: Some("世纪大道".into()),
+                    run_status: Some(1),
+                };
+                if let Err(e) = service::slips::gps(&app.db, &point, true).await {
+                    tracing::warn!(error = %e, "sandbox position not reported");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "sandbox trackers not read"),
+    }
 }
 
 /// The tenants' periodic work and pending requests; failures are logged, retried next tick.

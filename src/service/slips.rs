@@ -413,9 +413,10 @@ pub(crate) async fn segment_changed(
 }
 
 /// A tracker's position: each tenant's subscribers of 602 hear it for their slips bound to it.
-pub async fn gps(pool: &PgPool, point: &GpsPoint) -> Result<usize, ServiceError> {
+/// `sandbox`: a simulated tracker's (#22), which reaches sandbox slips only.
+pub async fn gps(pool: &PgPool, point: &GpsPoint, sandbox: bool) -> Result<usize, ServiceError> {
     let out = transaction(pool, None, async |tx| {
-        let bound = store::slips::bound_to(tx, &point.device).await?;
+        let bound = store::slips::bound_to(tx, &point.device, sandbox).await?;
         let mut by_tenant: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for (t, n) in bound {
             by_tenant.entry(t).or_default().push(n);

@@ -13,6 +13,8 @@ pub struct SandboxOrder {
     pub hx_order_no: String,
     pub inventory_code: Option<String>,
     pub subbase_code: Option<String>,
+    /// Transport orders: the waybill number trips and carriers know them by.
+    pub transport_no: Option<String>,
     pub step: i32,
 }
 
@@ -31,7 +33,7 @@ pub async fn open_orders(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<SandboxO
     sqlx::query_as!(
         SandboxOrder,
         r#"SELECT o.id, o.tenant, o.kind, o.status, o.hx_order_no, o.inventory_code, o.subbase_code,
-                  COALESCE(p.step, 0) AS "step!"
+                  o.transport_no, COALESCE(p.step, 0) AS "step!"
              FROM tenants t
              JOIN orders o ON o.tenant = t.name
              LEFT JOIN sandbox_progress p ON p.order_id = o.id
@@ -114,4 +116,26 @@ pub async fn pending_requests(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
 pub async fn lines(pool: &PgPool, order_id: i64) -> sqlx::Result<Vec<super::orders::LineRow>> {
     let mut conn = pool.acquire().await?;
     super::orders::lines_of(&mut conn, &[order_id]).await
+}
+
+/// 3TMS slips of sandbox tenants waiting to be dispatched: (tenant, number).
+pub async fn pending_slips(pool: &PgPool) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        r#"SELECT s.tenant, s.number FROM slips s JOIN tenants t ON t.name = s.tenant AND t.sandbox
+            WHERE s.state = 'PENDING' ORDER BY s.id LIMIT 100"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.tenant, r.number)).collect())
+}
+
+/// Trackers bound to live slips of sandbox tenants: the simulated tracker reports for them.
+pub async fn sandbox_trackers(pool: &PgPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT DISTINCT s.device_number AS "device!" FROM slips s JOIN tenants t ON t.name = s.tenant AND t.sandbox
+            WHERE s.state IN ('PENDING', 'IN_PROGRESS') AND s.device_number IS NOT NULL
+            ORDER BY 1 LIMIT 100"#
+    )
+    .fetch_all(pool)
+    .await
 }

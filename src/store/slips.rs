@@ -210,7 +210,8 @@ pub async fn held_by_other(
     .await?;
     let other = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM slips
-            WHERE device_number = $1 AND state IN ('PENDING', 'IN_PROGRESS') AND tenant <> $2) AS "other!""#,
+            WHERE device_number = $1 AND state IN ('PENDING', 'IN_PROGRESS') AND tenant <> $2
+              AND hxgw_is_sandbox(tenant) = hxgw_is_sandbox($2)) AS "other!""#,
         device,
         tenant
     )
@@ -222,17 +223,23 @@ pub async fn held_by_other(
 /// The live slips a tracker is bound to: (tenant, number). A device is held by one tenant at a
 /// time (`held_by_other`); should rows of an older binding remain, only the tenant that bound
 /// it first among live slips receives its points.
+///
+/// Sandbox slips' tracker numbers are a namespace of their own (#22): a real tracker's
+/// positions reach only real slips, the simulated tracker's only sandbox ones.
 pub async fn bound_to(
     conn: &mut PgConnection,
     device: &str,
+    sandbox: bool,
 ) -> sqlx::Result<Vec<(String, String)>> {
     let rows = sqlx::query!(
         r#"SELECT tenant, number FROM slips
             WHERE device_number = $1 AND state IN ('PENDING', 'IN_PROGRESS')
               AND tenant = (SELECT tenant FROM slips WHERE device_number = $1
-                               AND state IN ('PENDING', 'IN_PROGRESS') ORDER BY id LIMIT 1)
+                               AND state IN ('PENDING', 'IN_PROGRESS') AND hxgw_is_sandbox(tenant) = $2
+                             ORDER BY id LIMIT 1)
             ORDER BY id"#,
-        device
+        device,
+        sandbox
     )
     .fetch_all(conn)
     .await?;

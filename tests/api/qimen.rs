@@ -334,7 +334,7 @@ pub fn entry_xml(code: &str, owner: &str, lines: &[(&str, &str, i64)]) -> String
     )
 }
 
-fn delivery_xml(method_root: &str, code: &str, order_type: &str, qty: i64) -> String {
+pub fn delivery_xml(method_root: &str, code: &str, order_type: &str, qty: i64) -> String {
     format!(
         "<request><deliveryOrder><deliveryOrderCode>{code}</deliveryOrderCode><orderType>{order_type}</orderType>\
          <warehouseCode>WH01</warehouseCode><ownerCode>OW01</ownerCode><logisticsCode>SF</logisticsCode>\

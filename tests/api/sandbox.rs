@@ -438,3 +438,302 @@ async fn signature_failures_of_sandbox_identities_say_what_was_signed(pool: PgPo
         }
     }
 }
+
+/// Every Qimen push a sandbox ERP hears: all but `itemlack.report`, which follows a
+/// backorder, which sandbox stock never lets happen (receiver-check sends a sample of it).
+pub const QIMEN_METHODS: [&str; 7] = [
+    "entryorder.confirm",
+    "returnorder.confirm",
+    "deliveryorder.confirm",
+    "stockout.confirm",
+    "orderprocess.report",
+    "stockchange.report",
+    "inventory.synchronize.report",
+];
+
+#[sqlx::test]
+async fn a_sandbox_qimen_erp_hears_every_qimen_push_within_a_minute(pool: PgPool) {
+    use crate::qimen::{delivery_xml, entry_xml, sync_xml};
+    use crate::qimen_support::*;
+    use hongxun_gateway::domain::client::Dialect;
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    // Base data through the tenant's 鸿讯 door; orders through Qimen.
+    let hongxun = customer(&app, "SBX-Q", true, None).await.unwrap();
+    base_data(&app, &hongxun).await;
+    let receiver = QimenReceiver::start("qimen-secret-sbx").await;
+    admin::add_client(
+        &app.pool,
+        &master_key(),
+        NewClientInput {
+            kind: ClientKind::Customer,
+            create_by: "SBX-Q".into(),
+            data_source: "SBX-QIMEN".into(),
+            secret: Some("qimen-secret-sbx".into()),
+            callback_url: Some(receiver.url.clone()),
+            dialect: Dialect::Qimen,
+            app_key: Some("sbx-qimen".into()),
+            customer_id: Some("SBX-QC".into()),
+            sandbox: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let erp = QimenErp {
+        app_key: "sbx-qimen".into(),
+        customer_id: "SBX-QC".into(),
+        secret: "qimen-secret-sbx".into(),
+    };
+    let started = Instant::now();
+    qimen_xml(
+        &app,
+        &erp,
+        "entryorder.create",
+        &entry_xml("IN-Q", "OW01", &[("1", "SKU-1", 10)]),
+    )
+    .await
+    .success();
+    let ret = "<request><returnOrder><returnOrderCode>R-Q</returnOrderCode><warehouseCode>WH01</warehouseCode><orderType>THRK</orderType></returnOrder>\
+        <orderLines><orderLine><orderLineNo>1</orderLineNo><ownerCode>OW01</ownerCode><itemCode>SKU-2</itemCode><planQty>1</planQty></orderLine></orderLines></request>";
+    qimen_xml(&app, &erp, "returnorder.create", ret)
+        .await
+        .success();
+    // No stock at all: sandbox stock never runs out.
+    qimen_xml(
+        &app,
+        &erp,
+        "deliveryorder.create",
+        &delivery_xml("", "OUT-Q", "JYCK", 2),
+    )
+    .await
+    .success();
+    qimen_xml(
+        &app,
+        &erp,
+        "stockout.create",
+        &delivery_xml("", "OUT-QS", "PTCK", 1),
+    )
+    .await
+    .success();
+    qimen_xml(
+        &app,
+        &erp,
+        "deliveryorder.create",
+        &delivery_xml("", "OUT-QC", "JYCK", 1),
+    )
+    .await
+    .success();
+    qimen_xml(&app, &erp, "inventory.synchronize", &sync_xml("ADJ-Q", "5"))
+        .await
+        .success();
+    wait_status(&pool, "SBX-Q", "OUT-QC", "PROCESSING", 10).await;
+    // Work has started: the cancel waits for the warehouse (3006), which the sandbox approves.
+    qimen_xml(
+        &app,
+        &erp,
+        "order.cancel",
+        "<request><warehouseCode>WH01</warehouseCode><orderCode>OUT-QC</orderCode><orderType>JYCK</orderType></request>",
+    )
+    .await
+    .failure("3006");
+
+    let until = started + Duration::from_secs(60);
+    let want_processes = ["ACCEPT", "SIGN", "CANCELED"];
+    loop {
+        let pushes = receiver.pushes();
+        let methods: BTreeSet<String> = pushes
+            .iter()
+            .map(|p| p.method.trim_start_matches("taobao.qimen.").to_string())
+            .collect();
+        let processes: BTreeSet<String> = pushes
+            .iter()
+            .filter(|p| p.method.ends_with("orderprocess.report"))
+            .map(|p| {
+                p.request["process"]["processStatus"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        if QIMEN_METHODS.iter().all(|m| methods.contains(*m))
+            && want_processes.iter().all(|s| processes.contains(*s))
+        {
+            eprintln!("every Qimen push after {:?}", started.elapsed());
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "after 60 s: methods {methods:?}, processes {processes:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        receiver.bad_signatures(),
+        0,
+        "the ERP verifies every signature"
+    );
+    let sync = receiver
+        .pushes()
+        .into_iter()
+        .find(|p| p.method.ends_with("inventory.synchronize.report"))
+        .unwrap();
+    assert_eq!(sync.request["status"], "APPROVED", "{:#}", sync.request);
+    assert_eq!(sync.request["adjustOrderCode"], "ADJ-Q");
+}
+
+#[sqlx::test]
+async fn a_sandbox_3tms_shipper_hears_its_subscribed_states_within_a_minute(pool: PgPool) {
+    use crate::tms_support::*;
+    use crate::tms_waybills::waybill;
+    use hongxun_gateway::domain::client::Dialect;
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    admin::add_client(
+        &app.pool,
+        &master_key(),
+        NewClientInput {
+            kind: ClientKind::Customer,
+            create_by: "SBX-T".into(),
+            data_source: "SBX-3TMS".into(),
+            dialect: Dialect::Tms,
+            user_name: Some("sbx-shipper".into()),
+            password: Some("pa55word".into()),
+            secret: Some("tms-secret-sbx".into()),
+            sandbox: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let token = sign_in(&app, "sbx-shipper", "pa55word").await;
+    let receiver = TmsReceiver::start("tms-secret-sbx").await;
+    for (path, body) in [
+        (
+            "/order/subscribe/v2",
+            json!({"states": "0,1,2,3,4,8000,8001", "callbackUrl": receiver.url, "version": "v1"}),
+        ),
+        (
+            "/order/orderPack/subscribe",
+            json!({"states": "40000", "callbackUrl": receiver.url}),
+        ),
+        (
+            "/customer_order/subscribe",
+            json!({"states": "600,601,602", "callbackUrl": receiver.url, "xhkID": "XHK-SBX"}),
+        ),
+    ] {
+        let a = post(&app, path, Some(&token), false, body).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    let started = Instant::now();
+    let created = post(
+        &app,
+        "/order/create_order",
+        Some(&token),
+        false,
+        json!({"orderList": [waybill("W-SBX", "15161151543"), waybill("W-SBX-CANCEL", "15161151544")]}),
+    )
+    .await;
+    let numbers = ok(&created).clone();
+    let cancel = numbers[1].as_str().unwrap().to_string();
+    let a = post(
+        &app,
+        "/order/cancel_orders/v2",
+        Some(&token),
+        false,
+        json!({"numbers": cancel}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let slip = crate::tms_slips::slip("O-SBX", Some("868120223409999"));
+    let a = post(
+        &app,
+        "/customer_order/create_customer_order",
+        Some(&token),
+        false,
+        json!({"orders": [slip]}),
+    )
+    .await;
+    ok(&a);
+
+    let want = [0, 1, 2, 3, 4, 8000, 8001, 40000, 600, 601, 602];
+    let until = started + Duration::from_secs(60);
+    loop {
+        let got: BTreeSet<i64> = receiver
+            .callbacks()
+            .iter()
+            .filter_map(|c| match c["printType"].as_str() {
+                // The print messages name their kind rather than a state.
+                Some("运单打印") => Some(8000),
+                Some("运单标签打印") => Some(8001),
+                _ => c["subscribeState"].as_i64(),
+            })
+            .collect();
+        if want.iter().all(|s| got.contains(s)) {
+            eprintln!("every subscribed 3TMS state after {:?}", started.elapsed());
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "after 60 s only {got:?} of {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The waybill went through the simulated trip, carrier and sign-off.
+    let signed = receiver
+        .callbacks()
+        .into_iter()
+        .find(|c| c["subscribeState"] == 4 && c.get("number").is_some())
+        .unwrap();
+    assert_eq!(signed["number"], numbers[0], "{signed:#}");
+    assert_eq!(signed["groupName"], "沙箱车队", "{signed:#}");
+}
+
+#[sqlx::test]
+async fn qimen_and_oms_signature_failures_of_sandbox_identities_say_what_was_signed(pool: PgPool) {
+    use crate::qimen_support::*;
+    use hongxun_gateway::domain::client::Dialect;
+    let app = spawn_app(pool.clone()).await;
+    for (create_by, key, sandbox) in [("SBX-S", "sbx-key", true), ("REAL-S", "real-key", false)] {
+        admin::add_client(
+            &app.pool,
+            &master_key(),
+            NewClientInput {
+                kind: ClientKind::Customer,
+                create_by: create_by.into(),
+                data_source: "QM".into(),
+                secret: Some("right".into()),
+                dialect: Dialect::Qimen,
+                app_key: Some(key.into()),
+                customer_id: Some(format!("{key}-c")),
+                sandbox,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let erp = QimenErp {
+            app_key: key.into(),
+            customer_id: format!("{key}-c"),
+            secret: "wrong".into(),
+        };
+        let body = "<request><entryOrderCode>X</entryOrderCode></request>";
+        let a = qimen_xml(&app, &erp, "entryorder.query", body).await;
+        a.failure("1003");
+        if sandbox {
+            assert!(a.raw.contains("[sandbox]"), "{}", a.raw);
+            assert!(a.raw.contains("parameters in order: app_key, customerId, format, method, sign_method, timestamp, v, (body)"), "{}", a.raw);
+            assert!(
+                a.raw
+                    .contains(&format!("signed string: app_key{key}customerId{key}-c")),
+                "{}",
+                a.raw
+            );
+            assert!(
+                !a.raw.contains("right"),
+                "the secret never shows: {}",
+                a.raw
+            );
+        } else {
+            assert!(!a.raw.contains("[sandbox]"), "{}", a.raw);
+        }
+    }
+}
