@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `client …`, `token …`, `sign`, `demo`.
+//! The command line: `serve`, `migrate`, `client …`, `token …`, `sign`, `demo`,
+//! `receiver-check`.
 //! Stable: scripts and operators depend on these names and flags.
 
 use crate::auth::secrets::MasterKey;
@@ -45,6 +46,38 @@ pub enum Command {
     /// Inspect and replay pushes.
     #[command(subcommand)]
     Push(PushCommand),
+    /// Send one signed sample of every push type of a dialect to a receiver and say which
+    /// answers the gateway would count as delivered; exits 1 if any would not. No database.
+    ReceiverCheck(ReceiverCheckArgs),
+}
+
+#[derive(Args)]
+pub struct ReceiverCheckArgs {
+    /// The receiver's dialect: hongxun, qimen or tms (OMS has no pushes).
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Dialect,
+    /// The receiver's URL (for 3TMS: every subscription scope's).
+    #[arg(long)]
+    pub url: String,
+    /// The identity's secret the samples are signed with.
+    #[arg(long, env = "HXGW_RECEIVER_SECRET", hide_env_values = true)]
+    pub secret: String,
+    /// 鸿讯: the createBy and dataSource the envelopes carry.
+    #[arg(long, default_value = "SANDBOX")]
+    pub create_by: String,
+    #[arg(long, default_value = "SANDBOX-ERP")]
+    pub data_source: String,
+    /// Qimen: the app key and customerId the calls carry.
+    #[arg(long, default_value = "sandbox-qimen")]
+    pub app_key: String,
+    #[arg(long, default_value = "SANDBOX-QIMEN-C")]
+    pub customer_id: String,
+    /// Seconds each sample may take.
+    #[arg(long, default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// Print the outcome as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand)]
@@ -218,6 +251,34 @@ pub struct SignArgs {
     pub print_body: bool,
 }
 
+/// `receiver-check`: the table (or JSON) on stdout; an error when a sample was not accepted.
+async fn receiver_check(a: &ReceiverCheckArgs) -> anyhow::Result<()> {
+    let target = crate::push::check::Target {
+        dialect: a.dialect,
+        url: a.url.clone(),
+        secret: a.secret.clone(),
+        create_by: a.create_by.clone(),
+        data_source: a.data_source.clone(),
+        app_key: Some(a.app_key.clone()),
+        customer_id: Some(a.customer_id.clone()),
+        timeout: std::time::Duration::from_secs(a.timeout_secs.max(1)),
+    };
+    let rows = crate::push::check::check(&startup::dialect_pushes(), &target)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    if a.json {
+        print_json(&rows)?;
+    } else {
+        use std::io::Write;
+        let _ = write!(std::io::stdout(), "{}", crate::push::check::table(&rows));
+    }
+    let failed = rows.iter().filter(|r| !r.accepted).count();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} push types were not accepted", rows.len());
+    }
+    Ok(())
+}
+
 /// A line for the operator on stderr; a closed stderr is not an error worth failing for.
 fn eprintln_safe(line: &str) {
     use std::io::Write;
@@ -261,6 +322,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Sign(args) = &cli.command {
         return sign(args);
     }
+    if let Command::ReceiverCheck(args) = &cli.command {
+        return receiver_check(args).await;
+    }
     let mut settings = Settings::load()?;
     telemetry::init(&settings.log)?;
     let data_dir = settings.server.data_dir.clone();
@@ -274,7 +338,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let pool = startup::pool(&settings)?;
     match cli.command {
-        Command::Sign(_) => unreachable!("handled above"),
+        Command::Sign(_) | Command::ReceiverCheck(_) => unreachable!("handled above"),
         Command::Migrate => {
             startup::migrate(&pool).await?;
             eprintln_safe("migrations applied");

@@ -5,6 +5,7 @@
 //! sent again with the same event id. Retries, ordering, leases, fairness, the SSRF guard and
 //! dead/replay are the same for every dialect.
 
+pub mod check;
 pub mod deliver;
 pub mod ssrf;
 
@@ -64,6 +65,9 @@ pub trait PushDialect: Send + Sync {
     fn render(&self, push: &Outgoing<'_>) -> Result<Option<Rendered>, String>;
     /// Whether the receiver's answer means the push was delivered.
     fn accepted(&self, http_status: u16, body: &str) -> bool;
+    /// The push type a rendered request is, as the dialect names it (a §6 type, a Qimen
+    /// method, a 3TMS state): what `receiver-check` reports.
+    fn push_type(&self, rendered: &Rendered) -> String;
 }
 
 /// The push renderers of the dialects, registered where the application is put together.

@@ -23,6 +23,7 @@ mod qimen_clients;
 mod qimen_support;
 mod queries;
 mod receiver;
+mod receiver_check;
 mod retention;
 mod sandbox;
 mod seed_examples;

@@ -354,6 +354,14 @@ impl PushDialect for HongxunPushes {
         }))
     }
 
+    /// The `eventType` inside the envelope's `request`.
+    fn push_type(&self, r: &Rendered) -> String {
+        serde_json::from_str::<Value>(&r.body)
+            .ok()
+            .and_then(|v| v["request"]["eventType"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
     /// Delivered means HTTP 2xx and a §1 response envelope with `flag: true`.
     fn accepted(&self, http_status: u16, body: &str) -> bool {
         (200..300).contains(&http_status)

@@ -13,4 +13,8 @@ impl PushDialect for OmsPushes {
     fn accepted(&self, _http_status: u16, _body: &str) -> bool {
         false
     }
+
+    fn push_type(&self, _rendered: &Rendered) -> String {
+        String::new()
+    }
 }

@@ -301,6 +301,18 @@ impl PushDialect for QimenPushes {
     fn accepted(&self, http_status: u16, body: &str) -> bool {
         (200..300).contains(&http_status) && flag_success(body)
     }
+
+    /// The method of the call, without the `taobao.qimen.` prefix.
+    fn push_type(&self, r: &Rendered) -> String {
+        url::Url::parse(&r.url)
+            .ok()
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "method")
+                    .map(|(_, v)| v.trim_start_matches("taobao.qimen.").to_string())
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

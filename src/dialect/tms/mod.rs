@@ -13,7 +13,7 @@ pub mod push;
 mod slip_dto;
 mod slip_view;
 mod slips;
-mod states;
+pub(crate) mod states;
 mod subscriptions;
 mod tokens;
 mod waybill_dto;

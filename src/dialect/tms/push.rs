@@ -190,6 +190,20 @@ impl PushDialect for TmsPushes {
         }))
     }
 
+    /// The subscription state the message carries; the print messages (8000, 8001) name
+    /// their kind in `printType` instead.
+    fn push_type(&self, r: &Rendered) -> String {
+        let v: Value = serde_json::from_str(&r.body).unwrap_or_default();
+        match (v["subscribeState"].as_i64(), v["printType"].as_str()) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(p)) if p.contains("标签") => {
+                order_state_of(WaybillChange::LabelPrinted).to_string()
+            }
+            (None, Some(_)) => order_state_of(WaybillChange::Printed).to_string(),
+            _ => String::new(),
+        }
+    }
+
     /// Any 2xx: the seed says nothing of what a receiver answers.
     fn accepted(&self, http_status: u16, _body: &str) -> bool {
         (200..300).contains(&http_status)
