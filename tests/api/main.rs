@@ -5,6 +5,7 @@ mod abuse;
 mod base_data;
 mod caching;
 mod carrier;
+mod client_samples;
 mod console;
 mod doors;
 mod envelope;
