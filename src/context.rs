@@ -38,6 +38,8 @@ pub struct RequestContext {
     client: OnceLock<ClientLabel>,
     business_key: OnceLock<String>,
     committing: AtomicBool,
+    /// The caller is a sandbox identity (metrics carry `sandbox="true"`).
+    sandbox: AtomicBool,
     /// The tag of the route that matched (dialect `hongxun`, `qimen`, `ops`…); untagged
     /// routes (probes, docs) are not API calls.
     route: OnceLock<RouteTag>,
@@ -65,6 +67,7 @@ impl RequestContext {
             client: OnceLock::new(),
             business_key: OnceLock::new(),
             committing: AtomicBool::new(false),
+            sandbox: AtomicBool::new(false),
             route: OnceLock::new(),
             operation: OnceLock::new(),
             orders: Mutex::new(Vec::new()),
@@ -74,6 +77,11 @@ impl RequestContext {
     /// The orders the call was about, in the order it met them.
     pub fn orders(&self) -> Vec<i64> {
         self.orders.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    /// Whether the caller is a sandbox identity.
+    pub fn sandbox(&self) -> bool {
+        self.sandbox.load(Ordering::Relaxed)
     }
 
     pub fn client(&self) -> Option<&ClientLabel> {
@@ -121,6 +129,11 @@ pub fn request_id() -> String {
 
 pub fn set_client(id: i64, label: String) {
     let _ = CONTEXT.try_with(|c| c.client.set(ClientLabel { id, label }));
+}
+
+/// The caller is a sandbox identity: the request's metrics say so.
+pub fn set_sandbox() {
+    let _ = CONTEXT.try_with(|c| c.sandbox.store(true, Ordering::Relaxed));
 }
 
 pub fn set_business_key(key: String) {

@@ -149,7 +149,9 @@ fn describe() {
     counter!(RATE_LIMITED).increment(0);
     counter!(AUDIT_DROPPED).increment(0);
     for o in PUSH_OUTCOMES {
-        counter!(PUSH_ATTEMPTS, "outcome" => o).increment(0);
+        for s in [false, true] {
+            counter!(PUSH_ATTEMPTS, "outcome" => o, "sandbox" => sandbox_label(s)).increment(0);
+        }
     }
     for r in DWS_RESULTS {
         counter!(DWS_SCANS, "result" => r).increment(0);
@@ -164,14 +166,27 @@ fn describe() {
     let _ = histogram!(PUSH_DELIVERY);
 }
 
-/// One API call: its route (the matched path template, never the raw path) and code.
-pub fn http_request(route: &str, code: i32, seconds: f64) {
-    counter!(HTTP_REQUESTS, "route" => route.to_string(), "code" => code.to_string()).increment(1);
+/// `sandbox` label values: sandbox identities' calls and pushes are told apart, so that
+/// alerts and dashboards about production can leave them out.
+fn sandbox_label(sandbox: bool) -> &'static str {
+    if sandbox {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// One API call: its route (the matched path template, never the raw path), code, and whether
+/// the caller was a sandbox identity.
+pub fn http_request(route: &str, code: i32, sandbox: bool, seconds: f64) {
+    counter!(HTTP_REQUESTS, "route" => route.to_string(), "code" => code.to_string(),
+             "sandbox" => sandbox_label(sandbox))
+    .increment(1);
     histogram!(HTTP_DURATION, "route" => route.to_string()).record(seconds);
 }
 
-pub fn push_attempt(outcome: &'static str) {
-    counter!(PUSH_ATTEMPTS, "outcome" => outcome).increment(1);
+pub fn push_attempt(outcome: &'static str, sandbox: bool) {
+    counter!(PUSH_ATTEMPTS, "outcome" => outcome, "sandbox" => sandbox_label(sandbox)).increment(1);
 }
 
 /// A push accepted by its receiver `seconds` after its change committed.
@@ -245,7 +260,7 @@ mod tests {
     #[test]
     fn every_name_is_exposed_from_the_start() {
         let h = handle();
-        http_request("/dtc/base/product", 200, 0.01);
+        http_request("/dtc/base/product", 200, false, 0.01);
         let text = h.render();
         for name in ALL {
             if [PUSH_OUTBOX, PUSH_OLDEST_PENDING, DB_POOL].contains(&name) {

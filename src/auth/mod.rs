@@ -125,6 +125,9 @@ pub async fn authenticate(
             create_by: input.create_by.into(),
             data_source: input.data_source.into(),
         })?;
+    if known.sandbox {
+        crate::context::set_sandbox();
+    }
     if !known.active {
         return Err(AuthError::Disabled(known.create_by.clone()));
     }
@@ -206,6 +209,9 @@ pub async fn identity_by_app_key(
         .kind
         .parse()
         .map_err(|e: String| AuthError::Signature(format!("identity misconfigured: {e}")))?;
+    if row.sandbox {
+        crate::context::set_sandbox();
+    }
     Ok(AppKeyIdentity {
         client: AuthenticatedClient {
             id: row.id,

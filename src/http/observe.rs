@@ -108,6 +108,7 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     crate::metrics::http_request(
         matched.as_deref().unwrap_or("unmatched"),
         code,
+        ctx.sandbox(),
         latency_ms / 1000.0,
     );
     let client = ctx.client();

@@ -253,7 +253,7 @@ impl Deliverer {
                 // The receiver's dialect has no message for this event.
                 match store::pushes::skip(&self.db, p.id).await {
                     Ok(()) => {
-                        crate::metrics::push_attempt("skipped");
+                        crate::metrics::push_attempt("skipped", p.sandbox);
                         tracing::debug!(push = p.id, event = %p.event_type, "push skipped: nothing to say in the receiver's dialect")
                     }
                     Err(e) => {
@@ -312,17 +312,17 @@ impl Deliverer {
         };
         match store::pushes::settle(&self.db, &attempt, next_at).await {
             Ok(()) if success => {
-                crate::metrics::push_attempt("delivered");
+                crate::metrics::push_attempt("delivered", p.sandbox);
                 let waited = chrono::Utc::now() - p.created_at;
                 crate::metrics::push_delivered(waited.num_milliseconds() as f64 / 1000.0);
                 tracing::info!(push = p.id, event = %p.event_type, duration_ms, "push delivered")
             }
             Ok(()) if next_at.is_none() => {
-                crate::metrics::push_attempt("dead");
+                crate::metrics::push_attempt("dead", p.sandbox);
                 tracing::warn!(push = p.id, event = %p.event_type, error = error.as_deref().unwrap_or(""), "push dead after its last attempt")
             }
             Ok(()) => {
-                crate::metrics::push_attempt("failed");
+                crate::metrics::push_attempt("failed", p.sandbox);
                 tracing::info!(push = p.id, event = %p.event_type, attempt = p.attempts, error = error.as_deref().unwrap_or(""), "push attempt failed; will retry")
             }
             // The lease runs out and the push is tried again: at least once, never lost.

@@ -173,6 +173,9 @@ pub async fn authenticate(
         .await?
         .ok_or(SignInError::BadToken)?;
     active(&a)?;
+    if a.sandbox {
+        crate::context::set_sandbox();
+    }
     Ok(AuthenticatedClient {
         id: a.client_id,
         kind: a

@@ -79,6 +79,8 @@ pub struct ClaimedPush {
     pub customer_id: Option<String>,
     /// Identities that receive by subscription: `{scope: callback URL}`.
     pub subscriptions: Option<serde_json::Value>,
+    /// The receiving identity is a sandbox one (metrics label).
+    pub sandbox: bool,
 }
 
 /// Claims up to `limit` due pushes for `lease_secs`. A push waits while an earlier push of the
@@ -126,7 +128,7 @@ pub async fn claim(
            RETURNING p.id, p.event_id, p.event_type, p.payload, p.attempts, p.created_at,
                      c.create_by, c.data_source, c.secret_enc, c.callback_url, c.dialect, c.app_key, c.customer_id,
                      (SELECT jsonb_object_agg(s.scope, s.callback_url) FROM event_subscriptions s
-                       WHERE s.client_id = c.id) AS subscriptions"#,
+                       WHERE s.client_id = c.id) AS subscriptions, c.sandbox"#,
         limit,
         lease_secs,
         per_identity
@@ -290,7 +292,8 @@ pub async fn of_order(conn: &mut PgConnection, order_key: &str) -> sqlx::Result<
     .await
 }
 
-/// The outbox by status, and how long the oldest pending push has waited (0 when none).
+/// The outbox by status, and how long the oldest pending push to a real tenant has waited (0
+/// when none): a sandbox receiver that is down pages nobody.
 #[derive(Debug, Clone, Default)]
 pub struct OutboxGauges {
     pub pending: i64,
@@ -314,7 +317,8 @@ pub async fn outbox_gauges(pool: &PgPool) -> sqlx::Result<OutboxGauges> {
                   (SELECT count(*) FROM (SELECT 1 FROM push_outbox WHERE status = 'skipped' LIMIT $1) x) AS "skipped!",
                   COALESCE((SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'push_outbox'::regclass), 0) AS "live!",
                   COALESCE((SELECT EXTRACT(EPOCH FROM now() - created_at)::float8 FROM push_outbox
-                             WHERE status = 'pending' ORDER BY id LIMIT 1), 0) AS "oldest!""#,
+                             WHERE status = 'pending' AND NOT hxgw_is_sandbox(tenant)
+                             ORDER BY id LIMIT 1), 0) AS "oldest!""#,
         GAUGE_CAP
     )
     .fetch_one(pool)

@@ -305,6 +305,44 @@ async fn sessions_csrf_and_headers(pool: PgPool) {
             .await,
         1
     );
+    // A sandbox identity from the same form: flagged, and marked in the list.
+    http.post(format!("{}/console/identities", app.base))
+        .header("cookie", &session)
+        .header("origin", &app.base)
+        .form(&[
+            ("kind", "customer"),
+            ("create_by", "SBX10"),
+            ("data_source", "D10"),
+            ("sandbox", "on"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT count(*) FROM clients WHERE create_by = 'SBX10' AND sandbox")
+            .await,
+        1
+    );
+    let list = http
+        .get(format!("{}/console/identities", app.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = list.split("SBX10").nth(1).unwrap_or_default();
+    assert!(
+        row.starts_with(" / D10 <span class=\"status sandbox\""),
+        "{row:.200}"
+    );
+    let c10 = list.split("C10 / D10").nth(1).unwrap_or_default();
+    assert!(
+        c10.starts_with("</td>"),
+        "a real identity is not marked: {c10:.80}"
+    );
     // Signing out ends the session: the next page sends to sign-in.
     let second = session_cookie(&http, &app.base, &token).await;
     let page = http

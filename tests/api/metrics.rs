@@ -72,7 +72,13 @@ async fn metrics_need_a_token_and_show_what_the_dashboard_uses(pool: PgPool) {
     let token = app.ops_token("prometheus").await;
     // The recorder is the process's: other tests feed the same series. What counts is that
     // this test's own call moved it.
-    let series = "hxgw_http_requests_total{route=\"/dtc/base/inventoryOrg\",code=\"200\"}";
+    let series =
+        "hxgw_http_requests_total{route=\"/dtc/base/inventoryOrg\",code=\"200\",sandbox=\"false\"}";
+    let sandbox_series =
+        "hxgw_http_requests_total{route=\"/dtc/base/inventoryOrg\",code=\"200\",sandbox=\"true\"}";
+    let sandbox = crate::sandbox::customer(&app, "SBX-M", true, None)
+        .await
+        .unwrap();
     let before = value_of(&scrape(&app, &token).await, series);
     app.call(ORG_PATH, &who, &org_request("WH01", "OW01"))
         .await
@@ -115,6 +121,16 @@ async fn metrics_need_a_token_and_show_what_the_dashboard_uses(pool: PgPool) {
     assert!(
         after >= before + 1.0,
         "{series}: {before} before the call, {after} after"
+    );
+    // A sandbox identity's calls carry sandbox="true" (production alerts leave them out).
+    let sandbox_before = value_of(&text, sandbox_series);
+    app.call(ORG_PATH, &sandbox, &org_request("WH01", "OW01"))
+        .await
+        .expect(200, 200);
+    let sandbox_after = value_of(&scrape(&app, &token).await, sandbox_series);
+    assert!(
+        sandbox_after >= sandbox_before + 1.0,
+        "{sandbox_series}: {sandbox_before} before, {sandbox_after} after"
     );
     assert!(text.contains("hxgw_push_outbox{status=\"dead\"}"), "{text}");
     assert!(

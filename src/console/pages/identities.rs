@@ -41,7 +41,8 @@ async fn render(
         table {
             thead { tr { th { "编号" } th { "类别" } th { "createBy / dataSource" } th { "方言" } th { "app key" } th { "状态" } th { "回调地址" } th { "限流/小时" } th { "创建时间" } th { "操作" } } }
             tbody { @for c in &all { tr id=(format!("identity-{}", c.id)) {
-                td { (c.id) } td { (c.kind) } td { (c.create_by) " / " (c.data_source) }
+                td { (c.id) } td { (c.kind) }
+                td { (c.create_by) " / " (c.data_source) @if c.sandbox { " " span.status.sandbox title="沙箱: 订单由模拟仓库自动处理" { "沙箱" } } }
                 td { (c.dialect) } td { (c.app_key.as_deref().unwrap_or("")) (c.customer_id.as_deref().map(|x| format!(" ({x})")).unwrap_or_default()) }
                 td { (status(&c.status)) }
                 td {
@@ -90,6 +91,7 @@ async fn render(
             label { "用户名 (3TMS)" input name="user_name"; }
             label { "密码 (3TMS)" input type="password" name="password" autocomplete="new-password"; }
             label { "回调地址" input name="callback_url" placeholder="https://…"; }
+            label { input type="checkbox" name="sandbox"; " 沙箱 (模拟仓库自动处理订单; createBy 不可与正式身份相同)" }
             label { "限流/小时" input name="rate_limit" placeholder="默认"; }
             button type="submit" { "创建" }
         }
