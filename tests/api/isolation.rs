@@ -34,6 +34,8 @@ const A_ROWS: &[(&str, &str)] = &[
     ("inventory_balances", "tenant = $1"),
     ("inventory_movements", "balance_id IN (SELECT id FROM inventory_balances WHERE tenant = $1)"),
     ("inventory_orgs", "tenant = $1"),
+    // A's namespace (sandbox or real): written once by its first identity, never by B.
+    ("tenants", "name = $1"),
     ("lpn_items", "lpn_id IN (SELECT l.id FROM lpns l JOIN orders o ON o.id = l.order_id WHERE o.tenant = $1)"),
     ("lpns", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),
     ("order_confirmations", "order_id IN (SELECT id FROM orders WHERE tenant = $1)"),
@@ -73,6 +75,10 @@ const NOT_TENANT_DATA: &[&str] = &[
     "rate_counters",
     // Keyed by user name and address, before anyone is known.
     "sign_in_failures",
+    // The sandbox simulator's own progress: rows only for sandbox tenants, never a real one's
+    // (tests/api/sandbox.rs proves the simulator leaves a real tenant alone).
+    "sandbox_progress",
+    "sandbox_tenant_runs",
 ];
 
 async fn snapshot(pool: &PgPool, tenant: &str) -> BTreeMap<String, (i64, String)> {

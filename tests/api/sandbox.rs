@@ -737,3 +737,71 @@ async fn qimen_and_oms_signature_failures_of_sandbox_identities_say_what_was_sig
         }
     }
 }
+
+#[sqlx::test]
+async fn a_sandbox_oms_transfer_is_received_and_listed_as_completed(pool: PgPool) {
+    use crate::oms::{part1, send, transfer, Via};
+    let app = spawn_app(pool.clone()).await;
+    let hongxun = customer(&app, "SBX-O", true, None).await.unwrap();
+    app.call(ORG_PATH, &hongxun, &org_request("WH01", "OW01"))
+        .await
+        .expect(200, 200);
+    app.call(
+        PRODUCT_PATH,
+        &hongxun,
+        &json!({"products": [{"itemCode": "SKU-1", "itemName": "杯子"}]}).to_string(),
+    )
+    .await
+    .expect(200, 200);
+    // The OMS identity joins the sandbox tenant (sandbox too: the namespace is one or the other).
+    let e = oms_identity_in_sandbox(&app).await;
+    let before = app.now();
+    let items = r#"[{"bn":"SKU-1","name":"杯子","price":10,"nums":4}]"#;
+    let r = send(
+        &app,
+        "/openapi",
+        &part1(&app, &e, "warehouse.add", transfer("T-SBX", items)),
+        Via::Form,
+    )
+    .await;
+    r.expect(0, 200);
+    // Seed 001 has no callbacks: the OMS sees the simulated receipt by polling.
+    wait_status(&pool, "SBX-O", "T-SBX", "RECEIVED", 30).await;
+    let window = json!({"start_time": hongxun_gateway::domain::time::format(before),
+        "end_time": hongxun_gateway::domain::time::format(before + chrono::TimeDelta::hours(1)),
+        "page_no": 1, "page_size": 50});
+    let list = send(
+        &app,
+        "/openapi",
+        &part1(&app, &e, "warehouse.getList", window),
+        Via::Form,
+    )
+    .await;
+    list.expect(0, 200);
+    assert_eq!(list.body["data"]["total"], 1, "{:#}", list.body);
+    assert_eq!(list.body["data"]["items"][0]["original_iso_bn"], "T-SBX");
+}
+
+async fn oms_identity_in_sandbox(app: &TestApp) -> crate::oms::Oms {
+    use hongxun_gateway::domain::client::Dialect;
+    admin::add_client(
+        &app.pool,
+        &master_key(),
+        NewClientInput {
+            kind: ClientKind::Customer,
+            create_by: "SBX-O".into(),
+            data_source: "SBX-OMS".into(),
+            secret: Some("oms-sbx-secret".into()),
+            dialect: Dialect::Oms,
+            app_key: Some("sbx-oms".into()),
+            sandbox: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    crate::oms::Oms {
+        app_key: "sbx-oms".into(),
+        secret: "oms-sbx-secret".into(),
+    }
+}
