@@ -331,16 +331,46 @@ async fn sandbox_and_real_tenants_never_meet(pool: PgPool) {
     .await
     .unwrap();
 
-    // A real carrier and a real scanner reach nothing of the sandbox, even naming its waybill
-    // and the carrier code the simulated carrier uses.
-    let carrier = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
-    let route = json!({"waybillNo": waybill, "routes": [{"nodeType": "SIGNED", "nodeTime": "2026-12-05 10:00:00",
-                       "description": "冒充签收", "location": "上海"}]});
+    // A real carrier and a real scanner reach nothing of the sandbox, even naming its
+    // waybills. One sandbox order the warehouse (ops API) shipped naming the real carrier SF:
+    // SF's route for that waybill still links nothing.
+    let token = app.ops_token("floor").await;
     let r = app
-        .call("/dtc/carrier/route", &carrier, &route.to_string())
+        .call(
+            OUT,
+            &sandbox,
+            &out_order(
+                "SHIPPED-WITH-SF",
+                json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]),
+            ),
+        )
         .await;
     r.expect(200, 200);
-    assert_eq!(r.body["value"]["orderCode"], Value::Null, "{:#}", r.body);
+    let hx = r.body["value"]["hxOrderNo"].as_str().unwrap().to_string();
+    app.ops(Some(&token), "POST", &format!("/ops/v1/orders/{hx}/shipments"), json!({"confirmType": "FINAL",
+        "packages": [{"packageNo": "P-SF", "waybillNo": "SF-SBX-1", "carrierCode": "SF", "weight": 1.0,
+                      "items": [{"lineNo": "1", "qty": 1}]}]}))
+        .await
+        .expect(200, 200);
+    let carrier = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    for w in [waybill.as_str(), "SF-SBX-1"] {
+        let route = json!({"waybillNo": w, "routes": [{"nodeType": "SIGNED", "nodeTime": "2026-12-05 10:00:00",
+                           "description": "冒充签收", "location": "上海"}]});
+        let r = app
+            .call("/dtc/carrier/route", &carrier, &route.to_string())
+            .await;
+        r.expect(200, 200);
+        assert_eq!(
+            r.body["value"]["orderCode"],
+            Value::Null,
+            "{w}: {:#}",
+            r.body
+        );
+    }
+    assert_eq!(
+        status_of(&pool, "SBX-C2", "SHIPPED-WITH-SF").await,
+        "SHIPPED"
+    );
     let scanner = app.identity(ClientKind::Device, "REAL-DWS", "DWS-01").await;
     let scans = json!({"deviceCode": "LINE-1", "scans": [{"barcode": waybill, "weight": 9.9, "scanTime": "2026-12-05 09:00:00"}]});
     let r = app
@@ -804,4 +834,84 @@ async fn oms_identity_in_sandbox(app: &TestApp) -> crate::oms::Oms {
         app_key: "sbx-oms".into(),
         secret: "oms-sbx-secret".into(),
     }
+}
+
+#[sqlx::test]
+async fn a_tracker_number_of_a_sandbox_slip_neither_blocks_nor_hears_a_real_one(pool: PgPool) {
+    use crate::tms_support::*;
+    use hongxun_gateway::domain::client::Dialect;
+    const TRACKER: &str = "868120223400001";
+    // Sandbox stays still here: this test drives the slips itself.
+    let app = spawn_app_with(pool.clone(), hongxun_gateway::state::Clock::System, |s| {
+        s.sandbox.enabled = false
+    })
+    .await;
+    for (tenant, user, sandbox) in [("SBX-TR", "sbx-tr", true), ("REAL-TR", "real-tr", false)] {
+        admin::add_client(
+            &app.pool,
+            &master_key(),
+            NewClientInput {
+                kind: ClientKind::Customer,
+                create_by: tenant.into(),
+                data_source: "TMS".into(),
+                dialect: Dialect::Tms,
+                user_name: Some(user.into()),
+                password: Some("pa55word".into()),
+                sandbox,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let create = |token: String, original: &'static str| {
+        let app = &app;
+        async move {
+            post(
+                app,
+                "/customer_order/create_customer_order",
+                Some(&token),
+                false,
+                json!({"orders": [crate::tms_slips::slip(original, Some(TRACKER))]}),
+            )
+            .await
+        }
+    };
+    // Both shippers hear 602, so a position that reached the wrong slips would show.
+    let sbx = sign_in(&app, "sbx-tr", "pa55word").await;
+    let real = sign_in(&app, "real-tr", "pa55word").await;
+    for token in [&sbx, &real] {
+        let a = post(
+            &app,
+            "/customer_order/subscribe",
+            Some(token),
+            false,
+            json!({"states": "602", "callbackUrl": "https://example.com/tr", "xhkID": "XHK"}),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    // The sandbox binds the tracker number first, twice; the real shipper can still bind it.
+    ok(&create(sbx.clone(), "O-SBX-TR").await);
+    ok(&create(sbx, "O-SBX-TR2").await);
+    let a = create(real, "O-REAL-TR").await;
+    ok(&a);
+    // A real tracker's position reaches the real slip only.
+    let ops = app.ops_token("tracker-platform").await;
+    let r = app
+        .ops(
+            Some(&ops),
+            "POST",
+            &format!("/ops/v1/trackers/{TRACKER}/points"),
+            json!({"gpsTime": 1572329163, "lat": 22.57, "lng": 113.92, "locateType": 2}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["value"]["slips"], 1, "{}", r.body);
+    let told: Vec<String> =
+        sqlx::query_scalar("SELECT tenant FROM push_outbox WHERE event_type = 'slipGps'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(told, ["REAL-TR"]);
 }
