@@ -766,6 +766,54 @@ async fn qimen_and_oms_signature_failures_of_sandbox_identities_say_what_was_sig
             assert!(!a.raw.contains("[sandbox]"), "{}", a.raw);
         }
     }
+    // OMS: the same in its `message`.
+    for (create_by, key, sandbox) in [
+        ("SBX-S", "sbx-oms-key", true),
+        ("REAL-S", "real-oms-key", false),
+    ] {
+        admin::add_client(
+            &app.pool,
+            &master_key(),
+            NewClientInput {
+                kind: ClientKind::Customer,
+                create_by: create_by.into(),
+                data_source: "OMS".into(),
+                secret: Some("right".into()),
+                dialect: Dialect::Oms,
+                app_key: Some(key.into()),
+                sandbox,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let wrong = crate::oms::Oms {
+            app_key: key.into(),
+            secret: "wrong".into(),
+        };
+        let p = crate::oms::part1(
+            &app,
+            &wrong,
+            "warehouse.getList",
+            json!({"page_no": 1, "page_size": 10}),
+        );
+        let r = crate::oms::send(&app, "/openapi", &p, crate::oms::Via::Form).await;
+        assert_eq!(r.body["code"], 1003, "{:#}", r.body);
+        let m = r.body["message"].as_str().unwrap_or_default();
+        if sandbox {
+            assert!(
+                m.contains("[sandbox]") && m.contains("signed string: "),
+                "{m}"
+            );
+            assert!(
+                m.contains(&format!("app_key{key}")) || m.contains(key),
+                "{m}"
+            );
+            assert!(!m.contains("right"), "the secret never shows: {m}");
+        } else {
+            assert!(!m.contains("[sandbox]"), "{m}");
+        }
+    }
 }
 
 #[sqlx::test]
