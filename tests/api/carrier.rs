@@ -619,3 +619,35 @@ async fn a_batch_answers_in_request_order_and_the_latest_scan_measures_the_packa
         "{m:#}"
     );
 }
+
+/// A scan time finer than PostgreSQL keeps (nanoseconds, as a caller in process has them) is
+/// still the scan just stored: matched, not reported as a duplicate.
+#[sqlx::test]
+async fn a_scan_time_finer_than_microseconds_is_matched_not_a_duplicate(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, _receiver) = customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    shipped_order(&app, &who, &token, "OUT-NS", "P-NS", "SF-NS").await;
+    app.identity(ClientKind::Device, "DWS-NS", "LINE").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM clients WHERE create_by = 'DWS-NS'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let at = chrono::DateTime::from_timestamp(1_764_900_000, 123_456_789).unwrap();
+    let scan = hongxun_gateway::store::carrier::Scan {
+        barcode: "SF-NS".into(),
+        weight_kg: rust_decimal::Decimal::new(1_000, 3),
+        length_cm: None,
+        width_cm: None,
+        height_cm: None,
+        volume_cm3: None,
+        scan_time: at,
+    };
+    let out =
+        hongxun_gateway::service::dws::receive_scans(&pool, None, id, false, "LINE", &[scan], 0.1)
+            .await
+            .unwrap();
+    let r = &out.value[0];
+    assert!(r.matched && !r.duplicate, "{r:?}");
+}
