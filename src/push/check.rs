@@ -3,6 +3,7 @@
 //! are real events (`samples.json`, recorded from the sandbox's own runs), rendered and signed
 //! by the same code that renders and signs production pushes.
 
+use super::deliver::chain;
 use super::{Dialects, Outgoing, Receiver, Rendered};
 use crate::auth::links::Links;
 use crate::auth::secrets::MasterKey;
@@ -171,16 +172,6 @@ async fn send(http: &reqwest::Client, r: &Rendered) -> Result<(u16, String), Str
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(x) = src {
-        s.push_str(": ");
-        s.push_str(&x.to_string());
-        src = x.source();
-    }
-    s
-}
 
 /// Why an answer was not accepted, in the dialect's terms, with the start of the answer.
 fn wrong_answer(dialect: Dialect, status: u16, body: &str) -> String {

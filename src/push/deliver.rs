@@ -95,8 +95,8 @@ fn http_error(e: reqwest::Error) -> String {
     chain(&e.without_url())
 }
 
-/// The full chain of an error, for the attempt log.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+/// The full chain of an error, for the attempt log (and `receiver-check`).
+pub(super) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(x) = src {
