@@ -24,6 +24,17 @@ pub struct App {
     pub passwords: crate::auth::password::Hasher,
 }
 
+impl App {
+    /// The stored identities as the doors check them: the pool, the master key, the cache.
+    pub fn known_identities(&self) -> crate::auth::Identities<'_> {
+        crate::auth::Identities {
+            pool: &self.db,
+            key: &self.key,
+            cache: &self.identities,
+        }
+    }
+}
+
 /// Where "now" comes from: the system clock, or a fixed instant in tests that replay
 /// signed examples with old timestamps.
 #[derive(Debug, Clone, Copy)]

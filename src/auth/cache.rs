@@ -26,6 +26,15 @@ pub struct KnownIdentity {
     pub sandbox: bool,
 }
 
+/// How an identity was named at its door: the cache answers only that door's lookups.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Door {
+    /// A signed 鸿讯 envelope: (createBy, dataSource).
+    Envelope(String, String),
+    /// A Qimen or OMS call: (dialect, app key, customerId as sent; `None` when absent).
+    AppKey(&'static str, String, Option<String>),
+}
+
 struct Entry {
     identity: Arc<KnownIdentity>,
     fetched: Instant,
@@ -33,7 +42,7 @@ struct Entry {
 
 pub struct IdentityCache {
     ttl: Duration,
-    entries: Mutex<HashMap<(String, String), Entry>>,
+    entries: Mutex<HashMap<Door, Entry>>,
     /// Bumped by every invalidation: a lookup started before it must not store its result.
     generation: AtomicU64,
     /// Whether changes are being heard; without that, nothing is served from memory.
@@ -51,18 +60,18 @@ impl IdentityCache {
         }
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Door, Entry>> {
         // A panic while holding the lock cannot leave the map inconsistent (single inserts).
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The identity if known, fresh, and changes are being heard.
-    pub fn get(&self, create_by: &str, data_source: &str) -> Option<Arc<KnownIdentity>> {
+    pub fn get(&self, door: &Door) -> Option<Arc<KnownIdentity>> {
         if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
             return None;
         }
         let map = self.map();
-        let e = map.get(&(create_by.to_string(), data_source.to_string()))?;
+        let e = map.get(door)?;
         (e.fetched.elapsed() < self.ttl).then(|| e.identity.clone())
     }
 
@@ -72,7 +81,7 @@ impl IdentityCache {
     }
 
     /// Stores an identity read while `generation` was current, unless an invalidation came since.
-    pub fn put(&self, generation: u64, identity: Arc<KnownIdentity>) {
+    pub fn put(&self, generation: u64, door: Door, identity: Arc<KnownIdentity>) {
         if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
             return;
         }
@@ -80,9 +89,8 @@ impl IdentityCache {
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
-        let key = (identity.create_by.clone(), identity.data_source.clone());
         map.insert(
-            key,
+            door,
             Entry {
                 identity,
                 fetched: Instant::now(),
@@ -140,6 +148,10 @@ pub async fn watch(
 mod tests {
     use super::*;
 
+    fn door(create_by: &str) -> Door {
+        Door::Envelope(create_by.into(), "ERP".into())
+    }
+
     fn identity(create_by: &str) -> Arc<KnownIdentity> {
         Arc::new(KnownIdentity {
             id: 1,
@@ -156,13 +168,13 @@ mod tests {
     #[test]
     fn serves_only_while_live_and_fresh() {
         let c = IdentityCache::new(Duration::from_secs(60));
-        c.put(c.generation(), identity("A"));
-        assert!(c.get("A", "ERP").is_none(), "not live yet: nothing stored");
+        c.put(c.generation(), door("A"), identity("A"));
+        assert!(c.get(&door("A")).is_none(), "not live yet: nothing stored");
         c.set_live(true);
-        c.put(c.generation(), identity("A"));
-        assert!(c.get("A", "ERP").is_some());
+        c.put(c.generation(), door("A"), identity("A"));
+        assert!(c.get(&door("A")).is_some());
         c.set_live(false);
-        assert!(c.get("A", "ERP").is_none());
+        assert!(c.get(&door("A")).is_none());
         let off = IdentityCache::new(Duration::ZERO);
         off.set_live(true);
         off.put(off.generation(), identity("A"));
@@ -175,16 +187,16 @@ mod tests {
         c.set_live(true);
         let before = c.generation();
         c.invalidate(); // the identity changed while we were reading the old row
-        c.put(before, identity("A"));
-        assert!(c.get("A", "ERP").is_none());
+        c.put(before, door("A"), identity("A"));
+        assert!(c.get(&door("A")).is_none());
     }
 
     #[test]
     fn entries_expire() {
         let c = IdentityCache::new(Duration::from_millis(1));
         c.set_live(true);
-        c.put(c.generation(), identity("A"));
+        c.put(c.generation(), door("A"), identity("A"));
         std::thread::sleep(Duration::from_millis(5));
-        assert!(c.get("A", "ERP").is_none());
+        assert!(c.get(&door("A")).is_none());
     }
 }

@@ -14,7 +14,7 @@ pub mod tms_token;
 
 use crate::domain::client::{ClientKind, ClientStatus, Tenant};
 use crate::store::{self, PgPool};
-use cache::{IdentityCache, KnownIdentity};
+use cache::{Door, IdentityCache, KnownIdentity};
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use signature::{SignInput, SignMethod};
@@ -79,23 +79,62 @@ pub struct Identities<'a> {
 }
 
 impl Identities<'_> {
-    /// The stored identity, from memory when the cache may serve it.
+    /// The stored 鸿讯 identity, from memory when the cache may serve it.
     async fn find(
         &self,
         create_by: &str,
         data_source: &str,
     ) -> Result<Option<Arc<KnownIdentity>>, AuthError> {
-        if let Some(known) = self.cache.get(create_by, data_source) {
+        let door = Door::Envelope(create_by.into(), data_source.into());
+        if let Some(known) = self.cache.get(&door) {
             return Ok(Some(known));
         }
         let generation = self.cache.generation();
-        let door = crate::domain::client::Dialect::Hongxun.as_str();
+        let dialect = crate::domain::client::Dialect::Hongxun.as_str();
         let Some(row) =
-            store::clients::find_for_door(self.pool, door, create_by, data_source).await?
+            store::clients::find_for_door(self.pool, dialect, create_by, data_source).await?
         else {
             return Ok(None);
         };
-        let known = Arc::new(KnownIdentity {
+        let known = Arc::new(self.known(row)?);
+        self.cache.put(generation, door, known.clone());
+        Ok(Some(known))
+    }
+
+    /// The identity of `dialect` an app key (and customerId, when the call has one) names,
+    /// from memory when the cache may serve it. Only a lookup that names exactly one identity
+    /// is kept: none (1001) and several (send customerId) are asked again every time.
+    async fn find_by_app_key(
+        &self,
+        dialect: crate::domain::client::Dialect,
+        app_key: &str,
+        customer_id: Option<&str>,
+    ) -> Result<AppKeyLookup, AuthError> {
+        let door = Door::AppKey(
+            dialect.as_str(),
+            app_key.into(),
+            customer_id.map(str::to_string),
+        );
+        if let Some(known) = self.cache.get(&door) {
+            return Ok(AppKeyLookup::One(known));
+        }
+        let generation = self.cache.generation();
+        let mut rows =
+            store::clients::find_by_app_key(self.pool, dialect.as_str(), app_key, customer_id)
+                .await?;
+        if rows.len() > 1 {
+            return Ok(AppKeyLookup::Several);
+        }
+        let Some(row) = rows.pop() else {
+            return Ok(AppKeyLookup::None);
+        };
+        let known = Arc::new(self.known(row)?);
+        self.cache.put(generation, door, known.clone());
+        Ok(AppKeyLookup::One(known))
+    }
+
+    fn known(&self, row: store::clients::ClientRow) -> Result<KnownIdentity, AuthError> {
+        Ok(KnownIdentity {
             id: row.id,
             kind: row.kind.parse(),
             active: ClientStatus::parse(&row.status) == ClientStatus::Active,
@@ -104,10 +143,15 @@ impl Identities<'_> {
             data_source: row.data_source,
             rate_limit_per_hour: row.rate_limit_per_hour,
             sandbox: row.sandbox,
-        });
-        self.cache.put(generation, known.clone());
-        Ok(Some(known))
+        })
     }
+}
+
+/// What an app key names.
+enum AppKeyLookup {
+    None,
+    One(Arc<KnownIdentity>),
+    Several,
 }
 
 /// Resolves the identity of a signed envelope and verifies timestamp and signature, in that order.
@@ -182,47 +226,49 @@ pub struct AppKeyIdentity {
 }
 
 /// The identity of `dialect` an app key (and `customer_id`, when the call has one) names.
-/// 1001 when none does, or when an app key without customerId names several.
+/// 1001 when none does, or when an app key without customerId names several. Served from the
+/// identity cache like the 鸿讯 door's (#21: no identity query per call).
 pub async fn identity_by_app_key(
-    pool: &PgPool,
-    key: &secrets::MasterKey,
+    identities: &Identities<'_>,
     dialect: crate::domain::client::Dialect,
     app_key: &str,
     customer_id: Option<&str>,
 ) -> Result<AppKeyIdentity, AuthError> {
-    let rows =
-        store::clients::find_by_app_key(pool, dialect.as_str(), app_key, customer_id).await?;
-    let unknown = || AuthError::UnknownIdentity {
-        create_by: format!("app_key={app_key}"),
-        data_source: format!("customerId={}", customer_id.unwrap_or("")),
-    };
-    let row = match rows.as_slice() {
-        [one] => one,
-        [] => return Err(unknown()),
-        _ => {
+    let known = match identities
+        .find_by_app_key(dialect, app_key, customer_id)
+        .await?
+    {
+        AppKeyLookup::One(k) => k,
+        AppKeyLookup::None => {
+            return Err(AuthError::UnknownIdentity {
+                create_by: format!("app_key={app_key}"),
+                data_source: format!("customerId={}", customer_id.unwrap_or("")),
+            })
+        }
+        AppKeyLookup::Several => {
             return Err(AuthError::Signature(format!(
                 "app_key {app_key} names several identities: send customerId"
             )))
         }
     };
-    let kind = row
+    let kind = known
         .kind
-        .parse()
-        .map_err(|e: String| AuthError::Signature(format!("identity misconfigured: {e}")))?;
-    if row.sandbox {
+        .clone()
+        .map_err(|e| AuthError::Signature(format!("identity misconfigured: {e}")))?;
+    if known.sandbox {
         crate::context::set_sandbox();
     }
     Ok(AppKeyIdentity {
         client: AuthenticatedClient {
-            id: row.id,
+            id: known.id,
             kind,
-            create_by: row.create_by.clone(),
-            data_source: row.data_source.clone(),
-            rate_limit_per_hour: row.rate_limit_per_hour,
-            sandbox: row.sandbox,
+            create_by: known.create_by.clone(),
+            data_source: known.data_source.clone(),
+            rate_limit_per_hour: known.rate_limit_per_hour,
+            sandbox: known.sandbox,
         },
-        active: ClientStatus::parse(&row.status) == ClientStatus::Active,
-        secret: key.decrypt(&row.secret_enc)?,
+        active: known.active,
+        secret: known.secret.clone(),
     })
 }
 

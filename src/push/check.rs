@@ -172,7 +172,6 @@ async fn send(http: &reqwest::Client, r: &Rendered) -> Result<(u16, String), Str
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-
 /// Why an answer was not accepted, in the dialect's terms, with the start of the answer.
 fn wrong_answer(dialect: Dialect, status: u16, body: &str) -> String {
     let rule = match dialect {

@@ -189,3 +189,55 @@ async fn a_disable_takes_effect_at_once_while_the_change_listener_is_down(pool: 
         .await
         .expect(200, 200);
 }
+
+/// The Qimen door (and OMS's, the same lookup) serves its identities from memory too (#21:
+/// no identity query per call), and hears every change to `clients` at once.
+#[sqlx::test]
+async fn qimen_identities_are_served_from_memory_until_any_change_to_clients(pool: PgPool) {
+    use crate::qimen_support::*;
+    let app = spawn_app(pool.clone()).await;
+    listening(&pool).await;
+    let erp = qimen_identity(&app, "C001", "WDT01", "WDT-C1", None).await;
+    let query = "<request><entryOrderCode>NONE</entryOrderCode><warehouseCode>WH01</warehouseCode></request>";
+    let mut cached = false;
+    for _ in 0..50 {
+        for _ in 0..100 {
+            if answered(&app, &erp, query).await {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        silently(&pool, "disabled").await;
+        if answered(&app, &erp, query).await {
+            cached = true;
+            break;
+        }
+        sqlx::query("UPDATE clients SET status = 'active' WHERE create_by = 'C001'")
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    assert!(
+        cached,
+        "a disabled Qimen identity was never served from memory"
+    );
+    // Heard at once: the disable takes effect.
+    sqlx::query("UPDATE clients SET name = 'renamed' WHERE create_by = 'C001'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while answered(&app, &erp, query).await {
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "the disable was not heard"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Whether a Qimen call got past the identity check (an unknown order is still an answer).
+async fn answered(app: &TestApp, erp: &crate::qimen_support::QimenErp, query: &str) -> bool {
+    let r = crate::qimen_support::qimen_xml(app, erp, "entryorder.query", query).await;
+    r.code() != "1001"
+}

@@ -83,13 +83,8 @@ impl<T: Endpoint> FromRequest<AppState> for Signed<T> {
             request: env.request.get(),
         };
         let now = app.clock.now();
-        let identities = auth::Identities {
-            pool: &app.db,
-            key: &app.key,
-            cache: &app.identities,
-        };
         let client = auth::authenticate(
-            &identities,
+            &app.known_identities(),
             app.settings.auth.timestamp_window_secs,
             now,
             &input,

@@ -263,7 +263,7 @@ async fn authenticate(
         .given("sign")
         .ok_or_else(|| Answer::fail(2001, "sign: is required"))?;
     let t = timestamp(part, &p)?;
-    let who = auth::identity_by_app_key(&app.db, &app.key, Dialect::Oms, &app_key, None)
+    let who = auth::identity_by_app_key(&app.known_identities(), Dialect::Oms, &app_key, None)
         .await
         .map_err(|e| refused(part, e))?;
     if !who.active {

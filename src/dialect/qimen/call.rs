@@ -131,9 +131,14 @@ async fn authenticate(app: &AppState, p: &params::Params) -> Result<Caller, Answ
         .required("app_key")
         .map_err(|e| Answer::refused(2001, "Missing app key", e))?;
     let customer_id = p.get("customerId").filter(|c| !c.is_empty());
-    let who = auth::identity_by_app_key(&app.db, &app.key, Dialect::Qimen, app_key, customer_id)
-        .await
-        .map_err(refused)?;
+    let who = auth::identity_by_app_key(
+        &app.known_identities(),
+        Dialect::Qimen,
+        app_key,
+        customer_id,
+    )
+    .await
+    .map_err(refused)?;
     if !who.active {
         return Err(refused(AuthError::Disabled(who.client.create_by.clone())));
     }
