@@ -177,8 +177,8 @@ mod tests {
         assert!(c.get(&door("A")).is_none());
         let off = IdentityCache::new(Duration::ZERO);
         off.set_live(true);
-        off.put(off.generation(), identity("A"));
-        assert!(off.get("A", "ERP").is_none(), "ttl 0 disables the cache");
+        off.put(off.generation(), door("A"), identity("A"));
+        assert!(off.get(&door("A")).is_none(), "ttl 0 disables the cache");
     }
 
     #[test]
