@@ -25,10 +25,57 @@ pub async fn sync_products(
     tenant: &Tenant,
     products: &[Product],
 ) -> Result<Outcome<UpsertCounts>, ServiceError> {
+    if let Some(done) = products_in_one_statement(pool, replay, tenant, products).await? {
+        return Ok(done);
+    }
     transaction(pool, replay, async |tx| {
         Ok(store::base_data::upsert_products(tx, tenant, products).await?)
     })
     .await
+}
+
+/// The sync as one statement (#21); `None` when the step-by-step path must decide: an
+/// `Idempotency-Key` call, or a race with a concurrent call (nothing was written then).
+async fn products_in_one_statement(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    tenant: &Tenant,
+    products: &[Product],
+) -> Result<Option<Outcome<UpsertCounts>>, ServiceError> {
+    use store::orders::one_statement::SignedKey;
+    use store::product_sync::{self, Synced};
+    let key = match replay {
+        None => None,
+        Some(ReplayKey::Signed {
+            client_id,
+            endpoint,
+            sign,
+        }) => Some(SignedKey {
+            client_id,
+            endpoint,
+            sign,
+        }),
+        Some(ReplayKey::Keyed { .. }) => return Ok(None),
+    };
+    // The statement commits as it ends: from here the change may be saved even if the answer
+    // never reaches the caller.
+    crate::context::set_committing();
+    match product_sync::upsert_products(pool, tenant, products, key.as_ref()).await {
+        Ok(Synced::Done(counts)) => Ok(Some(Outcome {
+            value: counts,
+            replayed: false,
+        })),
+        Ok(Synced::Replayed(stored)) => Ok(Some(Outcome {
+            value: serde_json::from_value(stored)
+                .map_err(|e| ServiceError::Internal(format!("stored replay outcome: {e}")))?,
+            replayed: true,
+        })),
+        Err(e) if product_sync::lost_race(&e) => {
+            crate::context::clear_committing();
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn sync_consignees(

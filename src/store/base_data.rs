@@ -97,30 +97,30 @@ pub async fn upsert_inventory_org(
 
 /// Column arrays of a product batch, for `UNNEST`.
 #[derive(Default)]
-struct ProductColumns {
-    item_code: Vec<String>,
-    item_name: Vec<String>,
-    bar_code: Vec<Option<String>>,
-    specification: Vec<Option<String>>,
-    unit: Vec<Option<String>>,
-    category: Vec<Option<String>>,
-    brand: Vec<Option<String>>,
-    shelf_life_days: Vec<Option<i32>>,
-    batch_managed: Vec<Option<bool>>,
-    serial_managed: Vec<Option<bool>>,
-    length: Vec<Option<Decimal>>,
-    width: Vec<Option<Decimal>>,
-    height: Vec<Option<Decimal>>,
-    volume: Vec<Option<Decimal>>,
-    gross_weight: Vec<Option<Decimal>>,
-    net_weight: Vec<Option<Decimal>>,
-    price: Vec<Option<Decimal>>,
-    status: Vec<Option<String>>,
-    remark: Vec<Option<String>>,
+pub(super) struct ProductColumns {
+    pub(super) item_code: Vec<String>,
+    pub(super) item_name: Vec<String>,
+    pub(super) bar_code: Vec<Option<String>>,
+    pub(super) specification: Vec<Option<String>>,
+    pub(super) unit: Vec<Option<String>>,
+    pub(super) category: Vec<Option<String>>,
+    pub(super) brand: Vec<Option<String>>,
+    pub(super) shelf_life_days: Vec<Option<i32>>,
+    pub(super) batch_managed: Vec<Option<bool>>,
+    pub(super) serial_managed: Vec<Option<bool>>,
+    pub(super) length: Vec<Option<Decimal>>,
+    pub(super) width: Vec<Option<Decimal>>,
+    pub(super) height: Vec<Option<Decimal>>,
+    pub(super) volume: Vec<Option<Decimal>>,
+    pub(super) gross_weight: Vec<Option<Decimal>>,
+    pub(super) net_weight: Vec<Option<Decimal>>,
+    pub(super) price: Vec<Option<Decimal>>,
+    pub(super) status: Vec<Option<String>>,
+    pub(super) remark: Vec<Option<String>>,
 }
 
 impl ProductColumns {
-    fn new(products: &[Product]) -> Self {
+    pub(super) fn new(products: &[Product]) -> Self {
         let mut c = Self::default();
         for p in products {
             let d = &p.dimensions;
@@ -266,7 +266,7 @@ pub async fn upsert_products(
     Ok(counts(products.len(), created, updated))
 }
 
-fn counts(total: usize, created: u64, updated: u64) -> UpsertCounts {
+pub(super) fn counts(total: usize, created: u64, updated: u64) -> UpsertCounts {
     let created = created as u32;
     let updated = updated as u32;
     UpsertCounts {

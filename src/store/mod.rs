@@ -11,6 +11,7 @@ pub mod console;
 pub mod guard;
 pub mod inventory;
 pub mod orders;
+pub mod product_sync;
 pub mod pushes;
 pub mod retention;
 pub mod sandbox;

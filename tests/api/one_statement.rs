@@ -25,7 +25,12 @@ async fn together_at(
     bodies: Vec<String>,
 ) -> Vec<Reply> {
     let mut hold = pool.begin().await.unwrap();
-    sqlx::query("LOCK TABLE orders IN EXCLUSIVE MODE")
+    let table = if path == PRODUCT_PATH {
+        "products"
+    } else {
+        "orders"
+    };
+    sqlx::query(&format!("LOCK TABLE {table} IN EXCLUSIVE MODE"))
         .execute(&mut *hold)
         .await
         .unwrap();
@@ -195,4 +200,63 @@ async fn outbound_orders_racing_for_stock_reserve_it_once_and_never_beyond(pool:
             .await
             .unwrap();
     assert_eq!(over, 0);
+}
+
+/// Product syncs are one statement too: eight identical signed syncs at once take effect once
+/// and answer alike; eight syncs of the same new products under eight signatures at once
+/// create each product once, and the others find it (updated or unchanged), nothing lost.
+#[sqlx::test]
+async fn product_syncs_racing_create_each_product_once(pool: PgPool) {
+    let pool = wide_pool(&pool, 16).await;
+    let app = spawn_app(pool.clone()).await;
+    let who = app
+        .identity(
+            hongxun_gateway::domain::client::ClientKind::Customer,
+            "C001",
+            "ERP01",
+        )
+        .await;
+    let products = |name: &str| {
+        json!({"products": (0..20).map(|i| json!({"itemCode": format!("P-{i}"), "itemName": name, "unit": "个"})).collect::<Vec<_>>()})
+            .to_string()
+    };
+    let body = signed_body(&who, &timestamp::format(app.now()), None, &products("杯子"));
+    let replies = together_at(&app, &pool, PRODUCT_PATH, vec![body; 8]).await;
+    let fresh: Vec<&Reply> = replies
+        .iter()
+        .filter(|r| r.header("idempotent-replayed").is_none())
+        .collect();
+    assert_eq!(fresh.len(), 1, "exactly one call took effect");
+    for r in &replies {
+        r.expect(200, 200);
+        assert_eq!(r.body["value"], fresh[0].body["value"]);
+    }
+    assert_eq!(fresh[0].body["value"]["created"], 20, "{:#}", fresh[0].body);
+
+    // Eight signatures, new products, two contents: each product created once.
+    let now = app.now();
+    let bodies = (0..8)
+        .map(|i| {
+            let at = now - chrono::TimeDelta::seconds(i);
+            let content = json!({"products": (0..20).map(|k| json!({"itemCode": format!("Q-{k}"),
+                "itemName": if i % 2 == 0 { "碗" } else { "盘" }})).collect::<Vec<_>>()});
+            signed_body(&who, &timestamp::format(at), None, &content.to_string())
+        })
+        .collect();
+    let replies = together_at(&app, &pool, PRODUCT_PATH, bodies).await;
+    let created: i64 = replies
+        .iter()
+        .map(|r| {
+            r.expect(200, 200);
+            r.body["value"]["created"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(created, 20, "each product created by exactly one call");
+    let (n, names): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT item_name) FROM products WHERE item_code LIKE 'Q-%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((n, names), (20, 1), "one content won, whole");
 }
