@@ -68,8 +68,8 @@ async fn resolve(
         .collect())
 }
 
-/// Stores a batch of scans and matches them in a handful of statements, whatever the batch
-/// size: a statement per scan held the packages' locks across 150 round trips.
+/// Stores a batch of scans and matches them: one read and one write (#21) whatever the batch
+/// size, or, when another call raced it, a handful of statements in one transaction.
 pub async fn receive_scans(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
@@ -80,6 +80,122 @@ pub async fn receive_scans(
     scans: &[Scan],
     tolerance: f64,
 ) -> Result<Outcome<Vec<ScanResult>>, ServiceError> {
+    let scanner = Scanner {
+        client_id,
+        sandbox,
+        device_code,
+    };
+    if let Some(done) = in_one_write(pool, replay, &scanner, scans, tolerance).await? {
+        count_scans(&done);
+        return Ok(done);
+    }
+    step_by_step(pool, replay, &scanner, scans, tolerance).await
+}
+
+/// Who scanned.
+struct Scanner<'a> {
+    client_id: i64,
+    sandbox: bool,
+    device_code: &'a str,
+}
+
+/// The scans as one read of the candidates and one write; `None` when the step-by-step path
+/// must decide (an `Idempotency-Key` call, a replay key claimed meanwhile, candidates that
+/// changed between the read and the write: nothing was written then).
+async fn in_one_write(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    who: &Scanner<'_>,
+    scans: &[Scan],
+    tolerance: f64,
+) -> Result<Option<Outcome<Vec<ScanResult>>>, ServiceError> {
+    use store::dws_one_statement::{self as one, Received, ScanPlan};
+    use store::orders::one_statement::SignedKey;
+    let key = match replay {
+        None => None,
+        Some(ReplayKey::Signed {
+            client_id,
+            endpoint,
+            sign,
+        }) => Some(SignedKey {
+            client_id,
+            endpoint,
+            sign,
+        }),
+        Some(ReplayKey::Keyed { .. }) => return Ok(None),
+    };
+    let mut barcodes: Vec<String> = scans.iter().map(|s| s.barcode.clone()).collect();
+    barcodes.sort();
+    barcodes.dedup();
+    let candidates = {
+        let mut conn = pool.acquire().await?;
+        store::carrier::package_candidates(&mut conn, &barcodes, who.sandbox).await?
+    };
+    let digest = one::candidates_digest(&candidates);
+    let plans: Vec<ScanPlan> = scans
+        .iter()
+        .map(|s| {
+            let c = candidates
+                .get(&s.barcode)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let m = match_barcode(c);
+            let package = match &m {
+                BarcodeMatch::One(p) => Some(p),
+                _ => None,
+            };
+            let (stored, shown, flagged) = match package {
+                Some(p) => deviation(s.weight_kg, p.weight_kg, tolerance),
+                None => (None, None, false),
+            };
+            ScanPlan {
+                scan: s.clone(),
+                package_id: package.map(|p| p.id),
+                ambiguous: matches!(m, BarcodeMatch::Ambiguous),
+                deviation: stored,
+                shown_deviation: shown,
+                flagged,
+                reason: reason_of(&m),
+                order_code: package.map(|p| p.order_code.clone()),
+            }
+        })
+        .collect();
+    // The write commits as it ends: from here the change may be saved even if the answer
+    // never reaches the caller.
+    crate::context::set_committing();
+    let written = one::receive(
+        pool,
+        who.client_id,
+        who.sandbox,
+        who.device_code,
+        &plans,
+        &digest,
+        key.as_ref(),
+    )
+    .await;
+    let (stored, replayed) = match written {
+        Ok(Received::Done(v)) => (v, false),
+        Ok(Received::Replayed(v)) => (v, true),
+        Err(e) if one::lost_race(&e) => {
+            crate::context::clear_committing();
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let value = serde_json::from_value(stored)
+        .map_err(|e| ServiceError::Internal(format!("scan results: {e}")))?;
+    Ok(Some(Outcome { value, replayed }))
+}
+
+/// The scans in one transaction, statement by statement.
+async fn step_by_step(
+    pool: &PgPool,
+    replay: Option<ReplayKey<'_>>,
+    who: &Scanner<'_>,
+    scans: &[Scan],
+    tolerance: f64,
+) -> Result<Outcome<Vec<ScanResult>>, ServiceError> {
+    let (client_id, sandbox, device_code) = (who.client_id, who.sandbox, who.device_code);
     transaction(pool, replay, async |tx| {
         // Stored in barcode order, the same in every transaction; results in request order.
         let mut order: Vec<usize> = (0..scans.len()).collect();

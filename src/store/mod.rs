@@ -8,6 +8,7 @@ pub mod base_data;
 pub mod carrier;
 pub mod clients;
 pub mod console;
+pub mod dws_one_statement;
 pub mod guard;
 pub mod inventory;
 pub mod orders;

@@ -260,3 +260,96 @@ async fn product_syncs_racing_create_each_product_once(pool: PgPool) {
     .unwrap();
     assert_eq!((n, names), (20, 1), "one content won, whole");
 }
+
+/// DWS scans are one read and one write: the write takes the candidates as read (the digest
+/// the store computes is the one the statement computes), and stops without writing anything
+/// (HX001, which sends the call down the step-by-step path) when they changed since.
+#[sqlx::test]
+async fn a_dws_write_takes_the_candidates_it_read_and_stops_when_they_changed(pool: PgPool) {
+    use hongxun_gateway::store::{self, dws_one_statement as one};
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, _receiver) = crate::pushes::customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    crate::carrier::shipped_order(&app, &who, &token, "OUT-D1", "P-D1", "SF-D1").await;
+    app.identity(
+        hongxun_gateway::domain::client::ClientKind::Device,
+        "DWS-1",
+        "LINE",
+    )
+    .await;
+    let device: i64 = sqlx::query_scalar("SELECT id FROM clients WHERE create_by = 'DWS-1'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let barcodes = vec!["SF-D1".to_string()];
+    let candidates = {
+        let mut conn = pool.acquire().await.unwrap();
+        store::carrier::package_candidates(&mut conn, &barcodes, false)
+            .await
+            .unwrap()
+    };
+    let package = candidates["SF-D1"][0].1.id;
+    let plan = |at: i64| one::ScanPlan {
+        scan: store::carrier::Scan {
+            barcode: "SF-D1".into(),
+            weight_kg: rust_decimal::Decimal::new(1_100, 3),
+            length_cm: None,
+            width_cm: None,
+            height_cm: None,
+            volume_cm3: None,
+            scan_time: chrono::DateTime::from_timestamp(at, 0).unwrap(),
+        },
+        package_id: Some(package),
+        ambiguous: false,
+        deviation: Some(rust_decimal::Decimal::new(1, 1)),
+        shown_deviation: Some(0.1),
+        flagged: false,
+        reason: None,
+        order_code: Some("OUT-D1".into()),
+    };
+    // As read: written, measured, answered.
+    let digest = one::candidates_digest(&candidates);
+    let r = one::receive(
+        &pool,
+        device,
+        false,
+        "LINE",
+        &[plan(1_764_900_000)],
+        &digest,
+        None,
+    )
+    .await
+    .unwrap();
+    let one::Received::Done(results) = r else {
+        panic!("replayed?")
+    };
+    assert_eq!(results[0]["matched"], true, "{results}");
+    assert_eq!(results[0]["duplicate"], false, "{results}");
+    let measured: Option<rust_decimal::Decimal> =
+        sqlx::query_scalar("SELECT measured_weight_kg FROM packages WHERE id = $1")
+            .bind(package)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(measured, Some(rust_decimal::Decimal::new(1_100, 3)));
+    // Candidates that changed since they were read (here: a digest of none): nothing written.
+    let scans_before = app.count("SELECT count(*) FROM dws_scans").await;
+    let e = one::receive(
+        &pool,
+        device,
+        false,
+        "LINE",
+        &[plan(1_764_900_100)],
+        &[],
+        None,
+    )
+    .await
+    .err()
+    .expect("stopped");
+    assert!(one::lost_race(&e), "{e}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM dws_scans").await,
+        scans_before
+    );
+}
