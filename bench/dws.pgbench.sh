@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Writes the pgbench script for one DWS call of N scans: the statements the gateway runs, in one
-# transaction: guard::claim_replay_key, carrier::insert_scans, carrier::package_candidates,
-# carrier::record_measurements (lock when more than one package, then link and measure), guard::record_replay_outcome.
+# Writes the pgbench script for one DWS call of N scans: the statements the gateway runs, one
+# read and one write (#21): carrier::package_candidates, then dws_one_statement::receive (the
+# candidates checked again, the packages locked in id order, the scans stored with their
+# matches, the packages measured, the replay key with the answer). The digest the write compares
+# with is the candidates' own here (the gateway sends what it read).
 #   usage: dws.pgbench.sh N
 n="$1"
 echo '\set n random(1, 2000000000)'
@@ -19,18 +21,6 @@ packages="ARRAY[$(list ":p%s")]::int8[]"
 same() { local out="" k; for k in $(seq 1 "$n"); do out+="${out:+, }$1"; done; echo "ARRAY[$out]::$2[]"; }
 cat <<SQL
 SELECT upper(md5('dws' || :client_id || '-' || :n || random())) AS sign \\gset
-BEGIN;
-INSERT INTO replay_keys (client_id, sign, endpoint, outcome) VALUES (:dws_client, :sign, '/dtc/device/dws', 'null'::jsonb)
-ON CONFLICT ON CONSTRAINT replay_keys_pkey DO NOTHING;
-WITH ins AS (
-    INSERT INTO dws_scans (client_id, device_code, barcode, weight_kg, length_cm, width_cm, height_cm, volume_cm3, scan_time)
-    SELECT :dws_client, 'PGLINE', u.barcode, u.w, u.l, u.wd, u.h, u.v, u.t
-      FROM UNNEST($barcodes, $(same 1.1 numeric), $(same 30 numeric), $(same 20 numeric), $(same 10 numeric),
-                  $(same NULL numeric), $times) WITH ORDINALITY AS u(barcode, w, l, wd, h, v, t, i)
-     ORDER BY u.i
-    ON CONFLICT ON CONSTRAINT dws_scans_key DO NOTHING
-    RETURNING id, barcode, scan_time)
-SELECT array_agg(id ORDER BY barcode, scan_time) AS scans FROM ins \\gset
 SELECT x.barcode, x.by_waybill, p.id, o.order_code, p.weight_kg
   FROM (SELECT u.b AS barcode, q.id, true AS by_waybill
           FROM UNNEST($barcodes) AS u(b) JOIN packages q ON q.waybill_no = u.b
@@ -39,19 +29,62 @@ SELECT x.barcode, x.by_waybill, p.id, o.order_code, p.weight_kg
           FROM UNNEST($barcodes) AS u(b) JOIN packages q ON q.package_no = u.b) x
   JOIN packages p ON p.id = x.id
   JOIN orders o ON o.id = p.order_id
+ WHERE hxgw_is_sandbox(o.tenant) = false
  ORDER BY p.id;
-$([ "$n" -gt 1 ] && echo "SELECT id FROM packages WHERE id = ANY($packages) ORDER BY id FOR UPDATE;")
-WITH u AS (SELECT * FROM UNNEST(:scans::int8[], $packages, $(same 0.1 numeric), $(same false bool))
-             AS u(scan, package, deviation, flagged)),
-     s AS (UPDATE dws_scans d SET package_id = u.package, match_status = 'MATCHED' FROM u WHERE d.id = u.scan
-           RETURNING d.id, d.package_id, d.weight_kg, d.length_cm, d.width_cm, d.height_cm,
-                     d.volume_cm3, d.scan_time, u.deviation, u.flagged),
-     latest AS (SELECT DISTINCT ON (package_id) * FROM s ORDER BY package_id, scan_time DESC, id DESC)
-UPDATE packages p SET measured_weight_kg = l.weight_kg, measured_length_cm = l.length_cm,
-       measured_width_cm = l.width_cm, measured_height_cm = l.height_cm,
-       measured_volume_cm3 = l.volume_cm3, measured_at = l.scan_time,
-       weight_deviation = l.deviation, weight_flagged = l.flagged
-  FROM latest l WHERE p.id = l.package_id;
-UPDATE replay_keys SET outcome = '[{"barcode": "x"}]'::jsonb WHERE client_id = :dws_client AND endpoint = '/dtc/device/dws' AND sign = :sign;
-COMMIT;
+WITH prior AS (
+       SELECT outcome FROM replay_keys WHERE client_id = :dws_client AND endpoint = '/dtc/device/dws' AND sign = :sign),
+     cand AS (
+       SELECT x.barcode || '|' || x.by_waybill::text || '|' || p.id::text || '|' || COALESCE(p.weight_kg::text, '') AS c
+         FROM (SELECT u.b AS barcode, q.id, true AS by_waybill
+                 FROM UNNEST($barcodes) AS u(b) JOIN packages q ON q.waybill_no = u.b
+               UNION ALL
+               SELECT u.b, q.id, false
+                 FROM UNNEST($barcodes) AS u(b) JOIN packages q ON q.package_no = u.b) x
+         JOIN packages p ON p.id = x.id
+         JOIN orders o ON o.id = p.order_id
+        WHERE hxgw_is_sandbox(o.tenant) = false),
+     go AS (
+       SELECT NOT EXISTS (SELECT 1 FROM prior)
+              AND (ARRAY(SELECT c FROM cand ORDER BY c COLLATE "C") = ARRAY(SELECT c FROM cand ORDER BY c COLLATE "C")
+                   OR hxgw_abort('DWS candidates changed') = 0) AS go),
+     s AS (
+       SELECT * FROM UNNEST($barcodes, $(same 1.1 numeric), $(same 30 numeric), $(same 20 numeric), $(same 10 numeric),
+                            $(same NULL numeric), $times, $packages, $(same false bool), $(same 0.1 numeric),
+                            $(same 0.1 float8), $(same false bool), $(same NULL text), $(same "'DWS-ORDER'" text))
+           WITH ORDINALITY AS s(barcode, w, l, wd, h, v, t, package, ambiguous, deviation, shown, flagged, reason, order_code, i)),
+     locked AS (
+       SELECT id FROM packages WHERE id IN (SELECT package FROM s WHERE package IS NOT NULL) ORDER BY id FOR UPDATE),
+     ins AS (
+       INSERT INTO dws_scans (client_id, device_code, barcode, weight_kg, length_cm, width_cm, height_cm, volume_cm3,
+              scan_time, package_id, match_status)
+       SELECT :dws_client, 'PGLINE', s.barcode, s.w, s.l, s.wd, s.h, s.v, s.t, s.package,
+              CASE WHEN s.package IS NOT NULL THEN 'MATCHED' WHEN s.ambiguous THEN 'AMBIGUOUS' ELSE 'UNMATCHED' END
+         FROM s, go, (SELECT count(*) AS n FROM locked) k
+        WHERE go.go
+        ORDER BY s.barcode, s.i
+       ON CONFLICT ON CONSTRAINT dws_scans_key DO NOTHING
+       RETURNING id, barcode, scan_time, weight_kg, length_cm, width_cm, height_cm, volume_cm3, package_id),
+     placed AS (
+       SELECT DISTINCT ON (n.id) n.*, s.deviation, s.flagged, s.i
+         FROM ins n JOIN s ON s.barcode = n.barcode AND s.t = n.scan_time ORDER BY n.id, s.i),
+     latest AS (
+       SELECT DISTINCT ON (package_id) * FROM placed WHERE package_id IS NOT NULL ORDER BY package_id, scan_time DESC, id DESC),
+     measured AS (
+       UPDATE packages k SET measured_weight_kg = l.weight_kg, measured_length_cm = l.length_cm,
+              measured_width_cm = l.width_cm, measured_height_cm = l.height_cm,
+              measured_volume_cm3 = l.volume_cm3, measured_at = l.scan_time,
+              weight_deviation = l.deviation, weight_flagged = l.flagged
+         FROM latest l WHERE k.id = l.package_id
+       RETURNING k.id),
+     answer AS (
+       SELECT jsonb_agg(jsonb_build_object('barcode', s.barcode, 'matched', s.package IS NOT NULL, 'reason', s.reason,
+                  'order_code', s.order_code, 'weight_deviation', s.shown, 'flagged', s.flagged,
+                  'duplicate', NOT EXISTS (SELECT 1 FROM placed p WHERE p.i = s.i)) ORDER BY s.i) AS results
+         FROM s),
+     claimed AS (
+       INSERT INTO replay_keys (client_id, sign, endpoint, outcome)
+       SELECT :dws_client, :sign, '/dtc/device/dws', a.results FROM answer a, go WHERE go.go
+       RETURNING 1 AS one)
+SELECT (SELECT outcome FROM prior), (SELECT results FROM answer),
+       (SELECT count(*) FROM measured) + (SELECT count(*) FROM claimed);
 SQL
