@@ -4,6 +4,7 @@
 use super::{CARRIER, SCANNER};
 use crate::domain::client::Tenant;
 use crate::domain::order::{OrderKind, OrderStatus};
+use crate::domain::waybill::ExceptionReport;
 use crate::service::ops::{self, BatchHead, ConfirmType, Package, ReceiptLine};
 use crate::service::{carrier, dws, trips, ServiceError};
 use crate::state::AppState;
@@ -145,16 +146,8 @@ async fn act(
             let Some(number) = &o.transport_no else {
                 return Ok(Next::Done);
             };
-            let fields = TripFields {
-                driver_name: Some("沙箱司机".into()),
-                driver_phone: Some("13800000000".into()),
-                plate_no: Some("沪A·SBX01".into()),
-                fleet: Some("沙箱车队".into()),
-                carrier_code: Some(CARRIER.into()),
-                remark: Some("[沙箱] 模拟调度".into()),
-            };
             let tenant = Tenant(o.tenant.clone());
-            trips::assign(db, None, &tenant, std::slice::from_ref(number), &fields).await?;
+            trips::assign(db, None, &tenant, std::slice::from_ref(number), &trip("甲")).await?;
             trips::printed(db, None, &tenant, std::slice::from_ref(number), false).await?;
             trips::printed(db, None, &tenant, std::slice::from_ref(number), true).await?;
             Next::Moved
@@ -205,6 +198,9 @@ async fn road(
             .await?;
         }
     }
+    if kind == OrderKind::Transport {
+        dispatch_changes(app, o, &waybill).await?;
+    }
     let node = Node {
         node_type: node_type.into(),
         node_time: now,
@@ -232,6 +228,58 @@ async fn road(
         return Ok(Next::Done);
     }
     Ok(Next::Road(o.step + 1))
+}
+
+/// A simulated trip: the sandbox carrier with a driver and vehicle of fleet `which`.
+fn trip(which: &str) -> TripFields {
+    TripFields {
+        driver_name: Some(format!("沙箱司机{which}")),
+        driver_phone: Some("13800000000".into()),
+        plate_no: Some(format!("沪A·SBX{which}")),
+        fleet: Some("沙箱车队".into()),
+        carrier_code: Some(CARRIER.into()),
+        remark: Some("[沙箱] 模拟调度".into()),
+    }
+}
+
+/// What dispatch changes on the road, so that a 3TMS receiver hears every state once: before
+/// pickup the waybill moves to another vehicle (reassigned, the old trip updated, then deleted);
+/// in transit an exception is reported (the goods go on) and the trip's driver phone changes.
+async fn dispatch_changes(
+    app: &AppState,
+    o: &SandboxOrder,
+    number: &str,
+) -> Result<(), ServiceError> {
+    let db = &app.db;
+    let tenant = Tenant(o.tenant.clone());
+    match o.step {
+        0 => {
+            trips::assign(db, None, &tenant, &[number.to_string()], &trip("乙")).await?;
+            if let Some(old) = &o.pack_number {
+                trips::delete(db, None, &tenant, old).await?;
+            }
+        }
+        1 => {
+            let report = ExceptionReport {
+                stage: "在途".into(),
+                profile: "其他".into(),
+                info: "[沙箱] 模拟在途异常: 道路施工绕行, 运输继续".into(),
+                source: 2,
+                image_urls: Vec::new(),
+                address: Some("苏州转运中心".into()),
+                lng: Some(120.58),
+                lat: Some(31.3),
+            };
+            trips::report_exception(db, None, &tenant, number, &report).await?;
+            if let Some(current) = &o.pack_number {
+                let mut fields = trip("乙");
+                fields.driver_phone = Some("13800000001".into());
+                trips::update(db, None, &tenant, current, &fields, &[]).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn head(confirm_type: ConfirmType, hx: &str, seq: u32) -> BatchHead {

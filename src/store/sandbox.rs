@@ -13,8 +13,10 @@ pub struct SandboxOrder {
     pub hx_order_no: String,
     pub inventory_code: Option<String>,
     pub subbase_code: Option<String>,
-    /// Transport orders: the waybill number trips and carriers know them by.
+    /// Transport orders: the waybill number trips and carriers know them by, and the trip it
+    /// is on.
     pub transport_no: Option<String>,
+    pub pack_number: Option<String>,
     pub step: i32,
 }
 
@@ -33,7 +35,8 @@ pub async fn open_orders(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<SandboxO
     sqlx::query_as!(
         SandboxOrder,
         r#"SELECT o.id, o.tenant, o.kind, o.status, o.hx_order_no, o.inventory_code, o.subbase_code,
-                  o.transport_no, COALESCE(p.step, 0) AS "step!"
+                  o.transport_no, (SELECT t.pack_number FROM trips t WHERE t.id = o.trip_id) AS pack_number,
+                  COALESCE(p.step, 0) AS "step!"
              FROM tenants t
              JOIN orders o ON o.tenant = t.name
              LEFT JOIN sandbox_progress p ON p.order_id = o.id

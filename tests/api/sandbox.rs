@@ -639,11 +639,11 @@ async fn a_sandbox_3tms_shipper_hears_its_subscribed_states_within_a_minute(pool
     for (path, body) in [
         (
             "/order/subscribe/v2",
-            json!({"states": "0,1,2,3,4,8000,8001", "callbackUrl": receiver.url, "version": "v1"}),
+            json!({"states": "0,1,2,3,4,210,8000,8001,8002", "callbackUrl": receiver.url, "version": "v1"}),
         ),
         (
             "/order/orderPack/subscribe",
-            json!({"states": "40000", "callbackUrl": receiver.url}),
+            json!({"states": "19000,40000,40001", "callbackUrl": receiver.url}),
         ),
         (
             "/customer_order/subscribe",
@@ -684,7 +684,11 @@ async fn a_sandbox_3tms_shipper_hears_its_subscribed_states_within_a_minute(pool
     .await;
     ok(&a);
 
-    let want = [0, 1, 2, 3, 4, 8000, 8001, 40000, 600, 601, 602];
+    // Every state of every scope: the simulated dispatch also moves the waybill to another
+    // vehicle (210, 40001, 19000) and reports an exception in transit (8002).
+    let want = [
+        0, 1, 2, 3, 4, 210, 8000, 8001, 8002, 19000, 40000, 40001, 600, 601, 602,
+    ];
     let until = started + Duration::from_secs(60);
     loop {
         let got: BTreeSet<i64> = receiver
@@ -715,6 +719,10 @@ async fn a_sandbox_3tms_shipper_hears_its_subscribed_states_within_a_minute(pool
         .unwrap();
     assert_eq!(signed["number"], numbers[0], "{signed:#}");
     assert_eq!(signed["groupName"], "沙箱车队", "{signed:#}");
+    assert_eq!(
+        signed["carNumber"], "沪A·SBX乙",
+        "signed on the second vehicle: {signed:#}"
+    );
 }
 
 #[sqlx::test]
