@@ -47,7 +47,8 @@ end
 
 function response(status, headers, body)
   -- Qimen and 3TMS answer refusals with HTTP 200 (Qimen) or say so in the body: count them too.
-  if status ~= 200 or string.find(body, "<flag>failure</flag>", 1, true) or string.find(body, '"status":', 1, true) then
+  -- (3TMS refusals carry a numeric "status"; an order's answer carries its status as text.)
+  if status ~= 200 or string.find(body, "<flag>failure</flag>", 1, true) or string.find(body, '"status":%d') then
     non200 = non200 + 1
     if non200 <= 3 then io.stderr:write("non-200: " .. status .. " " .. body .. "\n") end
     return
