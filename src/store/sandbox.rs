@@ -30,18 +30,44 @@ pub async fn try_turn(conn: &mut PgConnection) -> sqlx::Result<bool> {
     .await
 }
 
+/// Enlists the orders of sandbox tenants created since the last call (each tenant's cursor
+/// over `orders (tenant, id)`), at most 1,000 per tenant at a time.
+pub async fn enlist_new_orders(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"WITH st AS MATERIALIZED (
+               SELECT t.name, COALESCE(c.last_order_id, 0) AS after
+                 FROM tenants t LEFT JOIN sandbox_cursors c ON c.tenant = t.name
+                WHERE t.sandbox),
+           new AS (
+               SELECT o.id, o.tenant
+                 FROM st CROSS JOIN LATERAL (
+                      SELECT id, tenant FROM orders
+                       WHERE tenant = st.name AND id > st.after ORDER BY tenant, id LIMIT 1000) o),
+           enlisted AS (
+               INSERT INTO sandbox_progress (order_id) SELECT id FROM new
+               ON CONFLICT (order_id) DO NOTHING
+               RETURNING 1 AS one),
+           moved AS (
+               INSERT INTO sandbox_cursors (tenant, last_order_id)
+               SELECT tenant, max(id) FROM new GROUP BY tenant
+               ON CONFLICT (tenant) DO UPDATE SET last_order_id = EXCLUDED.last_order_id
+               RETURNING 1 AS one)
+           SELECT (SELECT count(*) FROM enlisted) + 0 * (SELECT count(*) FROM moved) AS "enlisted!""#
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// Orders of sandbox tenants the simulator still has steps for, oldest first.
 pub async fn open_orders(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<SandboxOrder>> {
     sqlx::query_as!(
         SandboxOrder,
         r#"SELECT o.id, o.tenant, o.kind, o.status, o.hx_order_no, o.inventory_code, o.subbase_code,
                   o.transport_no, (SELECT t.pack_number FROM trips t WHERE t.id = o.trip_id) AS pack_number,
-                  COALESCE(p.step, 0) AS "step!"
-             FROM tenants t
-             JOIN orders o ON o.tenant = t.name
-             LEFT JOIN sandbox_progress p ON p.order_id = o.id
-            WHERE t.sandbox AND NOT COALESCE(p.done, false)
-            ORDER BY o.id LIMIT $1"#,
+                  p.step
+             FROM sandbox_progress p JOIN orders o ON o.id = p.order_id
+            WHERE NOT p.done
+            ORDER BY p.order_id LIMIT $1"#,
         limit
     )
     .fetch_all(pool)
@@ -51,8 +77,7 @@ pub async fn open_orders(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<SandboxO
 /// Records that the simulator took `order_id` to `step` (finished with it when `done`).
 pub async fn set_progress(pool: &PgPool, order_id: i64, step: i32, done: bool) -> sqlx::Result<()> {
     sqlx::query!(
-        r#"INSERT INTO sandbox_progress (order_id, step, done) VALUES ($1, $2, $3)
-           ON CONFLICT (order_id) DO UPDATE SET step = $2, done = $3, updated_at = now()"#,
+        r#"UPDATE sandbox_progress SET step = $2, done = $3, updated_at = now() WHERE order_id = $1"#,
         order_id,
         step,
         done
@@ -62,8 +87,8 @@ pub async fn set_progress(pool: &PgPool, order_id: i64, step: i32, done: bool) -
     Ok(())
 }
 
-/// A sandbox tenant due for its periodic stock adjustment and vehicle inspection, with the
-/// warehouse, owner and item of its newest order line to adjust.
+/// A sandbox tenant due for its periodic stock adjustment and vehicle inspection, with a
+/// warehouse, owner and item of its base data to adjust.
 #[derive(Debug, Clone)]
 pub struct DueTenant {
     pub tenant: String,
@@ -72,20 +97,23 @@ pub struct DueTenant {
     pub item_code: String,
 }
 
-/// Sandbox tenants with a warehouse order whose last adjustment is older than `every_secs`
-/// (or who never had one).
+/// Sandbox tenants with base data whose last adjustment is older than `every_secs` (or who
+/// never had one).
 pub async fn due_tenants(pool: &PgPool, every_secs: f64) -> sqlx::Result<Vec<DueTenant>> {
     sqlx::query_as!(
         DueTenant,
         r#"SELECT t.name AS "tenant!", x.inventory_code AS "inventory_code!", x.subbase_code AS "subbase_code!",
-                  x.item_code AS "item_code!"
+                  y.item_code AS "item_code!"
              FROM tenants t
              LEFT JOIN sandbox_tenant_runs r ON r.tenant = t.name
+             -- The tenant's first warehouse/owner pair and item, in their keys' index order
+             -- (an order by id would walk the whole primary key of a big table).
              CROSS JOIN LATERAL (
-                 SELECT o.inventory_code, o.subbase_code, l.item_code
-                   FROM orders o JOIN order_lines l ON l.order_id = o.id
-                  WHERE o.tenant = t.name AND o.inventory_code IS NOT NULL AND o.subbase_code IS NOT NULL
-                  ORDER BY o.id DESC, l.id LIMIT 1) x
+                 SELECT g.inventory_code, g.subbase_code FROM inventory_orgs g
+                  WHERE g.tenant = t.name ORDER BY g.tenant, g.inventory_code, g.subbase_code LIMIT 1) x
+             CROSS JOIN LATERAL (
+                 SELECT p.item_code FROM products p
+                  WHERE p.tenant = t.name ORDER BY p.tenant, p.item_code LIMIT 1) y
             WHERE t.sandbox
               AND (r.adjusted_at IS NULL OR r.adjusted_at < now() - make_interval(secs => $1))"#,
         every_secs

@@ -79,6 +79,7 @@ const NOT_TENANT_DATA: &[&str] = &[
     // (tests/api/sandbox.rs proves the simulator leaves a real tenant alone).
     "sandbox_progress",
     "sandbox_tenant_runs",
+    "sandbox_cursors",
 ];
 
 async fn snapshot(pool: &PgPool, tenant: &str) -> BTreeMap<String, (i64, String)> {
