@@ -53,7 +53,8 @@ WITH prior AS (
                             $(same 0.1 float8), $(same false bool), $(same NULL text), $(same "'DWS-ORDER'" text))
            WITH ORDINALITY AS s(barcode, w, l, wd, h, v, t, package, ambiguous, deviation, shown, flagged, reason, order_code, i)),
      locked AS (
-       SELECT id FROM packages WHERE id IN (SELECT package FROM s WHERE package IS NOT NULL) ORDER BY id FOR UPDATE),
+       SELECT id FROM packages WHERE (SELECT go FROM go) AND id IN (SELECT package FROM s WHERE package IS NOT NULL)
+        ORDER BY id FOR UPDATE),
      ins AS (
        INSERT INTO dws_scans (client_id, device_code, barcode, weight_kg, length_cm, width_cm, height_cm, volume_cm3,
               scan_time, package_id, match_status)

@@ -127,10 +127,10 @@ async fn in_one_write(
     let mut barcodes: Vec<String> = scans.iter().map(|s| s.barcode.clone()).collect();
     barcodes.sort();
     barcodes.dedup();
-    let candidates = {
-        let mut conn = pool.acquire().await?;
-        store::carrier::package_candidates(&mut conn, &barcodes, who.sandbox).await?
-    };
+    // One connection for the read and the write: a second acquire would queue behind every
+    // other call's first one when the pool is busy.
+    let mut conn = pool.acquire().await?;
+    let candidates = store::carrier::package_candidates(&mut conn, &barcodes, who.sandbox).await?;
     let digest = one::candidates_digest(&candidates);
     let plans: Vec<ScanPlan> = scans
         .iter()
@@ -164,7 +164,7 @@ async fn in_one_write(
     // never reaches the caller.
     crate::context::set_committing();
     let written = one::receive(
-        pool,
+        &mut conn,
         who.client_id,
         who.sandbox,
         who.device_code,

@@ -7,7 +7,7 @@
 
 use super::carrier::{PackageMatch, Scan};
 use super::orders::one_statement::SignedKey;
-use super::PgPool;
+use super::PgConnection;
 use crate::domain::carrier::NamedBy;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -59,7 +59,7 @@ pub fn lost_race(e: &sqlx::Error) -> bool {
 
 #[allow(clippy::too_many_arguments)]
 pub async fn receive(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     client_id: i64,
     sandbox: bool,
     device_code: &str,
@@ -112,8 +112,9 @@ pub async fn receive(
            locked AS (
                -- The packages in id order before anything else touches them: the one lock
                -- order of every DWS write (the scans' foreign keys lock them too).
+               -- A replay (or a stopped write) locks nothing.
                SELECT id FROM packages
-                WHERE id IN (SELECT package FROM s WHERE package IS NOT NULL)
+                WHERE (SELECT go FROM go) AND id IN (SELECT package FROM s WHERE package IS NOT NULL)
                 ORDER BY id FOR UPDATE),
            ins AS (
                INSERT INTO dws_scans (client_id, device_code, barcode, weight_kg, length_cm, width_cm, height_cm,
@@ -178,7 +179,7 @@ pub async fn receive(
         &distinct,
         digest
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok(match r.prior {
         Some(stored) => Received::Replayed(stored),

@@ -310,8 +310,9 @@ async fn a_dws_write_takes_the_candidates_it_read_and_stops_when_they_changed(po
     };
     // As read: written, measured, answered.
     let digest = one::candidates_digest(&candidates);
+    let mut conn = pool.acquire().await.unwrap();
     let r = one::receive(
-        &pool,
+        &mut conn,
         device,
         false,
         "LINE",
@@ -336,7 +337,7 @@ async fn a_dws_write_takes_the_candidates_it_read_and_stops_when_they_changed(po
     // Candidates that changed since they were read (here: a digest of none): nothing written.
     let scans_before = app.count("SELECT count(*) FROM dws_scans").await;
     let e = one::receive(
-        &pool,
+        &mut conn,
         device,
         false,
         "LINE",
