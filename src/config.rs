@@ -94,6 +94,14 @@ pub struct DatabaseSettings {
     pub url: Option<SecretString>,
     pub max_connections: u32,
     pub acquire_timeout_ms: u64,
+    /// PostgreSQL's `plan_cache_mode` for the pool's connections: `auto` (PostgreSQL's choice),
+    /// `force_generic_plan` or `force_custom_plan`. See docs/performance.md.
+    #[serde(default = "default_plan_cache_mode")]
+    pub plan_cache_mode: String,
+}
+
+fn default_plan_cache_mode() -> String {
+    "auto".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -252,6 +260,13 @@ impl Settings {
         if self.log.queue_lines == 0 {
             problems.push("log.queue_lines must be > 0");
         }
+        if !["auto", "force_generic_plan", "force_custom_plan"]
+            .contains(&self.database.plan_cache_mode.as_str())
+        {
+            problems.push(
+                "database.plan_cache_mode must be auto, force_generic_plan or force_custom_plan",
+            );
+        }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections must be > 0");
         }
@@ -364,5 +379,20 @@ mod tests {
             Figment::from(Toml::string(DEFAULTS)).merge(Toml::string("[server]\nbind = \"nope\""));
         let err = Settings::from_figment(fig).unwrap_err().to_string();
         assert!(err.contains("bind"), "{err}");
+    }
+
+    #[test]
+    fn plan_cache_mode_takes_postgres_values_only() {
+        let ok = Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(
+            "[database]\nplan_cache_mode = \"force_generic_plan\"",
+        ));
+        assert_eq!(
+            Settings::from_figment(ok).unwrap().database.plan_cache_mode,
+            "force_generic_plan"
+        );
+        let bad = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[database]\nplan_cache_mode = \"fast\""));
+        let err = Settings::from_figment(bad).unwrap_err().to_string();
+        assert!(err.contains("plan_cache_mode"), "{err}");
     }
 }

@@ -26,6 +26,10 @@ pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
     let opts = PgConnectOptions::from_str(url.expose_secret())
         .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))?
         .application_name("hongxun-gateway");
+    let opts = match settings.database.plan_cache_mode.as_str() {
+        "auto" => opts,
+        mode => opts.options([("plan_cache_mode", mode)]),
+    };
     Ok(PgPoolOptions::new()
         .max_connections(settings.database.max_connections)
         .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
