@@ -46,6 +46,29 @@ pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
         .connect_lazy_with(opts))
 }
 
+/// The pool of the one-statement writes (orders, product syncs, DWS scans; #21): the same
+/// database as `db`, but its sessions plan each statement once (`plan_cache_mode =
+/// force_generic_plan`). Those statements are large CTEs whose custom plans cost the database
+/// more to make (about 1 ms) than to run; their generic plans run as fast. The reads keep
+/// PostgreSQL's choice on `db` (their optional filters want plans per parameter).
+pub fn write_pool(db: &PgPool, settings: &Settings) -> PgPool {
+    let opts = (*db.connect_options())
+        .clone()
+        .options([("plan_cache_mode", "force_generic_plan")]);
+    // As many connections as the main pool may open (`database.max_connections`).
+    PgPoolOptions::new()
+        .max_connections(db.options().get_max_connections())
+        .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
+        .test_before_acquire(false)
+        .after_connect(|_, _| {
+            Box::pin(async {
+                crate::metrics::db_connect("pool");
+                Ok(())
+            })
+        })
+        .connect_lazy_with(opts)
+}
+
 /// Applies the embedded migrations.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::migrate!("./migrations").run(pool).await?;
@@ -99,9 +122,11 @@ impl Application {
             auth.password_hash_workers,
             auth.password_hash_queue,
         );
+        let writes = write_pool(&db, &settings);
         let state = AppState(Arc::new(App {
             instance: uuid::Uuid::new_v4().to_string(),
             db,
+            writes,
             settings,
             key,
             audit,

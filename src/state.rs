@@ -14,6 +14,8 @@ pub struct App {
     /// This process's id (a UUID made at start): logged at start, recorded on push attempts.
     pub instance: String,
     pub db: PgPool,
+    /// The one-statement writes' pool: the same database, generic plans (`startup::write_pool`).
+    pub writes: PgPool,
     pub settings: Settings,
     pub key: MasterKey,
     pub audit: AuditSink,

@@ -330,9 +330,13 @@ async fn product(
 ) -> Result<ApiOk, ApiError> {
     let products = req.body.validate()?;
     let call = &req.call;
-    let out =
-        service::base_data::sync_products(&app.db, call.replay_key(), &call.tenant(), &products)
-            .await?;
+    let out = service::base_data::sync_products(
+        &app.writes,
+        call.replay_key(),
+        &call.tenant(),
+        &products,
+    )
+    .await?;
     Ok(ApiOk::from_outcome(out, counts_value))
 }
 

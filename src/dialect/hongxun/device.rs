@@ -108,7 +108,7 @@ async fn dws(State(app): State<AppState>, req: Signed<DwsRequest>) -> Result<Api
     let Signed { call, body, .. } = req;
     let (device, scans) = body.validate()?;
     let out = service::dws::receive_scans(
-        &app.db,
+        &app.writes,
         call.replay_key(),
         call.client.id,
         call.client.sandbox,

@@ -104,7 +104,8 @@ async fn create(app: &AppState, call: &Call, order: &WarehouseOrder) -> Result<A
         client_id: call.client.id,
     };
     let out =
-        service::orders::create_warehouse_order(&app.db, call.replay_key(), &origin, order).await?;
+        service::orders::create_warehouse_order(&app.writes, call.replay_key(), &origin, order)
+            .await?;
     Ok(created(out))
 }
 

@@ -196,7 +196,7 @@ pub async fn add(app: &AppState, caller: &Caller) -> Result<Answer, Answer> {
         client_id: caller.client.id,
     };
     let out = service::orders::create_warehouse_order(
-        &app.db,
+        &app.writes,
         Some(caller.replay_key()),
         &origin,
         &order,

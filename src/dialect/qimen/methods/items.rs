@@ -79,7 +79,7 @@ async fn sync(
     let codes: Vec<String> = products.iter().map(|p| p.item_code.clone()).collect();
     business_key(&codes.join(","));
     service::base_data::sync_products(
-        &app.db,
+        &app.writes,
         caller.replay_key(endpoint),
         &caller.tenant(),
         &products,

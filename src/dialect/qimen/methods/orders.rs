@@ -196,7 +196,7 @@ async fn create(
         client_id: caller.client.id,
     };
     let out: Outcome<Created> = service::orders::create_warehouse_order(
-        &app.db,
+        &app.writes,
         caller.replay_key(endpoint),
         &origin,
         &order,
