@@ -42,20 +42,9 @@ async fn products_in_one_statement(
     tenant: &Tenant,
     products: &[Product],
 ) -> Result<Option<Outcome<UpsertCounts>>, ServiceError> {
-    use store::orders::one_statement::SignedKey;
     use store::product_sync::{self, Synced};
-    let key = match replay {
-        None => None,
-        Some(ReplayKey::Signed {
-            client_id,
-            endpoint,
-            sign,
-        }) => Some(SignedKey {
-            client_id,
-            endpoint,
-            sign,
-        }),
-        Some(ReplayKey::Keyed { .. }) => return Ok(None),
+    let Some(key) = super::one_statement_key(replay) else {
+        return Ok(None);
     };
     // The statement commits as it ends: from here the change may be saved even if the answer
     // never reaches the caller.

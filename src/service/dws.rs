@@ -110,19 +110,8 @@ async fn in_one_write(
     tolerance: f64,
 ) -> Result<Option<Outcome<Vec<ScanResult>>>, ServiceError> {
     use store::dws_one_statement::{self as one, Received, ScanPlan};
-    use store::orders::one_statement::SignedKey;
-    let key = match replay {
-        None => None,
-        Some(ReplayKey::Signed {
-            client_id,
-            endpoint,
-            sign,
-        }) => Some(SignedKey {
-            client_id,
-            endpoint,
-            sign,
-        }),
-        Some(ReplayKey::Keyed { .. }) => return Ok(None),
+    let Some(key) = super::one_statement_key(replay) else {
+        return Ok(None);
     };
     let mut barcodes: Vec<String> = scans.iter().map(|s| s.barcode.clone()).collect();
     barcodes.sort();

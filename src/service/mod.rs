@@ -163,6 +163,28 @@ pub struct Outcome<R> {
     pub replayed: bool,
 }
 
+/// The key a one-statement write (#21) stores with its outcome: `Some(None)` for a call
+/// without one, `Some(Some(…))` for a signed call, `None` for an `Idempotency-Key` call, whose
+/// keys only the step-by-step path claims.
+pub(crate) fn one_statement_key(
+    replay: Option<ReplayKey<'_>>,
+) -> Option<Option<store::orders::one_statement::SignedKey<'_>>> {
+    use store::orders::one_statement::SignedKey;
+    match replay {
+        None => Some(None),
+        Some(ReplayKey::Signed {
+            client_id,
+            endpoint,
+            sign,
+        }) => Some(Some(SignedKey {
+            client_id,
+            endpoint,
+            sign,
+        })),
+        Some(ReplayKey::Keyed { .. }) => None,
+    }
+}
+
 /// Runs `work` in one transaction. With a replay key, an identical earlier call that
 /// committed returns its stored result instead, and `work` does not run again.
 /// Failed calls store nothing (they changed nothing), so a retry is evaluated afresh.

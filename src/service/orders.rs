@@ -187,19 +187,9 @@ async fn create_in_one_statement(
     new: &NewOrder<'_>,
     order: &WarehouseOrder,
 ) -> Result<Option<Outcome<Created>>, ServiceError> {
-    use store::orders::one_statement::{self, SignedKey, Written};
-    let key = match replay {
-        None => None,
-        Some(ReplayKey::Signed {
-            client_id,
-            endpoint,
-            sign,
-        }) => Some(SignedKey {
-            client_id,
-            endpoint,
-            sign,
-        }),
-        Some(ReplayKey::Keyed { .. }) => return Ok(None),
+    use store::orders::one_statement::{self, Written};
+    let Some(key) = super::one_statement_key(replay) else {
+        return Ok(None);
     };
     let (pairs, items) = reference_lists(order);
     let refs = store::orders::References {
