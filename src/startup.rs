@@ -30,8 +30,13 @@ pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
         "auto" => opts,
         mode => opts.options([("plan_cache_mode", mode)]),
     };
-    Ok(PgPoolOptions::new()
-        .max_connections(settings.database.max_connections)
+    Ok(pool_options(settings, settings.database.max_connections).connect_lazy_with(opts))
+}
+
+/// What both pools share.
+fn pool_options(settings: &Settings, max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
         // No ping before every checkout: a broken connection fails its query and the pool
         // replaces it; the ping would add a round trip to each of a request's checkouts.
@@ -43,7 +48,6 @@ pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
                 Ok(())
             })
         })
-        .connect_lazy_with(opts))
 }
 
 /// The pool of the one-statement writes (orders, product syncs, DWS scans; #21): the same
@@ -56,17 +60,7 @@ pub fn write_pool(db: &PgPool, settings: &Settings) -> PgPool {
         .clone()
         .options([("plan_cache_mode", "force_generic_plan")]);
     // As many connections as the main pool may open (`database.max_connections`).
-    PgPoolOptions::new()
-        .max_connections(db.options().get_max_connections())
-        .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
-        .test_before_acquire(false)
-        .after_connect(|_, _| {
-            Box::pin(async {
-                crate::metrics::db_connect("pool");
-                Ok(())
-            })
-        })
-        .connect_lazy_with(opts)
+    pool_options(settings, db.options().get_max_connections()).connect_lazy_with(opts)
 }
 
 /// Applies the embedded migrations.
