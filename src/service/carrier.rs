@@ -140,6 +140,8 @@ pub(crate) async fn link_waybill(
     let Some(carrier_code) = carrier_code else {
         return Ok(());
     };
+    // The link's own rules decide (the carrier named, sandbox with sandbox, real with real):
+    // the early nodes and images follow it.
     let Some(l) = store::carrier::waybill_link(tx, waybill_no, carrier_code).await? else {
         return Ok(());
     };

@@ -42,6 +42,22 @@ fn deviation(
     }
 }
 
+/// The package a scan measures (when the barcode names exactly one), with the weight
+/// deviation stored and shown and whether it is flagged.
+fn measured(
+    m: &BarcodeMatch<PackageMatch>,
+    weight: Decimal,
+    tolerance: f64,
+) -> (Option<&PackageMatch>, Option<Decimal>, Option<f64>, bool) {
+    match m {
+        BarcodeMatch::One(p) => {
+            let (stored, shown, flagged) = deviation(weight, p.weight_kg, tolerance);
+            (Some(p), stored, shown, flagged)
+        }
+        _ => (None, None, None, false),
+    }
+}
+
 /// Why a scan measured no package: `NO_PACKAGE` (none yet; matched when it ships) or
 /// `AMBIGUOUS` (the barcode names several packages).
 fn reason_of<T>(m: &BarcodeMatch<T>) -> Option<String> {
@@ -129,14 +145,7 @@ async fn in_one_write(
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             let m = match_barcode(c);
-            let package = match &m {
-                BarcodeMatch::One(p) => Some(p),
-                _ => None,
-            };
-            let (stored, shown, flagged) = match package {
-                Some(p) => deviation(s.weight_kg, p.weight_kg, tolerance),
-                None => (None, None, false),
-            };
+            let (package, stored, shown, flagged) = measured(&m, s.weight_kg, tolerance);
             ScanPlan {
                 scan: s.clone(),
                 package_id: package.map(|p| p.id),
@@ -199,14 +208,7 @@ async fn step_by_step(
         let mut results: Vec<Option<ScanResult>> = vec![None; scans.len()];
         for ((s, id), &i) in sorted.iter().zip(&ids).zip(&order) {
             let m = matches.get(&s.barcode).unwrap_or(&BarcodeMatch::None);
-            let package = match m {
-                BarcodeMatch::One(p) => Some(p),
-                _ => None,
-            };
-            let (stored, shown, flagged) = match package {
-                Some(p) => deviation(s.weight_kg, p.weight_kg, tolerance),
-                None => (None, None, false),
-            };
+            let (package, stored, shown, flagged) = measured(m, s.weight_kg, tolerance);
             match (id, m) {
                 (Some(id), BarcodeMatch::One(p)) => measurements.push(Measurement {
                     scan_id: *id,

@@ -139,7 +139,6 @@ pub async fn link_early_routes(
         RouteRow,
         r#"UPDATE routes SET tenant = $3, order_id = $4
             WHERE waybill_no = $1 AND order_id IS NULL AND carrier_code = $2
-              AND hxgw_is_sandbox($2) = hxgw_is_sandbox($3)
            RETURNING waybill_no, carrier_code, node_type, node_time, location, description, operator,
                      operator_phone, lng, lat"#,
         waybill_no,
@@ -163,7 +162,6 @@ pub async fn link_early_images(
     let rows = sqlx::query!(
         r#"UPDATE sign_images SET tenant = $3, order_id = $4
             WHERE waybill_no = $1 AND order_id IS NULL AND carrier_code = $2
-              AND hxgw_is_sandbox($2) = hxgw_is_sandbox($3)
            RETURNING id, content_type, sha256, created_at"#,
         waybill_no,
         carrier_code,

@@ -347,12 +347,36 @@ async fn sandbox_and_real_tenants_never_meet(pool: PgPool) {
         .await;
     r.expect(200, 200);
     let hx = r.body["value"]["hxOrderNo"].as_str().unwrap().to_string();
+    // Before it ships, the real carrier and a real scanner already sent a node and a scan for
+    // its waybill: neither is linked to it when it ships (they wait for a real package).
+    let carrier = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let scanner = app.identity(ClientKind::Device, "REAL-DWS", "DWS-01").await;
+    let early = json!({"waybillNo": "SF-SBX-1", "routes": [{"nodeType": "PICKUP", "nodeTime": "2026-12-05 08:00:00",
+                       "description": "提前揽收", "location": "上海"}]});
+    app.call("/dtc/carrier/route", &carrier, &early.to_string())
+        .await
+        .expect(200, 200);
+    let early_scan = json!({"deviceCode": "LINE-1", "scans": [{"barcode": "SF-SBX-1", "weight": 9.9, "scanTime": "2026-12-05 08:30:00"}]});
+    app.call("/dtc/device/dws", &scanner, &early_scan.to_string())
+        .await
+        .expect(200, 200);
     app.ops(Some(&token), "POST", &format!("/ops/v1/orders/{hx}/shipments"), json!({"confirmType": "FINAL",
         "packages": [{"packageNo": "P-SF", "waybillNo": "SF-SBX-1", "carrierCode": "SF", "weight": 1.0,
                       "items": [{"lineNo": "1", "qty": 1}]}]}))
         .await
         .expect(200, 200);
-    let carrier = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let (linked, measured): (i64, Option<rust_decimal::Decimal>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM routes WHERE waybill_no = 'SF-SBX-1' AND order_id IS NOT NULL),
+                (SELECT measured_weight_kg FROM packages WHERE waybill_no = 'SF-SBX-1')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (linked, measured),
+        (0, None),
+        "the real node and scan stay unlinked"
+    );
     for w in [waybill.as_str(), "SF-SBX-1"] {
         let route = json!({"waybillNo": w, "routes": [{"nodeType": "SIGNED", "nodeTime": "2026-12-05 10:00:00",
                            "description": "冒充签收", "location": "上海"}]});
@@ -371,7 +395,6 @@ async fn sandbox_and_real_tenants_never_meet(pool: PgPool) {
         status_of(&pool, "SBX-C2", "SHIPPED-WITH-SF").await,
         "SHIPPED"
     );
-    let scanner = app.identity(ClientKind::Device, "REAL-DWS", "DWS-01").await;
     let scans = json!({"deviceCode": "LINE-1", "scans": [{"barcode": waybill, "weight": 9.9, "scanTime": "2026-12-05 09:00:00"}]});
     let r = app
         .call("/dtc/device/dws", &scanner, &scans.to_string())
