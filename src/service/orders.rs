@@ -32,7 +32,9 @@ pub struct Origin<'a> {
 
 /// The order as stored and its fingerprint: equal for the same order, whichever dialect or
 /// serialisation it came in (§3).
-fn content<T: Serialize>(order: &T) -> Result<(serde_json::Value, String), ServiceError> {
+pub(super) fn content<T: Serialize>(
+    order: &T,
+) -> Result<(serde_json::Value, String), ServiceError> {
     let v =
         serde_json::to_value(order).map_err(|e| ServiceError::Internal(format!("order: {e}")))?;
     let f = content_fingerprint(&v);

@@ -11,8 +11,11 @@ use crate::store::{self, PgConnection};
 
 /// The outbox's ordering key of an order: its events are delivered in the order they happened.
 pub fn order_key(order_id: i64) -> String {
-    format!("order:{order_id}")
+    format!("{ORDER_KEY_PREFIX}{order_id}")
 }
+
+/// What [`order_key`] puts before the id (a one-statement write appends the id in SQL).
+pub const ORDER_KEY_PREFIX: &str = "order:";
 
 /// One push of `event` per recipient, in the caller's transaction.
 async fn enqueue(

@@ -5,7 +5,7 @@
 use super::{outbox, ServiceError};
 use crate::domain::client::Tenant;
 use crate::domain::event::{DomainEvent, ImageRef};
-use crate::domain::order::{OrderKind, OrderStatus};
+use crate::domain::order::{OrderKind, OrderStatus, TransportOrder};
 use crate::domain::waybill::{ExceptionReport, TripChange, TripRef, WaybillChange, WaybillRef};
 use crate::store::{self, PgConnection};
 
@@ -107,6 +107,29 @@ pub(crate) async fn notify(
     };
     let key = outbox::order_key(order_id);
     outbox::to_subscribers(tx, &subscribers, tenant, Some(&key), &event).await
+}
+
+/// The `created` message of a new waybill as [`notify`] would make it, but from the order
+/// itself, before its numbers exist: `hxOrderNo` and `transportNo` are left blank for the
+/// one-statement write (`store::orders::one_statement_waybills`) to fill in. `notify` reads
+/// `customerOrderNo` and `deliveryType` back from the stored request, which is this order.
+pub(crate) fn created_message(order: &TransportOrder) -> DomainEvent {
+    DomainEvent::WaybillChanged {
+        waybill: Box::new(WaybillRef {
+            hx_order_no: String::new(),
+            transport_no: String::new(),
+            order_code: order.order_code.clone(),
+            customer_order_no: order.customer_order_no.clone(),
+            delivery_type: order.delivery_type,
+            status: OrderStatus::Created.as_str().to_string(),
+            trip: None,
+        }),
+        change: WaybillChange::Created,
+        time: chrono::Utc::now(),
+        signer: None,
+        images: Vec::new(),
+        exception: None,
+    }
 }
 
 /// Tells the tenant's subscribers of `change` that waybills were printed.

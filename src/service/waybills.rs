@@ -2,11 +2,11 @@
 //! listed, changed by the merge rules of a patch, cancelled number by number, and their goods
 //! changed by cargo number. Each call is one transaction.
 
-use super::orders::{insert_transport, CreatedTransport, Origin};
+use super::orders::{insert_transport, Created, CreatedTransport, Origin};
 use super::{transaction, waybill_events, ServiceError};
 use crate::domain::client::Tenant;
-use crate::domain::order::{Cargo, OrderStatus, TransportOrder};
-use crate::domain::waybill::{waybill_cancellable, TripChange, WaybillPatch};
+use crate::domain::order::{Cargo, OrderKind, OrderStatus, TransportOrder};
+use crate::domain::waybill::{waybill_cancellable, TripChange, WaybillChange, WaybillPatch};
 use crate::store::trips::{TripFields, TripRow};
 use crate::store::waybills::{FindBy, ListFilter, LockedWaybill, WaybillRow};
 use crate::store::{self, PgConnection, PgPool};
@@ -21,6 +21,15 @@ pub async fn create(
 ) -> Result<(Vec<CreatedTransport>, Option<TripRow>), ServiceError> {
     // organizationPath is taken as given (seed: 可不填, no check names the tree): a path the
     // tree does not hold yet is kept, and the tree may grow to it later.
+    if trip.is_none()
+        && orders
+            .iter()
+            .all(|o| o.related_order_code.is_none() && o.vehicles.is_empty())
+    {
+        if let Some(made) = create_in_one_statement(pool, origin, orders).await? {
+            return Ok((made, None));
+        }
+    }
     let out = transaction(pool, None, async |tx| {
         let mut made = Vec::with_capacity(orders.len());
         for o in orders {
@@ -54,6 +63,79 @@ pub async fn create(
     })
     .await?;
     Ok(out.value)
+}
+
+/// The batch in one round trip (`store::orders::one_statement_waybills`), when every waybill is
+/// new. `None` when the step-by-step path must decide instead, the statement having written
+/// nothing: an order number used before (same content: its number again; other content:
+/// refused), or a concurrent call inserting one of the numbers meanwhile. Waybills on a new
+/// trip (`create_order_pack`), waybills naming a related outbound order (locked while the
+/// waybill is written) and waybills with vehicles (not in 3TMS) take the step-by-step path.
+async fn create_in_one_statement(
+    pool: &PgPool,
+    origin: &Origin<'_>,
+    orders: &[TransportOrder],
+) -> Result<Option<Vec<CreatedTransport>>, ServiceError> {
+    use store::orders::one_statement_waybills::{self as one, Batch, NewWaybill, WrittenWaybills};
+    let contents = orders
+        .iter()
+        .map(super::orders::content)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut waybills = Vec::with_capacity(orders.len());
+    let mut event_type = "";
+    for (o, (request, fingerprint)) in orders.iter().zip(&contents) {
+        let event = waybill_events::created_message(o);
+        event_type = event.name();
+        waybills.push(NewWaybill {
+            order_code: &o.order_code,
+            order_type: &o.order_type,
+            fingerprint,
+            request,
+            created_event: serde_json::to_value(&event)
+                .map_err(|e| ServiceError::Internal(format!("event: {e}")))?,
+            event_id: uuid::Uuid::now_v7(),
+        });
+    }
+    let batch = Batch {
+        tenant: origin.tenant,
+        client_id: origin.client_id,
+        kind: OrderKind::Transport.as_str(),
+        kind_letter: OrderKind::Transport.letter(),
+        status: OrderStatus::Created.as_str(),
+        scope: waybill_events::ORDER_SCOPE,
+        change: WaybillChange::Created.as_str(),
+        event_type,
+        order_key_prefix: super::outbox::ORDER_KEY_PREFIX,
+    };
+    // The statement commits as it ends: from here the change may be saved even if the answer
+    // never reaches the caller.
+    crate::context::set_committing();
+    match one::insert_waybills(pool, &batch, &waybills).await {
+        Ok(WrittenWaybills::Created { heads, .. }) => Ok(Some(
+            heads
+                .into_iter()
+                .map(|h| CreatedTransport {
+                    created: Created {
+                        order_code: h.order_code,
+                        hx_order_no: h.hx_order_no,
+                        status: h.status,
+                        existed: false,
+                    },
+                    id: h.id,
+                    transport_no: h.transport_no.unwrap_or_default(),
+                })
+                .collect(),
+        )),
+        Ok(WrittenWaybills::CodeUsed) => {
+            crate::context::clear_committing();
+            Ok(None)
+        }
+        Err(e) if store::orders::one_statement::lost_race(&e) => {
+            crate::context::clear_committing();
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn find(

@@ -17,6 +17,7 @@ mod isolation;
 mod metrics;
 mod oms;
 mod one_statement;
+mod one_statement_waybills;
 mod orders;
 mod pushes;
 mod qimen;

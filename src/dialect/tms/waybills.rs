@@ -86,7 +86,7 @@ pub async fn create(
         tenant: &who.tenant(),
         client_id: who.id,
     };
-    match waybills::create(&app.db, &origin, &orders, None).await {
+    match waybills::create(&app.writes, &origin, &orders, None).await {
         Ok((made, _)) => Answer::Ok(json!(made
             .iter()
             .map(|c| c.transport_no.clone())

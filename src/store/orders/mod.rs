@@ -5,6 +5,7 @@ mod confirmations;
 mod extras;
 mod lines;
 pub mod one_statement;
+pub mod one_statement_waybills;
 mod references;
 mod results;
 mod transfers;
