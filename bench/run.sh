@@ -53,6 +53,8 @@ add device PGBENCH-DWS LINE pgdws-secret
   --customer-id BENCH-QM --secret qm-secret --rate-limit 1000000000 >/dev/null
 HXGW_TMS_PASSWORD=bench-tms-pass "$bin" client add --kind customer --create-by BENCH --data-source TMS --dialect tms \
   --user-name bench-tms --secret tms-secret --rate-limit 1000000000 >/dev/null
+HXGW_TMS_PASSWORD=pg-tms-pass "$bin" client add --kind customer --create-by PGBENCH --data-source TMS --dialect tms \
+  --user-name pg-tms --secret pg-tms-secret --rate-limit 1000000000 >/dev/null
 
 # Base data and stock for both tenants: WH01/OW01, SKU-001..SKU-200, plenty of stock; and
 # 10,000 shipped packages with waybills WB000001..WB010000 for the DWS to match.
@@ -95,6 +97,7 @@ pg_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH'")
 pg_base=$(q "SELECT min(id) - 1 FROM inventory_balances WHERE tenant='PGBENCH'")
 dws_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH-DWS'")
 pkg_base=$(q "SELECT min(id) - 1 FROM packages")
+pg_tms_hash=- # the pgbench 3TMS account's access token (tms10 signs it in)
 
 # stderr through a pipe to a reader that writes the file, as a log shipper would read it.
 HXGW__LOG__LEVEL="$log_level,hongxun_gateway::startup=info" "$bin" serve --bind 127.0.0.1:0 2> >(cat >"$work/gateway.log") &
@@ -131,7 +134,7 @@ scenario() {
   local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc statements per_req base_tps
   half=$(( $(wc -l <"$bodies") / 2 ))
   pgb() { "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
-    -D dws_client="$dws_client" -D pkg_base="$pkg_base" -f "$script" "$@" "$DATABASE_URL"; }
+    -D dws_client="$dws_client" -D pkg_base="$pkg_base" -D pg_tms_hash="$pg_tms_hash" -f "$script" "$@" "$DATABASE_URL"; }
   # Both sides start from the same state: dead rows of the previous run vacuumed, statistics
   # fresh, no checkpoint due (whichever side ran first otherwise met the other's leftovers).
   settle() { "$psql" -q "$DATABASE_URL" -c "VACUUM ANALYZE" -c "CHECKPOINT"; }
@@ -242,12 +245,16 @@ for s in $only; do
       scenario qimen5 /router/qimen/service "$work/qimen5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'QM-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     tms10)
-      token=$(curl -s -X POST "http://$addr/user/generate_access_token/v2" -H 'Content-Type: application/json' \
-        -d '{"userName":"bench-tms","password":"bench-tms-pass"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
+      sign_in() { curl -s -X POST "http://$addr/user/generate_access_token/v2" -H 'Content-Type: application/json' \
+        -d "{\"userName\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])'; }
+      token=$(sign_in bench-tms bench-tms-pass)
+      sign_in pg-tms pg-tms-pass >/dev/null
+      pg_tms_hash=$(q "SELECT t.access_hash FROM tms_tokens t JOIN clients c ON c.id = t.client_id
+                        WHERE c.create_by = 'PGBENCH' AND c.dialect = 'tms' ORDER BY t.expires_at DESC LIMIT 1")
       python3 bench/gen_bodies.py tms10 "$token" - - 12000 TM "$work/tms10.txt"
-      # Transport orders are still written step by step: no pgbench script of them yet.
-      scenario tms10 /order/create_order "$work/tms10.txt" - \
-        "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'TM-%'" 10 ;;
+      bench/baseline/tms_order.pgbench.sh >"$work/tms10.baseline.sql"
+      scenario tms10 /order/create_order "$work/tms10.txt" bench/tms_order.pgbench.sql \
+        "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'TM-%'" 10 "$work/tms10.baseline.sql" ;;
   esac
 done
 rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
