@@ -93,7 +93,7 @@ VACUUM ANALYZE;
 CHECKPOINT;
 SQL
 q() { "$psql" -tA "$DATABASE_URL" -c "$1"; }
-pg_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH'")
+pg_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH' AND data_source='ERP'")
 pg_base=$(q "SELECT min(id) - 1 FROM inventory_balances WHERE tenant='PGBENCH'")
 dws_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH-DWS'")
 pkg_base=$(q "SELECT min(id) - 1 FROM packages")
@@ -106,6 +106,8 @@ trap 'kill $gw 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null && break; sleep 0.1; done
 addr=$(grep -o "listening on [0-9.:]*" "$work/gateway.log" | head -1 | awk '{print $3}')
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
+# The gateway's peak resident memory (MB) during a scenario's measured run (sampled).
+peak_rss() { awk '{printf "%.1f", $1/1024}' "$work/rss-$1"; }
 
 # percentiles P50 P99 of pgbench's per-transaction log (microseconds, 3rd field) in ms
 pg_percentiles() {
@@ -143,9 +145,15 @@ scenario() {
   wrk -t2 -c"$conns" -d"${warmup}s" -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$half" >/dev/null
   if [ "$rows_sql" = products ]; then rows0=$(product_rows); else rows0=$(q "$rows_sql"); fi
   q "SELECT pg_stat_statements_reset()" >/dev/null
+  # Each row's peak RSS is its own measured run's, sampled every 0.2 s while it runs: a
+  # sign-in before it (argon2, 19 MiB while it hashes) is not the load's. (VmHWM keeps the
+  # process's peak, and resetting it through clear_refs does not work on every kernel.)
+  ( m=0; while :; do r=$(awk '/VmRSS/ {print $2}' "/proc/$gw/status"); [ "$r" -gt "$m" ] && m=$r && echo "$m" >"$work/rss-$name"; sleep 0.2; done ) &
+  local sampler=$!
   t0=$(cpu_ticks)
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 >"$work/wrk-$name.txt"
   t1=$(cpu_ticks)
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   # Every statement clients sent to this database during the run (BEGIN and COMMIT included;
   # the audit rows' batched inserts and the background loops too), per request. Top level
   # only: the foreign-key checks PostgreSQL runs inside a statement are not round trips.
@@ -211,7 +219,7 @@ scenario() {
     echo "baseline tps = $base_tps"
   fi
   awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" -v e="$non200" -v x="$pg50" -v y="$pg99" \
-    -v r="$check" -v st="$per_req" -v bt="$base_tps" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s\n", n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), bt, (bt + 0 > 0 ? sprintf("%.2f", g / bt) : "-") }' | tee -a "$work/results.txt"
+    -v r="$check" -v st="$per_req" -v bt="$base_tps" -v m="$(peak_rss "$name")" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s\n", n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (bt + 0 > 0 ? sprintf("%.1f", bt) : "-"), (bt + 0 > 0 ? sprintf("%.2f", g / bt) : "-"), m }' | tee -a "$work/results.txt"
 }
 
 for s in $only; do
@@ -251,17 +259,17 @@ for s in $only; do
       sign_in pg-tms pg-tms-pass >/dev/null
       pg_tms_hash=$(q "SELECT t.access_hash FROM tms_tokens t JOIN clients c ON c.id = t.client_id
                         WHERE c.create_by = 'PGBENCH' AND c.dialect = 'tms' ORDER BY t.expires_at DESC LIMIT 1")
-      python3 bench/gen_bodies.py tms10 "$token" - - 12000 TM "$work/tms10.txt"
+      python3 bench/gen_bodies.py tms10 "$token" - - 40000 TM "$work/tms10.txt"
       bench/baseline/tms_order.pgbench.sh >"$work/tms10.baseline.sql"
       scenario tms10 /order/create_order "$work/tms10.txt" bench/tms_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'TM-%'" 10 "$work/tms10.baseline.sql" ;;
   esac
 done
-rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$gw/status")
+rss=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^peak_rss_mb=/) { split($i, kv, "="); if (kv[2] + 0 > m) m = kv[2] + 0 } } END { print m }' "$work/results.txt")
 echo
-echo "Summary: $(nproc) cores, $conns connections, ${secs}s per scenario; peak RSS of the gateway $rss MB"
-echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "Summary: $(nproc) cores, $conns connections, ${secs}s per scenario; peak RSS of the gateway under load $rss MB"
+echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
 if grep -qE "rows=[^ ]*(MISMATCH|ERRORS|PGBENCH_FAILED)" "$work/results.txt"; then

@@ -4,6 +4,11 @@
 use clap::Parser;
 use hongxun_gateway::cli::{self, Cli};
 
+/// jemalloc instead of glibc's malloc (#21): with glibc, malloc, free and their consolidation
+/// were a quarter of the gateway's CPU per request (`perf`, docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() {
     if let Err(e) = cli::run(Cli::parse()).await {

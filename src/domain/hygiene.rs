@@ -30,7 +30,7 @@ pub fn problem(s: &str) -> Option<String> {
 /// `prefix` (`request.items[2].remark`).
 pub fn check<T: Serialize + ?Sized>(value: &T, prefix: &str) -> FieldErrors {
     let mut w = Walker {
-        path: vec![prefix.to_string()],
+        path: vec![Segment::Key(prefix.to_string())],
         errors: FieldErrors::default(),
     };
     // The walker never fails; an error would only come from a Serialize impl that refuses.
@@ -38,8 +38,18 @@ pub fn check<T: Serialize + ?Sized>(value: &T, prefix: &str) -> FieldErrors {
     w.errors
 }
 
+/// One step of the path to a string. Indexes and field names are kept as they are and only
+/// rendered when a string is refused: most requests are clean, and a 50-line order has
+/// hundreds of members (#21: no allocation per member).
+enum Segment {
+    Index(usize),
+    Field(&'static str),
+    /// The prefix, and map keys (rendered already).
+    Key(String),
+}
+
 struct Walker {
-    path: Vec<String>,
+    path: Vec<Segment>,
     errors: FieldErrors,
 }
 
@@ -47,11 +57,16 @@ impl Walker {
     fn here(&self) -> String {
         let mut s = String::new();
         for p in &self.path {
-            if p.starts_with('[') || s.is_empty() {
-                s.push_str(p);
+            let text = match p {
+                Segment::Index(i) => format!("[{i}]"),
+                Segment::Field(f) => f.to_string(),
+                Segment::Key(k) => k.clone(),
+            };
+            if text.starts_with('[') || s.is_empty() {
+                s.push_str(&text);
             } else {
                 s.push('.');
-                s.push_str(p);
+                s.push_str(&text);
             }
         }
         s
@@ -64,7 +79,7 @@ impl Walker {
         }
     }
 
-    fn nested<T: Serialize + ?Sized>(&mut self, segment: String, v: &T) -> Result<(), Never> {
+    fn nested<T: Serialize + ?Sized>(&mut self, segment: Segment, v: &T) -> Result<(), Never> {
         self.path.push(segment);
         let r = v.serialize(&mut *self);
         self.path.pop();
@@ -226,7 +241,7 @@ impl Members<'_> {
     fn element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Never> {
         let i = self.index;
         self.index += 1;
-        self.w.nested(format!("[{i}]"), v)
+        self.w.nested(Segment::Index(i), v)
     }
 }
 
@@ -297,7 +312,7 @@ impl ser::SerializeMap for Members<'_> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Never> {
         let k = self.key.take().unwrap_or_default();
-        self.w.nested(k, v)
+        self.w.nested(Segment::Key(k), v)
     }
     fn end(self) -> Result<(), Never> {
         Ok(())
@@ -312,7 +327,7 @@ impl ser::SerializeStruct for Members<'_> {
         name: &'static str,
         v: &T,
     ) -> Result<(), Never> {
-        self.w.nested(name.to_string(), v)
+        self.w.nested(Segment::Field(name), v)
     }
     fn end(self) -> Result<(), Never> {
         Ok(())
@@ -327,7 +342,7 @@ impl ser::SerializeStructVariant for Members<'_> {
         name: &'static str,
         v: &T,
     ) -> Result<(), Never> {
-        self.w.nested(name.to_string(), v)
+        self.w.nested(Segment::Field(name), v)
     }
     fn end(self) -> Result<(), Never> {
         Ok(())

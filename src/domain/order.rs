@@ -526,44 +526,72 @@ mod tests {
 /// order serialised differently, or sent through another dialect, counts as the same.
 pub fn content_fingerprint(request: &serde_json::Value) -> String {
     use sha2::{Digest, Sha256};
-    fn write(v: &serde_json::Value, out: &mut String) {
+    use std::io::Write;
+    /// The canonical text goes straight into the hash (#21: no copy of it, no string per key).
+    struct Hashing(Sha256);
+    impl Write for Hashing {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.update(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    fn write(v: &serde_json::Value, out: &mut Hashing) {
         match v {
             serde_json::Value::Object(m) => {
+                // Sorted here whatever order the map keeps (a dependency may turn on
+                // serde_json's `preserve_order`).
                 let mut keys: Vec<&String> = m.keys().collect();
                 keys.sort();
-                out.push('{');
+                out.0.update(b"{");
                 for (i, k) in keys.into_iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.0.update(b",");
                     }
-                    out.push_str(&serde_json::Value::String(k.clone()).to_string());
-                    out.push(':');
+                    // Writing into the hash cannot fail.
+                    let _ = serde_json::to_writer(&mut *out, k);
+                    out.0.update(b":");
                     write(&m[k], out);
                 }
-                out.push('}');
+                out.0.update(b"}");
             }
             serde_json::Value::Array(a) => {
-                out.push('[');
+                out.0.update(b"[");
                 for (i, x) in a.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.0.update(b",");
                     }
                     write(x, out);
                 }
-                out.push(']');
+                out.0.update(b"]");
             }
-            other => out.push_str(&other.to_string()),
+            other => {
+                let _ = serde_json::to_writer(&mut *out, other);
+            }
         }
     }
-    let mut s = String::new();
-    write(request, &mut s);
-    hex::encode(Sha256::digest(s.as_bytes()))
+    let mut h = Hashing(Sha256::new());
+    write(request, &mut h);
+    hex::encode(h.0.finalize())
 }
 
 #[cfg(test)]
 mod fingerprint_tests {
     use super::content_fingerprint;
     use serde_json::json;
+
+    /// The fingerprints of orders stored before stay valid: the canonical text is unchanged
+    /// (this value is SHA-256 of `{"a":1,"b":{"x":[1,2.5,null,true],"y":"z\"\n中"},"é":"x\u0001"}`).
+    #[test]
+    fn the_canonical_text_is_what_it_always_was() {
+        let v = json!({"b": {"y": "z\"\n中", "x": [1, 2.5, null, true]}, "a": 1, "é": "x\u{1}"});
+        assert_eq!(
+            content_fingerprint(&v),
+            "f80fb5ed50c69a2da18be4876d247f62e7b213fb9e4c4790133caead7fe42a35"
+        );
+    }
 
     #[test]
     fn key_order_and_spacing_do_not_change_the_content() {

@@ -23,6 +23,16 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// A path written only when an error needs it: a valid 500-line order checks thousands of
+/// fields, and formatting each one's path up front was most of the cost of reading it (#21).
+pub struct LazyPath<F>(pub F);
+
+impl<F: FnOnce() -> String> From<LazyPath<F>> for String {
+    fn from(p: LazyPath<F>) -> String {
+        (p.0)()
+    }
+}
+
 /// An ordered list of field errors. Empty means the input was valid.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldErrors(Vec<FieldError>);
@@ -73,7 +83,6 @@ impl FieldErrors {
         value: Option<T>,
         rule: impl FnOnce(T) -> Result<U, String>,
     ) -> Option<U> {
-        let path = path.into();
         match value {
             None => {
                 self.missing(path);

@@ -38,15 +38,23 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
     for r in rows {
         at.push(r.at);
         order_ids.push((!r.order_ids.is_empty()).then(|| {
-            let ids: Vec<String> = r.order_ids.iter().map(i64::to_string).collect();
-            format!("{{{}}}", ids.join(","))
+            let mut s = String::from("{");
+            for (i, id) in r.order_ids.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str(&id.to_string());
+            }
+            s.push('}');
+            s
         }));
-        actor.push(r.actor.clone());
-        request_id.push(r.request_id.clone());
+        // Borrowed: the batch is encoded once, by the driver.
+        actor.push(r.actor.as_deref());
+        request_id.push(r.request_id.as_str());
         client_id.push(r.client_id);
-        method.push(r.method.clone());
-        endpoint.push(r.endpoint.clone());
-        business_key.push(r.business_key.clone());
+        method.push(r.method.as_str());
+        endpoint.push(r.endpoint.as_str());
+        business_key.push(r.business_key.as_deref());
         code.push(r.code);
         http_status.push(r.http_status);
         latency_ms.push(r.latency_ms);
@@ -58,16 +66,16 @@ pub async fn insert_batch(pool: &PgPool, rows: &[AuditRow]) -> sqlx::Result<()> 
              FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::int4[],
                          $8::float8[], $9::text[], $10::text[], $11::timestamptz[])
                   AS u(r, c, m, e, b, k, h, l, o, a, ts)"#,
-        &request_id,
+        &request_id as &[&str],
         &client_id as &[Option<i64>],
-        &method,
-        &endpoint,
-        &business_key as &[Option<String>],
+        &method as &[&str],
+        &endpoint as &[&str],
+        &business_key as &[Option<&str>],
         &code,
         &http_status,
         &latency_ms,
         &order_ids as &[Option<String>],
-        &actor as &[Option<String>],
+        &actor as &[Option<&str>],
         &at
     )
     .execute(pool)

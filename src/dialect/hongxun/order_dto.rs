@@ -2,7 +2,7 @@
 
 use crate::domain::order::{Address, OrderLine, INVENTORY_TYPES};
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -91,8 +91,7 @@ pub fn lines(e: &mut FieldErrors, items: Option<Vec<OrderLineDto>>) -> Vec<Order
     let mut out = Vec::with_capacity(items.len());
     let mut seen = std::collections::HashMap::new();
     for (i, l) in items.into_iter().enumerate() {
-        let at = format!("request.items[{i}]");
-        let p = |f: &str| format!("{at}.{f}");
+        let p = |f: &'static str| LazyPath(move || format!("request.items[{i}].{f}"));
         let line_no = e.required(p("lineNo"), l.line_no.map(LineNo::into_string), rules::code);
         if let Some(n) = &line_no {
             if let Some(first) = seen.insert(n.clone(), i) {
