@@ -257,6 +257,8 @@ for s in $only; do
         -d "{\"userName\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])'; }
       token=$(sign_in bench-tms bench-tms-pass)
       sign_in pg-tms pg-tms-pass >/dev/null
+      # From here the gateway holds a hashing thread's argon2 memory (19 MiB, kept between
+      # sign-ins by design: auth::password), so this row's RSS is about that much above the others.
       pg_tms_hash=$(q "SELECT t.access_hash FROM tms_tokens t JOIN clients c ON c.id = t.client_id
                         WHERE c.create_by = 'PGBENCH' AND c.dialect = 'tms' ORDER BY t.expires_at DESC LIMIT 1")
       python3 bench/gen_bodies.py tms10 "$token" - - 40000 TM "$work/tms10.txt"

@@ -5,7 +5,8 @@ use clap::Parser;
 use hongxun_gateway::cli::{self, Cli};
 
 /// jemalloc instead of glibc's malloc (#21): with glibc, malloc, free and their consolidation
-/// were a quarter of the gateway's CPU per request (`perf`, docs/performance.md).
+/// were a quarter of the gateway's CPU per request (`perf`, docs/performance.md); resident memory
+/// under the bench's loads stayed the same (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
