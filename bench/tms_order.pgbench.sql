@@ -40,10 +40,7 @@ WITH input AS (
        INSERT INTO order_events (order_id, status)
        SELECT h.id, 'CREATED' FROM head h JOIN numbered n ON n.code = h.order_code ORDER BY n.i
        RETURNING 1 AS one),
-     subs AS (
-       SELECT s.client_id FROM event_subscriptions s JOIN clients c ON c.id = s.client_id
-        WHERE c.create_by = 'PGBENCH' AND c.kind = 'customer' AND c.status = 'active'
-          AND s.scope = 'order' AND 'CREATED' = ANY(s.changes)),
+     subs AS (SELECT s AS client_id FROM hxgw_subscribers('PGBENCH', 'order', 'CREATED') s),
      pushes AS (
        INSERT INTO push_outbox (event_id, client_id, tenant, event_type, order_key, payload)
        SELECT n.event_id, s.client_id, 'PGBENCH', 'waybillChanged', 'order:' || h.id,

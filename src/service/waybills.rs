@@ -111,7 +111,7 @@ async fn create_in_one_statement(
     // never reaches the caller.
     crate::context::set_committing();
     match one::insert_waybills(pool, &batch, &waybills).await {
-        Ok(WrittenWaybills::Created { heads, .. }) => Ok(Some(
+        Ok(WrittenWaybills::Created(heads)) => Ok(Some(
             heads
                 .into_iter()
                 .map(|h| CreatedTransport {

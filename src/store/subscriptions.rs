@@ -50,10 +50,7 @@ pub async fn subscribers(
     change: &str,
 ) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar!(
-        r#"SELECT s.client_id FROM event_subscriptions s JOIN clients c ON c.id = s.client_id
-            WHERE c.create_by = $1 AND c.kind = 'customer' AND c.status = 'active'
-              AND s.scope = $2 AND $3 = ANY(s.changes)
-            ORDER BY s.client_id"#,
+        r#"SELECT s AS "client_id!" FROM hxgw_subscribers($1, $2, $3) s ORDER BY s"#,
         tenant.as_str(),
         scope,
         change
