@@ -242,7 +242,7 @@ for s in $only; do
     inv20)
       python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 120000 Q "$work/inv20.txt"
       scenario inv20 /dtc/logistics/inventoryQuery "$work/inv20.txt" bench/inventory_query.pgbench.sql \
-        "SELECT 0" 0 ;;
+        "SELECT 0" 0 bench/baseline/inventory_query.pgbench.sql ;;
     prod100)
       python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \

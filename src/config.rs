@@ -171,6 +171,7 @@ pub struct PushSettings {
 pub struct AuditSettings {
     pub queue_capacity: usize,
     pub batch_size: usize,
+    pub linger_ms: u64,
 }
 
 impl Settings {
@@ -293,6 +294,9 @@ impl Settings {
         }
         if self.audit.queue_capacity == 0 || self.audit.batch_size == 0 {
             problems.push("audit.queue_capacity and audit.batch_size must be > 0");
+        }
+        if self.audit.linger_ms > 1000 {
+            problems.push("audit.linger_ms must be at most 1000");
         }
         let mut owned = Vec::new();
         if let Err(e) = crate::domain::push::RetrySchedule::parse(&self.push.retry_schedule) {

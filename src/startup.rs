@@ -106,6 +106,7 @@ impl Application {
             db.clone(),
             settings.audit.queue_capacity,
             settings.audit.batch_size,
+            Duration::from_millis(settings.audit.linger_ms),
         );
         let auth = &settings.auth;
         let identities = Arc::new(IdentityCache::new(Duration::from_secs(

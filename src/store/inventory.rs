@@ -316,41 +316,39 @@ pub struct BalanceRow {
     pub reserved: i64,
 }
 
-/// One page of balances, ordered by item code then batch, and the total count.
+/// One page of balances, ordered by item code then batch, and the total count, in one
+/// statement (#21): the count and the page stay separate subqueries, each with its own plan
+/// (the page walks the index in order and stops at its limit), and a page past the end still
+/// brings the total, as one row with no balance.
 pub async fn query(
     conn: &mut PgConnection,
     tenant: &Tenant,
     f: &InventoryFilter<'_>,
 ) -> sqlx::Result<(i64, Vec<BalanceRow>)> {
-    let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM inventory_balances b
-            WHERE b.tenant = $1 AND b.inventory_code = $2
-              AND ($3::text IS NULL OR b.subbase_code = $3)
-              AND ($4::text[] IS NULL OR b.item_code = ANY($4))
-              AND ($5::text IS NULL OR b.inventory_type = $5)
-              AND ($6::text IS NULL OR b.batch_code = $6)"#,
-        tenant.as_str(),
-        f.inventory_code,
-        f.subbase_code,
-        f.item_codes,
-        f.inventory_type,
-        f.batch_code
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows = sqlx::query_as!(
-        BalanceRow,
-        r#"SELECT b.inventory_code, b.subbase_code, b.item_code, p.item_name AS "item_name?", b.inventory_type,
-                  b.batch_code, b.product_date, b.expire_date, b.on_hand, b.reserved
-             FROM inventory_balances b
-             LEFT JOIN products p ON p.tenant = b.tenant AND p.item_code = b.item_code
-            WHERE b.tenant = $1 AND b.inventory_code = $2
-              AND ($3::text IS NULL OR b.subbase_code = $3)
-              AND ($4::text[] IS NULL OR b.item_code = ANY($4))
-              AND ($5::text IS NULL OR b.inventory_type = $5)
-              AND ($6::text IS NULL OR b.batch_code = $6)
-            ORDER BY b.item_code, b.batch_code, b.subbase_code, b.inventory_type
-            OFFSET $7 LIMIT $8"#,
+    let rows = sqlx::query!(
+        r#"SELECT t.n AS "total!", r.inventory_code AS "inventory_code?", r.subbase_code AS "subbase_code?",
+                  r.item_code AS "item_code?", r.item_name AS "item_name?", r.inventory_type AS "inventory_type?",
+                  r.batch_code AS "batch_code?", r.product_date, r.expire_date, r.on_hand AS "on_hand?",
+                  r.reserved AS "reserved?"
+             FROM (SELECT count(*) AS n FROM inventory_balances b
+                    WHERE b.tenant = $1 AND b.inventory_code = $2
+                      AND ($3::text IS NULL OR b.subbase_code = $3)
+                      AND ($4::text[] IS NULL OR b.item_code = ANY($4))
+                      AND ($5::text IS NULL OR b.inventory_type = $5)
+                      AND ($6::text IS NULL OR b.batch_code = $6)) t
+             LEFT JOIN LATERAL (
+                   SELECT b.inventory_code, b.subbase_code, b.item_code, p.item_name, b.inventory_type,
+                          b.batch_code, b.product_date, b.expire_date, b.on_hand, b.reserved
+                     FROM inventory_balances b
+                     LEFT JOIN products p ON p.tenant = b.tenant AND p.item_code = b.item_code
+                    WHERE b.tenant = $1 AND b.inventory_code = $2
+                      AND ($3::text IS NULL OR b.subbase_code = $3)
+                      AND ($4::text[] IS NULL OR b.item_code = ANY($4))
+                      AND ($5::text IS NULL OR b.inventory_type = $5)
+                      AND ($6::text IS NULL OR b.batch_code = $6)
+                    ORDER BY b.item_code, b.batch_code, b.subbase_code, b.inventory_type
+                   OFFSET $7 LIMIT $8) r ON true
+            ORDER BY r.item_code, r.batch_code, r.subbase_code, r.inventory_type"#,
         tenant.as_str(),
         f.inventory_code,
         f.subbase_code,
@@ -362,7 +360,25 @@ pub async fn query(
     )
     .fetch_all(conn)
     .await?;
-    Ok((total, rows))
+    let total = rows.first().map_or(0, |r| r.total);
+    let page = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(BalanceRow {
+                inventory_code: r.inventory_code?,
+                subbase_code: r.subbase_code?,
+                item_code: r.item_code?,
+                item_name: r.item_name,
+                inventory_type: r.inventory_type?,
+                batch_code: r.batch_code?,
+                product_date: r.product_date,
+                expire_date: r.expire_date,
+                on_hand: r.on_hand?,
+                reserved: r.reserved?,
+            })
+        })
+        .collect();
+    Ok((total, page))
 }
 
 /// Vehicles in a tenant's yard, filtered and paged.

@@ -271,3 +271,60 @@ async fn another_customer_cannot_see_or_change_these_orders(pool: PgPool) {
             .unwrap();
     assert_eq!(status, "CREATED");
 }
+
+/// The inventory answer's exact text (keys in order, nulls kept), and a page past the end that
+/// still tells the total: the page and the count come from one statement (#21).
+#[sqlx::test]
+async fn inventory_answer_text_is_pinned_and_a_page_past_the_end_keeps_the_total(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = customer_with_base_data(&app, "C001").await;
+    stock(&app, &who, "OW01", "SKU-1", "B1", Some("2027-03-01"), 3).await;
+    stock(&app, &who, "OW02", "SKU-1", "", None, 4).await;
+    let body = signed_body(
+        &who,
+        &hongxun_gateway::auth::timestamp::format(app.now()),
+        None,
+        r#"{"inventoryCode":"WH01","pageSize":5}"#,
+    );
+    let resp = app
+        .http
+        .post(format!("{}{INVENTORY}", app.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let text = resp.text().await.unwrap();
+    let rid = serde_json::from_str::<serde_json::Value>(&text).unwrap()["requestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        text.replace(&rid, "RID"),
+        PINNED_INVENTORY_ANSWER,
+        "the answer's text changed"
+    );
+
+    let r = app
+        .call(
+            INVENTORY,
+            &who,
+            r#"{"inventoryCode":"WH01","pageNo":3,"pageSize":1}"#,
+        )
+        .await;
+    r.expect(200, 200);
+    assert_eq!(
+        r.body["value"],
+        json!({"total": 2, "pageNo": 3, "pageSize": 1, "items": []})
+    );
+    let r = app
+        .call(INVENTORY, &who, r#"{"inventoryCode":"NOWHERE"}"#)
+        .await;
+    assert_eq!(
+        r.body["value"],
+        json!({"total": 0, "pageNo": 1, "pageSize": 50, "items": []})
+    );
+}
+
+/// Captured from the build before the typed answer (its keys were a JSON map's, sorted).
+const PINNED_INVENTORY_ANSWER: &str = r#"{"code":200,"message":"success","flag":true,"value":{"items":[{"availableQty":4,"batchCode":null,"expireDate":null,"inventoryCode":"WH01","inventoryType":"ZP","itemCode":"SKU-1","itemName":"杯子","onHandQty":4,"productDate":null,"reservedQty":0,"subbaseCode":"OW02"},{"availableQty":3,"batchCode":"B1","expireDate":"2027-03-01","inventoryCode":"WH01","inventoryType":"ZP","itemCode":"SKU-1","itemName":"杯子","onHandQty":3,"productDate":null,"reservedQty":0,"subbaseCode":"OW01"}],"pageNo":1,"pageSize":5,"total":2},"requestId":"RID"}"#;

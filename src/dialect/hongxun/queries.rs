@@ -13,7 +13,7 @@ use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service::{self, orders::OrderResult};
 use crate::state::AppState;
-use crate::store::inventory::InventoryFilter;
+use crate::store::inventory::{BalanceRow, InventoryFilter};
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -109,23 +109,62 @@ async fn inventory_query(
         limit: page_size,
     };
     let (total, rows) = service::inventory::query(&app.db, &call.tenant(), &filter).await?;
-    let items: Vec<Value> = rows
-        .into_iter()
-        .map(|r| {
-            json!({
-                "inventoryCode": r.inventory_code, "subbaseCode": r.subbase_code,
-                "itemCode": r.item_code, "itemName": r.item_name,
-                "inventoryType": r.inventory_type,
-                "batchCode": (!r.batch_code.is_empty()).then_some(r.batch_code),
-                "productDate": r.product_date, "expireDate": r.expire_date,
-                "onHandQty": r.on_hand, "reservedQty": r.reserved, "availableQty": r.on_hand - r.reserved,
-            })
-        })
-        .collect();
-    Ok(ApiOk::new(
+    let items: Vec<StockItem> = rows.iter().map(StockItem::from).collect();
+    ApiOk::rendered(
         "success",
-        Some(json!({"total": total, "pageNo": page_no, "pageSize": page_size, "items": items})),
-    ))
+        &StockPage {
+            items,
+            page_no,
+            page_size,
+            total,
+        },
+    )
+}
+
+/// The inventory query's value. Keys in alphabetical order, as the JSON map this answer was
+/// built with wrote them (tests/api/queries.rs pins the text); absent values are `null`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StockPage<'a> {
+    items: Vec<StockItem<'a>>,
+    page_no: i64,
+    page_size: i64,
+    total: i64,
+}
+
+/// One balance of [`StockPage`], borrowed from the row (keys alphabetical, as above).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StockItem<'a> {
+    available_qty: i64,
+    batch_code: Option<&'a str>,
+    expire_date: Option<chrono::NaiveDate>,
+    inventory_code: &'a str,
+    inventory_type: &'a str,
+    item_code: &'a str,
+    item_name: Option<&'a str>,
+    on_hand_qty: i64,
+    product_date: Option<chrono::NaiveDate>,
+    reserved_qty: i64,
+    subbase_code: &'a str,
+}
+
+impl<'a> From<&'a BalanceRow> for StockItem<'a> {
+    fn from(r: &'a BalanceRow) -> Self {
+        Self {
+            available_qty: r.on_hand - r.reserved,
+            batch_code: (!r.batch_code.is_empty()).then_some(r.batch_code.as_str()),
+            expire_date: r.expire_date,
+            inventory_code: &r.inventory_code,
+            inventory_type: &r.inventory_type,
+            item_code: &r.item_code,
+            item_name: r.item_name.as_deref(),
+            on_hand_qty: r.on_hand,
+            product_date: r.product_date,
+            reserved_qty: r.reserved,
+            subbase_code: &r.subbase_code,
+        }
+    }
 }
 
 // ---------------------------------------------------------------- 入库单/出库单结果查询

@@ -7,6 +7,7 @@ use crate::service::Outcome;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -33,7 +34,21 @@ pub struct ResponseEnvelope {
 pub struct ApiOk {
     pub message: String,
     pub value: Option<Value>,
+    /// A value already written as JSON from a typed answer (see [`ApiOk::rendered`]); when
+    /// set, it is the envelope's `value`.
+    rendered: Option<Box<RawValue>>,
     pub replayed: bool,
+}
+
+/// [`ResponseEnvelope`] with a value already written: the same fields in the same order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RenderedEnvelope<'a> {
+    code: i32,
+    message: &'a str,
+    flag: bool,
+    value: &'a RawValue,
+    request_id: String,
 }
 
 impl ApiOk {
@@ -41,8 +56,28 @@ impl ApiOk {
         Self {
             message: message.into(),
             value,
+            rendered: None,
             replayed: false,
         }
+    }
+
+    /// A success whose value is written straight from a typed answer, with no `Value` tree
+    /// in between (a hot query builds no map per item; #21). The type's fields, in their
+    /// declared order, are the answer's keys.
+    /// (Writing fails only for a map with non-string keys, which no answer has; it would be
+    /// the caller's 500, not a panic.)
+    pub fn rendered(
+        message: impl Into<String>,
+        value: &impl Serialize,
+    ) -> Result<Self, super::error::ApiError> {
+        let raw = serde_json::value::to_raw_value(value)
+            .map_err(|e| super::error::ApiError::internal(&e))?;
+        Ok(Self {
+            message: message.into(),
+            value: None,
+            rendered: Some(raw),
+            replayed: false,
+        })
     }
 
     /// Maps a use case's outcome; a replayed one says so in its header.
@@ -50,6 +85,7 @@ impl ApiOk {
         Self {
             message: "success".into(),
             value: to_value(outcome.value),
+            rendered: None,
             replayed: outcome.replayed,
         }
     }
@@ -57,14 +93,24 @@ impl ApiOk {
 
 impl IntoResponse for ApiOk {
     fn into_response(self) -> Response {
-        let body = ResponseEnvelope {
-            code: 200,
-            message: self.message,
-            flag: true,
-            value: self.value,
-            request_id: context::request_id(),
+        let mut resp = match &self.rendered {
+            Some(raw) => axum::Json(RenderedEnvelope {
+                code: 200,
+                message: &self.message,
+                flag: true,
+                value: raw,
+                request_id: context::request_id(),
+            })
+            .into_response(),
+            None => axum::Json(ResponseEnvelope {
+                code: 200,
+                message: self.message,
+                flag: true,
+                value: self.value,
+                request_id: context::request_id(),
+            })
+            .into_response(),
         };
-        let mut resp = axum::Json(body).into_response();
         if self.replayed {
             resp.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
