@@ -3,6 +3,8 @@
 //! gateway) fires the `hxgw_clients` notification (trigger in the migrations) and every
 //! gateway listening drops its whole cache at once; `ttl` bounds staleness should a
 //! notification be lost, and the cache is bypassed while the listener is not connected.
+//! 3TMS access tokens are kept the same way, by their SHA-256 (never the token), with the
+//! token's end: `tms_tokens` and `tms_accounts` fire the same notification (#21).
 
 use crate::domain::client::ClientKind;
 use secrecy::SecretString;
@@ -35,14 +37,21 @@ pub enum Door {
     AppKey(&'static str, String, Option<String>),
 }
 
-struct Entry {
-    identity: Arc<KnownIdentity>,
+/// The account a 3TMS access token names, and when the token ends (the store's row).
+pub use crate::store::tms::TokenAccount as KnownToken;
+
+struct Entry<V> {
+    value: Arc<V>,
     fetched: Instant,
 }
 
+type Map<K, V> = Mutex<HashMap<K, Entry<V>>>;
+
 pub struct IdentityCache {
     ttl: Duration,
-    entries: Mutex<HashMap<Door, Entry>>,
+    entries: Map<Door, KnownIdentity>,
+    /// 3TMS access tokens by their stored hash (hex SHA-256).
+    tokens: Map<String, KnownToken>,
     /// Bumped by every invalidation: a lookup started before it must not store its result.
     generation: AtomicU64,
     /// Whether changes are being heard; without that, nothing is served from memory.
@@ -55,24 +64,58 @@ impl IdentityCache {
         Self {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
             live: AtomicBool::new(false),
         }
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Door, Entry>> {
+    fn lock<K, V>(map: &Map<K, V>) -> std::sync::MutexGuard<'_, HashMap<K, Entry<V>>> {
         // A panic while holding the lock cannot leave the map inconsistent (single inserts).
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get_in<K, Q, V>(&self, map: &Map<K, V>, key: &Q) -> Option<Arc<V>>
+    where
+        K: Eq + std::hash::Hash + std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
+            return None;
+        }
+        let map = Self::lock(map);
+        let e = map.get(key)?;
+        (e.fetched.elapsed() < self.ttl).then(|| e.value.clone())
+    }
+
+    fn put_in<K: Eq + std::hash::Hash, V>(
+        &self,
+        map: &Map<K, V>,
+        generation: u64,
+        key: K,
+        value: Arc<V>,
+    ) {
+        if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
+            return;
+        }
+        let mut map = Self::lock(map);
+        // Checked under the map's lock: an invalidation bumps the generation before it
+        // clears this map, so a value read before it is either refused here or cleared there.
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        map.insert(
+            key,
+            Entry {
+                value,
+                fetched: Instant::now(),
+            },
+        );
     }
 
     /// The identity if known, fresh, and changes are being heard.
     pub fn get(&self, door: &Door) -> Option<Arc<KnownIdentity>> {
-        if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
-            return None;
-        }
-        let map = self.map();
-        let e = map.get(door)?;
-        (e.fetched.elapsed() < self.ttl).then(|| e.identity.clone())
+        self.get_in(&self.entries, door)
     }
 
     /// The generation to hand back to [`IdentityCache::put`] after reading the database.
@@ -82,27 +125,27 @@ impl IdentityCache {
 
     /// Stores an identity read while `generation` was current, unless an invalidation came since.
     pub fn put(&self, generation: u64, door: Door, identity: Arc<KnownIdentity>) {
-        if self.ttl.is_zero() || !self.live.load(Ordering::Acquire) {
-            return;
-        }
-        let mut map = self.map();
-        if self.generation.load(Ordering::Acquire) != generation {
-            return;
-        }
-        map.insert(
-            door,
-            Entry {
-                identity,
-                fetched: Instant::now(),
-            },
-        );
+        self.put_in(&self.entries, generation, door, identity)
+    }
+
+    /// The account of a 3TMS access token (by its stored hash), under the same rules as
+    /// [`IdentityCache::get`]; whether the token has ended is the caller's check.
+    pub fn get_token(&self, access_hash: &str) -> Option<Arc<KnownToken>> {
+        self.get_in(&self.tokens, access_hash)
+    }
+
+    /// Stores a token's account read while `generation` was current.
+    pub fn put_token(&self, generation: u64, access_hash: String, token: Arc<KnownToken>) {
+        self.put_in(&self.tokens, generation, access_hash, token)
     }
 
     /// Forgets everything (an identity changed, or notifications may have been missed).
     pub fn invalidate(&self) {
-        let mut map = self.map();
+        let mut map = Self::lock(&self.entries);
         self.generation.fetch_add(1, Ordering::AcqRel);
         map.clear();
+        drop(map);
+        Self::lock(&self.tokens).clear();
     }
 
     /// Whether the change listener is connected; going either way forgets everything.

@@ -3,6 +3,7 @@
 //! the account an access token belongs to.
 
 use super::ServiceError;
+use crate::auth::cache::IdentityCache;
 use crate::auth::password::Hasher;
 use crate::auth::secrets::MasterKey;
 use crate::auth::tms_token::{self, Pair};
@@ -11,6 +12,7 @@ use crate::domain::client::ClientStatus;
 use crate::store::sign_in::Limits;
 use crate::store::{self, PgPool};
 use chrono::{DateTime, TimeDelta, Utc};
+use std::sync::Arc;
 
 /// How long a pair is valid: "有效期为一年".
 pub const VALIDITY_DAYS: i64 = 365;
@@ -46,8 +48,8 @@ fn dummy_hash() -> String {
         .clone()
 }
 
-fn active(a: &store::tms::Account) -> Result<(), SignInError> {
-    if ClientStatus::parse(&a.status) == ClientStatus::Active {
+fn active(status: &str) -> Result<(), SignInError> {
+    if ClientStatus::parse(status) == ClientStatus::Active {
         Ok(())
     } else {
         Err(SignInError::Disabled)
@@ -102,7 +104,7 @@ pub async fn generate(
         }
     };
     store::sign_in::clear(pool, user, attempt.source).await?;
-    active(&account)?;
+    active(&account.status)?;
     let mut tx = pool.begin().await?;
     let current = store::tms::lock_token(&mut tx, account.client_id).await?;
     if let Some(t) = current.as_ref().filter(|t| t.expires_at > now) {
@@ -142,6 +144,7 @@ async fn issue(
 /// and a disabled account all answer the same `BadRefresh`.
 pub async fn refresh(
     pool: &PgPool,
+    cache: &IdentityCache,
     key: &MasterKey,
     user: &str,
     refresh_token: &str,
@@ -155,24 +158,39 @@ pub async fn refresh(
         .await?
         .filter(|t| t.expires_at > now && t.refresh_hash == tms_token::stored(refresh_token))
         .ok_or(SignInError::BadRefresh)?;
-    if active(&account).is_err() {
+    if active(&account.status).is_err() {
         return Err(SignInError::BadRefresh);
     }
     let out = issue(&mut tx, key, account.client_id, current.generation + 1, now).await?;
     tx.commit().await?;
+    // The old access token stops here at once; other gateways hear the notification.
+    cache.invalidate();
     Ok(out)
 }
 
-/// The identity of an unexpired access token of an active account.
+/// The identity of an unexpired access token of an active account. The account comes from
+/// memory when the identity cache may serve it (#21: no statement per call); the token's end
+/// is checked against `now` either way, and a refresh or revocation empties the cache.
 pub async fn authenticate(
     pool: &PgPool,
+    cache: &IdentityCache,
     access_token: &str,
     now: DateTime<Utc>,
 ) -> Result<AuthenticatedClient, SignInError> {
-    let a = store::tms::account_by_access(pool, &tms_token::stored(access_token), now)
-        .await?
-        .ok_or(SignInError::BadToken)?;
-    active(&a)?;
+    let hash = tms_token::stored(access_token);
+    let a = match cache.get_token(&hash).filter(|t| t.expires_at > now) {
+        Some(known) => known,
+        None => {
+            let generation = cache.generation();
+            let found = store::tms::account_by_access(pool, &hash, now)
+                .await?
+                .ok_or(SignInError::BadToken)?;
+            let found = Arc::new(found);
+            cache.put_token(generation, hash, found.clone());
+            found
+        }
+    };
+    active(&a.status)?;
     if a.sandbox {
         crate::context::set_sandbox();
     }
@@ -182,8 +200,8 @@ pub async fn authenticate(
             .kind
             .parse()
             .map_err(|e: String| ServiceError::Internal(e))?,
-        create_by: a.create_by,
-        data_source: a.data_source,
+        create_by: a.create_by.clone(),
+        data_source: a.data_source.clone(),
         rate_limit_per_hour: a.rate_limit_per_hour,
         sandbox: a.sandbox,
     })

@@ -115,16 +115,29 @@ pub async fn put_token(
     Ok(())
 }
 
-/// The account an unexpired access token belongs to.
+/// An access token's account, as the token check needs it, and when the token ends.
+#[derive(Debug, Clone)]
+pub struct TokenAccount {
+    pub client_id: i64,
+    pub kind: String,
+    pub create_by: String,
+    pub data_source: String,
+    pub status: String,
+    pub rate_limit_per_hour: Option<i32>,
+    pub sandbox: bool,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The account an unexpired access token belongs to, and when the token ends.
 pub async fn account_by_access(
     pool: &PgPool,
     access_hash: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<Option<Account>> {
+) -> sqlx::Result<Option<TokenAccount>> {
     sqlx::query_as!(
-        Account,
+        TokenAccount,
         r#"SELECT c.id AS client_id, c.kind, c.create_by, c.data_source, c.status, c.rate_limit_per_hour, c.sandbox,
-                  a.password_hash
+                  t.expires_at
              FROM tms_tokens t JOIN clients c ON c.id = t.client_id JOIN tms_accounts a ON a.client_id = c.id
             WHERE t.access_hash = $1 AND t.expires_at > $2 AND c.dialect = 'tms'"#,
         access_hash,

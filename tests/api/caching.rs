@@ -241,3 +241,106 @@ async fn answered(app: &TestApp, erp: &crate::qimen_support::QimenErp, query: &s
     let r = crate::qimen_support::qimen_xml(app, erp, "entryorder.query", query).await;
     r.code() != "1001"
 }
+
+/// A 3TMS call with `token`: its HTTP status (200, or 401 for a token that does not work).
+async fn tms_status(app: &TestApp, token: &str, n: u32) -> u16 {
+    use crate::tms_support::post;
+    let body = serde_json::json!({"customers": [{"name": format!("王{n}"), "phone": format!("1380000{n:04}"),
+        "address": "杭州市西湖区", "type": 1, "paymentType": 5}]});
+    post(app, "/customer/add_customers", Some(token), false, body)
+        .await
+        .status
+}
+
+async fn tms_token(app: &TestApp) -> String {
+    use crate::tms_support::{account, ok, post};
+    account(app, "CUST1", "shipper1", "pa55word").await;
+    let pair = post(
+        app,
+        "/user/generate_access_token/v2",
+        None,
+        false,
+        serde_json::json!({"userName": "shipper1", "password": "pa55word"}),
+    )
+    .await;
+    ok(&pair)["accessToken"].as_str().unwrap().to_string()
+}
+
+/// Changes the token row with the trigger off for this statement: nobody is told.
+async fn silently_expire_token(pool: &PgPool) {
+    let mut tx = pool.begin().await.unwrap();
+    for q in [
+        "ALTER TABLE tms_tokens DISABLE TRIGGER tms_tokens_changed",
+        "UPDATE tms_tokens SET expires_at = now() - interval '1 second'",
+        "ALTER TABLE tms_tokens ENABLE TRIGGER tms_tokens_changed",
+    ] {
+        sqlx::query(q).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// 3TMS access tokens are checked from memory (#21), and forgotten on any change to
+/// `tms_tokens`; a token's end is checked even when its account is in memory.
+#[sqlx::test]
+async fn tms_tokens_are_served_from_memory_until_a_token_changes_and_end_on_time(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    listening(&pool).await;
+    let token = tms_token(&app).await;
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+
+    // Expired without telling anybody: still served from memory (proves the cache). The
+    // account's own creation may still be on its way and empty the cache once more, so the
+    // round repeats until it sticks.
+    let mut cached = false;
+    for _ in 0..50 {
+        assert_eq!(tms_status(&app, &token, next()).await, 200);
+        silently_expire_token(&pool).await;
+        if tms_status(&app, &token, next()).await == 200 {
+            cached = true;
+            break;
+        }
+        sqlx::query("UPDATE tms_tokens SET expires_at = now() + interval '1 year'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(cached, "an expired token was never served from memory");
+
+    // Any statement on tms_tokens (a revocation by the CLI, say) is heard at once.
+    sqlx::query("UPDATE tms_tokens SET issued_at = issued_at")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while tms_status(&app, &token, next()).await != 401 {
+        assert!(start.elapsed() < Duration::from_secs(2), "still served");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // A token about to end: read once (kept in memory with its end), then refused once the
+    // end has passed, although its account is still in memory.
+    sqlx::query("UPDATE tms_tokens SET expires_at = now() + interval '1500 milliseconds'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while tms_status(&app, &token, next()).await != 200 {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "never valid again"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(tms_status(&app, &token, next()).await, 200);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(
+        tms_status(&app, &token, next()).await,
+        401,
+        "served after its end"
+    );
+}

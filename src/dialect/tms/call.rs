@@ -228,7 +228,7 @@ impl FromRequestParts<AppState> for Account {
             Answer::unauthorized("缺少 access_token (?access_token=… 或 Authorization: Bearer …)")
         })?;
         let now = app.clock.now();
-        let client = tms_tokens::authenticate(&app.db, &token, now)
+        let client = tms_tokens::authenticate(&app.db, &app.identities, &token, now)
             .await
             .map_err(sign_in_failure)?;
         context::set_client(

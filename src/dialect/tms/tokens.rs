@@ -92,7 +92,16 @@ pub async fn refresh(State(app): State<AppState>, b: Result<Bytes, BytesRejectio
         return super::answer::invalid(&e);
     };
     context::set_business_key(user.clone());
-    match tms_tokens::refresh(&app.db, &app.key, &user, &token, app.clock.now()).await {
+    match tms_tokens::refresh(
+        &app.db,
+        &app.identities,
+        &app.key,
+        &user,
+        &token,
+        app.clock.now(),
+    )
+    .await
+    {
         Ok((pair, _)) => {
             Answer::Ok(json!({"accessToken": pair.access, "refreshToken": pair.refresh}))
         }
