@@ -6,7 +6,6 @@ use super::{transaction, Outcome, ReplayKey, ServiceError};
 use crate::domain::carrier::{match_barcode, weight_deviation, BarcodeMatch};
 use crate::store::carrier::{Measurement, PackageMatch, Scan};
 use crate::store::{self, PgConnection, PgPool};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -23,16 +22,20 @@ pub struct ScanResult {
     pub duplicate: bool,
 }
 
+/// A weight as the deviation's arithmetic reads it: the nearest `f64` to the decimal, as
+/// PostgreSQL's `numeric::float8` gives it (the one-statement write computes the same
+/// deviation in SQL; `Decimal::to_f64` can be a bit off from that).
+pub(crate) fn as_f64(d: Decimal) -> f64 {
+    // A Decimal's text always parses as a float.
+    d.to_string().parse().unwrap_or(0.0)
+}
+
 fn deviation(
     measured: Decimal,
     expected: Option<Decimal>,
     tolerance: f64,
 ) -> (Option<Decimal>, Option<f64>, bool) {
-    match weight_deviation(
-        measured.to_f64().unwrap_or(0.0),
-        expected.and_then(|e| e.to_f64()),
-        tolerance,
-    ) {
+    match weight_deviation(as_f64(measured), expected.map(as_f64), tolerance) {
         Some((d, flagged)) => (
             Decimal::from_f64_retain(d).map(|x| x.round_dp(4)),
             Some(d),
@@ -125,52 +128,20 @@ async fn in_one_write(
     scans: &[Scan],
     tolerance: f64,
 ) -> Result<Option<Outcome<Vec<ScanResult>>>, ServiceError> {
-    use store::dws_one_statement::{self as one, Received, ScanPlan};
+    use store::dws_one_statement::{self as one, Received};
     let Some(key) = super::one_statement_key(replay) else {
         return Ok(None);
     };
-    let mut barcodes: Vec<String> = scans.iter().map(|s| s.barcode.clone()).collect();
-    barcodes.sort();
-    barcodes.dedup();
-    // One connection for the read and the write: a second acquire would queue behind every
-    // other call's first one when the pool is busy.
+    let measured: Vec<f64> = scans.iter().map(|s| as_f64(s.weight_kg)).collect();
+    let scanner = one::Scanner {
+        client_id: who.client_id,
+        sandbox: who.sandbox,
+        device_code: who.device_code,
+        tolerance,
+    };
     let mut conn = pool.acquire().await?;
-    let candidates = store::carrier::package_candidates(&mut conn, &barcodes, who.sandbox).await?;
-    let digest = one::candidates_digest(&candidates);
-    let plans: Vec<ScanPlan> = scans
-        .iter()
-        .map(|s| {
-            let c = candidates
-                .get(&s.barcode)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let m = match_barcode(c);
-            let (package, stored, shown, flagged) = measured(&m, s.weight_kg, tolerance);
-            ScanPlan {
-                scan: s.clone(),
-                package_id: package.map(|p| p.id),
-                ambiguous: matches!(m, BarcodeMatch::Ambiguous),
-                deviation: stored,
-                shown_deviation: shown,
-                flagged,
-                reason: reason_of(&m),
-                order_code: package.map(|p| p.order_code.clone()),
-            }
-        })
-        .collect();
-    // The write commits as it ends: from here the change may be saved even if the answer
-    // never reaches the caller.
     crate::context::set_committing();
-    let written = one::receive(
-        &mut conn,
-        who.client_id,
-        who.sandbox,
-        who.device_code,
-        &plans,
-        &digest,
-        key.as_ref(),
-    )
-    .await;
+    let written = one::receive(&mut conn, &scanner, scans, &measured, key.as_ref()).await;
     let (stored, replayed) = match written {
         Ok(Received::Done(v)) => (v, false),
         Ok(Received::Replayed(v)) => (v, true),
@@ -185,7 +156,6 @@ async fn in_one_write(
     Ok(Some(Outcome { value, replayed }))
 }
 
-/// The scans in one transaction, statement by statement.
 async fn step_by_step(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,

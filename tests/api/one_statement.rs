@@ -261,96 +261,148 @@ async fn product_syncs_racing_create_each_product_once(pool: PgPool) {
     assert_eq!((n, names), (20, 1), "one content won, whole");
 }
 
-/// DWS scans are one read and one write: the write takes the candidates as read (the digest
-/// the store computes is the one the statement computes), and stops without writing anything
-/// (HX001, which sends the call down the step-by-step path) when they changed since.
+/// DWS scans are one statement (#21): the match and the weight deviation are judged in SQL,
+/// and must come out as the domain's rule judges them (`match_barcode`, `weight_deviation`,
+/// which the step-by-step path runs): waybill before package number, several packages
+/// ambiguous, none unmatched, no expected weight no deviation, and the deviation's float
+/// arithmetic to the last bit, half-way cases rounded away from zero as `f64::round` does.
 #[sqlx::test]
-async fn a_dws_write_takes_the_candidates_it_read_and_stops_when_they_changed(pool: PgPool) {
-    use hongxun_gateway::store::{self, dws_one_statement as one};
+async fn a_dws_call_is_judged_in_one_statement_as_the_domain_rule_judges_it(pool: PgPool) {
+    use hongxun_gateway::domain::carrier::weight_deviation;
+    use rust_decimal::Decimal;
     let app = spawn_pushing_app(pool.clone(), "200ms").await;
     let (who, _receiver) = crate::pushes::customer(&app).await;
     let token = app.ops_token("floor").await;
     stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
     crate::carrier::shipped_order(&app, &who, &token, "OUT-D1", "P-D1", "SF-D1").await;
-    app.identity(
-        hongxun_gateway::domain::client::ClientKind::Device,
-        "DWS-1",
-        "LINE",
-    )
-    .await;
-    let device: i64 = sqlx::query_scalar("SELECT id FROM clients WHERE create_by = 'DWS-1'")
+    // Another order with a package of the same number (P-D1: ambiguous), and one whose package
+    // number is OUT-D1's waybill (SF-D1: the waybill wins).
+    crate::carrier::shipped_order(&app, &who, &token, "OUT-D2", "P-D1", "SF-D2").await;
+    let add = |no: String, waybill: String, weight: Option<Decimal>| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO packages (tenant, order_id, confirmation_id, package_no, waybill_no, carrier_code, weight_kg, items)
+                 SELECT tenant, order_id, confirmation_id, $1, $2, 'SF', $3, '[]' FROM packages WHERE waybill_no = 'SF-D2'",
+            )
+            .bind(no)
+            .bind(waybill)
+            .bind(weight)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    add("SF-D1".into(), "W-OTHER".into(), Some(Decimal::new(5, 0))).await;
+    add("P-NONE".into(), "W-NONE".into(), None).await;
+    add("P-ZERO".into(), "W-ZERO".into(), Some(Decimal::ZERO)).await;
+    // Expected and measured weights (kg, 3 places): the half-way cases first (0.041 and
+    // 0.019 against 0.032 make exactly 2812.5 and -4062.5 ten-thousandths, where rounding
+    // to even would differ), then pseudo-random pairs across the range.
+    let mut pairs: Vec<(Decimal, Decimal)> = vec![
+        (Decimal::new(32, 3), Decimal::new(41, 3)),
+        (Decimal::new(32, 3), Decimal::new(19, 3)),
+        (Decimal::new(32, 3), Decimal::new(17, 3)),
+        (Decimal::new(1_000, 3), Decimal::new(1_100, 3)),
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    };
+    while pairs.len() < 60 {
+        let e = 1 + next(40_000) as i64;
+        let m = (e * (700 + next(600) as i64) / 1_000).max(1);
+        pairs.push((Decimal::new(e, 3), Decimal::new(m, 3)));
+    }
+    for (i, (e, _)) in pairs.iter().enumerate() {
+        add(format!("PW-{i}"), format!("WW-{i}"), Some(*e)).await;
+    }
+    let dws = app
+        .identity(
+            hongxun_gateway::domain::client::ClientKind::Device,
+            "DWS-1",
+            "LINE",
+        )
+        .await;
+    let mut scans: Vec<(String, Decimal)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (_, m))| (format!("WW-{i}"), *m))
+        .collect();
+    for b in ["SF-D1", "P-D1", "NOBODY", "W-NONE", "P-ZERO"] {
+        scans.push((b.into(), Decimal::new(1_234, 3)));
+    }
+    let body = json!({"deviceCode": "LINE", "scans": scans.iter().enumerate().map(|(i, (b, w))| json!({
+        "barcode": b, "weight": w.to_string().parse::<f64>().unwrap(),
+        "scanTime": format!("2026-11-25 09:{:02}:{:02}", i / 60, i % 60)})).collect::<Vec<_>>()});
+    let r = app.call("/dtc/device/dws", &dws, &body.to_string()).await;
+    r.expect(200, 200);
+    let results = r.body["value"]["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), scans.len(), "{:#}", r.body);
+
+    let tolerance = 0.1;
+    let f = |d: &Decimal| d.to_string().parse::<f64>().unwrap();
+    for (i, (e, m)) in pairs.iter().enumerate() {
+        let got = &results[i];
+        let (shown, flagged) = weight_deviation(f(m), Some(f(e)), tolerance).unwrap();
+        assert_eq!(got["matched"], true, "{got}");
+        assert_eq!(
+            got["weightDeviation"].as_f64(),
+            Some(shown),
+            "expected {e}, measured {m}: {got}"
+        );
+        assert_eq!(got["flagged"], flagged, "expected {e}, measured {m}: {got}");
+        let stored: (Option<Decimal>, bool) = sqlx::query_as(
+            "SELECT weight_deviation, weight_flagged FROM packages WHERE waybill_no = $1",
+        )
+        .bind(format!("WW-{i}"))
         .fetch_one(&pool)
         .await
         .unwrap();
-    let barcodes = vec!["SF-D1".to_string()];
-    let candidates = {
-        let mut conn = pool.acquire().await.unwrap();
-        store::carrier::package_candidates(&mut conn, &barcodes, false)
-            .await
-            .unwrap()
-    };
-    let package = candidates["SF-D1"][0].1.id;
-    let plan = |at: i64| one::ScanPlan {
-        scan: store::carrier::Scan {
-            barcode: "SF-D1".into(),
-            weight_kg: rust_decimal::Decimal::new(1_100, 3),
-            length_cm: None,
-            width_cm: None,
-            height_cm: None,
-            volume_cm3: None,
-            scan_time: chrono::DateTime::from_timestamp(at, 0).unwrap(),
-        },
-        package_id: Some(package),
-        ambiguous: false,
-        deviation: Some(rust_decimal::Decimal::new(1, 1)),
-        shown_deviation: Some(0.1),
-        flagged: false,
-        reason: None,
-        order_code: Some("OUT-D1".into()),
-    };
-    // As read: written, measured, answered.
-    let digest = one::candidates_digest(&candidates);
-    let mut conn = pool.acquire().await.unwrap();
-    let r = one::receive(
-        &mut conn,
-        device,
-        false,
-        "LINE",
-        &[plan(1_764_900_000)],
-        &digest,
-        None,
+        assert_eq!(
+            stored,
+            (
+                Decimal::from_f64_retain(shown).map(|d| d.round_dp(4)),
+                flagged
+            ),
+            "stored, expected {e}, measured {m}"
+        );
+    }
+    // The half-way cases, spelled out: away from zero.
+    assert_eq!(results[0]["weightDeviation"], 0.2813);
+    assert_eq!(results[1]["weightDeviation"], -0.4063);
+    let rest: Vec<(String, bool, Option<String>, Option<String>, Option<f64>)> = results
+        [pairs.len()..]
+        .iter()
+        .map(|x| {
+            (
+                x["barcode"].as_str().unwrap().to_string(),
+                x["matched"].as_bool().unwrap(),
+                x["reason"].as_str().map(str::to_string),
+                x["orderCode"].as_str().map(str::to_string),
+                x["weightDeviation"].as_f64(),
+            )
+        })
+        .collect();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        rest,
+        vec![
+            ("SF-D1".into(), true, None, s("OUT-D1"), Some(0.234)),
+            ("P-D1".into(), false, s("AMBIGUOUS"), None, None),
+            ("NOBODY".into(), false, s("NO_PACKAGE"), None, None),
+            ("W-NONE".into(), true, None, s("OUT-D2"), None),
+            ("P-ZERO".into(), true, None, s("OUT-D2"), None),
+        ]
+    );
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "SELECT match_status FROM dws_scans WHERE barcode IN ('SF-D1', 'P-D1', 'NOBODY') ORDER BY barcode",
     )
+    .fetch_all(&pool)
     .await
     .unwrap();
-    let one::Received::Done(results) = r else {
-        panic!("replayed?")
-    };
-    assert_eq!(results[0]["matched"], true, "{results}");
-    assert_eq!(results[0]["duplicate"], false, "{results}");
-    let measured: Option<rust_decimal::Decimal> =
-        sqlx::query_scalar("SELECT measured_weight_kg FROM packages WHERE id = $1")
-            .bind(package)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(measured, Some(rust_decimal::Decimal::new(1_100, 3)));
-    // Candidates that changed since they were read (here: a digest of none): nothing written.
-    let scans_before = app.count("SELECT count(*) FROM dws_scans").await;
-    let e = one::receive(
-        &mut conn,
-        device,
-        false,
-        "LINE",
-        &[plan(1_764_900_100)],
-        &[],
-        None,
-    )
-    .await
-    .err()
-    .expect("stopped");
-    assert!(one::lost_race(&e), "{e}");
-    assert_eq!(
-        app.count("SELECT count(*) FROM dws_scans").await,
-        scans_before
-    );
+    assert_eq!(statuses, vec!["UNMATCHED", "AMBIGUOUS", "MATCHED"]);
 }
