@@ -374,8 +374,9 @@ async fn a_dws_call_is_judged_in_one_statement_as_the_domain_rule_judges_it(pool
     // The half-way cases, spelled out: away from zero.
     assert_eq!(results[0]["weightDeviation"], 0.2813);
     assert_eq!(results[1]["weightDeviation"], -0.4063);
-    let rest: Vec<(String, bool, Option<String>, Option<String>, Option<f64>)> = results
-        [pairs.len()..]
+    /// barcode, matched, reason, orderCode, weightDeviation
+    type Judged = (String, bool, Option<String>, Option<String>, Option<f64>);
+    let rest: Vec<Judged> = results[pairs.len()..]
         .iter()
         .map(|x| {
             (
