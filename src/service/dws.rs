@@ -87,8 +87,8 @@ async fn resolve(
         .collect())
 }
 
-/// Stores a batch of scans and matches them: one read and one write (#21) whatever the batch
-/// size, or, when another call raced it, a handful of statements in one transaction.
+/// Stores a batch of scans and matches them: one statement (#21) whatever the batch size, or,
+/// when another call raced it, a handful of statements in one transaction.
 pub async fn receive_scans(
     pool: &PgPool,
     replay: Option<ReplayKey<'_>>,
