@@ -10,6 +10,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 const OUT: &str = "/dtc/logistics/outOrder";
+const DWS: &str = "/dtc/device/dws";
 
 /// Sends `bodies` at once while the test holds `orders` locked, so that every statement is
 /// inside the database (its snapshot taken, its replay key claimed or waiting) before any
@@ -25,10 +26,10 @@ async fn together_at(
     bodies: Vec<String>,
 ) -> Vec<Reply> {
     let mut hold = pool.begin().await.unwrap();
-    let table = if path == PRODUCT_PATH {
-        "products"
-    } else {
-        "orders"
+    let table = match path {
+        PRODUCT_PATH => "products",
+        DWS => "packages",
+        _ => "orders",
     };
     sqlx::query(&format!("LOCK TABLE {table} IN EXCLUSIVE MODE"))
         .execute(&mut *hold)
@@ -406,4 +407,55 @@ async fn a_dws_call_is_judged_in_one_statement_as_the_domain_rule_judges_it(pool
     .await
     .unwrap();
     assert_eq!(statuses, vec!["UNMATCHED", "AMBIGUOUS", "MATCHED"]);
+}
+
+/// The same signed DWS call sent eight times at once (held inside the database until all eight
+/// wait on the packages): its scans are stored once and measure the package once, and all
+/// eight answer the same results, seven of them as replays.
+#[sqlx::test]
+async fn the_same_dws_call_sent_eight_times_at_once_is_written_once(pool: PgPool) {
+    let pool = wide_pool(&pool, 16).await;
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let (who, _receiver) = crate::pushes::customer(&app).await;
+    let token = app.ops_token("floor").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    crate::carrier::shipped_order(&app, &who, &token, "OUT-R1", "P-R1", "SF-R1").await;
+    let dws = app
+        .identity(
+            hongxun_gateway::domain::client::ClientKind::Device,
+            "DWS-1",
+            "LINE",
+        )
+        .await;
+    let request = json!({"deviceCode": "LINE", "scans": [
+        {"barcode": "SF-R1", "weight": 1.3, "scanTime": "2026-11-25 09:00:00"},
+        {"barcode": "NOBODY", "weight": 2.0, "scanTime": "2026-11-25 09:00:01"}]});
+    let body = signed_body(
+        &dws,
+        &timestamp::format(app.now()),
+        None,
+        &request.to_string(),
+    );
+    let replies = together_at(&app, &pool, DWS, vec![body; 8]).await;
+    let fresh = replies
+        .iter()
+        .filter(|r| r.header("idempotent-replayed").is_none())
+        .count();
+    assert_eq!(fresh, 1, "exactly one call took effect");
+    let first = replies[0].body["value"]["results"].clone();
+    assert_eq!(first[0]["matched"], true, "{first}");
+    assert_eq!(first[0]["duplicate"], false, "{first}");
+    assert_eq!(first[0]["weightDeviation"], 0.3, "{first}");
+    for r in &replies {
+        r.expect(200, 200);
+        assert_eq!(r.body["value"]["results"], first);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM dws_scans").await, 2);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM packages WHERE measured_weight_kg = 1.3 AND weight_flagged"
+        )
+        .await,
+        1
+    );
 }
