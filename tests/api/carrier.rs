@@ -651,3 +651,41 @@ async fn a_scan_time_finer_than_microseconds_is_matched_not_a_duplicate(pool: Pg
     let r = &out.value[0];
     assert!(r.matched && !r.duplicate, "{r:?}");
 }
+
+/// The DWS answer's exact text (keys in order, nulls kept): the answer is written from a typed
+/// value since #21, and must read as the JSON map it was built with before.
+#[sqlx::test]
+async fn the_dws_answer_text_is_pinned(pool: PgPool) {
+    let app = spawn_pushing_app(pool, "200ms").await;
+    let DwsFloor { dws, _receiver, .. } = dws_floor(&app).await;
+    let scans = json!({"deviceCode": "LINE-1", "scans": [
+        {"barcode": "SF001", "weight": 1.25, "scanTime": "2026-11-25 09:00:00"},
+        {"barcode": "NOBODY", "weight": 2.0, "scanTime": "2026-11-25 09:00:05"},
+        {"barcode": "NOBODY", "weight": 2.0, "scanTime": "2026-11-25 09:00:05"}
+    ]});
+    let body = signed_body(
+        &dws,
+        &hongxun_gateway::auth::timestamp::format(app.now()),
+        None,
+        &scans.to_string(),
+    );
+    let text = app
+        .http
+        .post(format!("{}{DWS}", app.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rid = serde_json::from_str::<Value>(&text).unwrap()["requestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(text.replace(&rid, "RID"), PINNED_DWS_ANSWER);
+}
+
+/// Captured from the build before the typed answer.
+const PINNED_DWS_ANSWER: &str = r#"{"code":200,"message":"success","flag":true,"value":{"results":[{"barcode":"SF001","duplicate":false,"flagged":true,"matched":true,"orderCode":"OUT-1","reason":null,"weightDeviation":0.25},{"barcode":"NOBODY","duplicate":false,"flagged":false,"matched":false,"orderCode":null,"reason":"NO_PACKAGE","weightDeviation":null},{"barcode":"NOBODY","duplicate":true,"flagged":false,"matched":false,"orderCode":null,"reason":"NO_PACKAGE","weightDeviation":null}]},"requestId":"RID"}"#;
