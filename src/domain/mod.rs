@@ -2,6 +2,7 @@
 
 pub mod adjustment;
 pub mod base_data;
+pub mod canonical;
 pub mod carrier;
 pub mod client;
 pub mod event;

@@ -525,56 +525,54 @@ mod tests {
 /// level, no insignificant white space) of the order as the model holds it, so the same
 /// order serialised differently, or sent through another dialect, counts as the same.
 pub fn content_fingerprint(request: &serde_json::Value) -> String {
+    fingerprint_of_text(&value_canonical_text(request))
+}
+
+/// SHA-256 (hex) of a canonical text: `domain::canonical::to_vec` of a typed order (#21: no
+/// `Value` tree), or [`value_canonical_text`] of a tree; the two texts are the same.
+pub fn fingerprint_of_text(canonical: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    use std::io::Write;
-    /// The canonical text goes straight into the hash (#21: no copy of it, no string per key).
-    struct Hashing(Sha256);
-    impl Write for Hashing {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.update(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    fn write(v: &serde_json::Value, out: &mut Hashing) {
+    hex::encode(Sha256::digest(canonical))
+}
+
+/// The canonical text of a `Value`: object keys sorted at every level (whatever order the map
+/// keeps: a dependency may turn on serde_json's `preserve_order`), no white space.
+pub fn value_canonical_text(v: &serde_json::Value) -> Vec<u8> {
+    fn write(v: &serde_json::Value, out: &mut Vec<u8>) {
         match v {
             serde_json::Value::Object(m) => {
-                // Sorted here whatever order the map keeps (a dependency may turn on
-                // serde_json's `preserve_order`).
                 let mut keys: Vec<&String> = m.keys().collect();
                 keys.sort();
-                out.0.update(b"{");
+                out.push(b'{');
                 for (i, k) in keys.into_iter().enumerate() {
                     if i > 0 {
-                        out.0.update(b",");
+                        out.push(b',');
                     }
-                    // Writing into the hash cannot fail.
+                    // Writing into a Vec cannot fail.
                     let _ = serde_json::to_writer(&mut *out, k);
-                    out.0.update(b":");
+                    out.push(b':');
                     write(&m[k], out);
                 }
-                out.0.update(b"}");
+                out.push(b'}');
             }
             serde_json::Value::Array(a) => {
-                out.0.update(b"[");
+                out.push(b'[');
                 for (i, x) in a.iter().enumerate() {
                     if i > 0 {
-                        out.0.update(b",");
+                        out.push(b',');
                     }
                     write(x, out);
                 }
-                out.0.update(b"]");
+                out.push(b']');
             }
             other => {
                 let _ = serde_json::to_writer(&mut *out, other);
             }
         }
     }
-    let mut h = Hashing(Sha256::new());
-    write(request, &mut h);
-    hex::encode(h.0.finalize())
+    let mut out = Vec::with_capacity(256);
+    write(v, &mut out);
+    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::domain::event::{DomainEvent, OrderRef};
 use crate::domain::inventory::{self, Demand};
 use crate::domain::lpn::{self, Lpn, LpnProblem};
 use crate::domain::order::{
-    cancel_decision, content_fingerprint, CancelDecision, OrderKind, OrderStatus, TransportOrder,
+    cancel_decision, fingerprint_of_text, CancelDecision, OrderKind, OrderStatus, TransportOrder,
     WarehouseOrder,
 };
 use crate::domain::validation::FieldErrors;
@@ -32,13 +32,16 @@ pub struct Origin<'a> {
 
 /// The order as stored and its fingerprint: equal for the same order, whichever dialect or
 /// serialisation it came in (§3).
-pub(super) fn content<T: Serialize>(
-    order: &T,
-) -> Result<(serde_json::Value, String), ServiceError> {
-    let v =
-        serde_json::to_value(order).map_err(|e| ServiceError::Internal(format!("order: {e}")))?;
-    let f = content_fingerprint(&v);
-    Ok((v, f))
+pub(super) fn content<T: Serialize>(order: &T) -> Result<(String, String), ServiceError> {
+    // One pass over the typed order, no `Value` tree (#21); the text is stored as it is
+    // (jsonb: key order does not matter there) and hashed.
+    let text = crate::domain::canonical::to_vec(order)
+        .map_err(|e| ServiceError::Internal(format!("order: {e}")))?;
+    // serde_json writes UTF-8 only.
+    let text =
+        String::from_utf8(text).map_err(|e| ServiceError::Internal(format!("order: {e}")))?;
+    let f = fingerprint_of_text(text.as_bytes());
+    Ok((text, f))
 }
 
 /// Inserts the order head, or decides what an earlier use of the code means (§3):

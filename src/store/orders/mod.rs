@@ -47,7 +47,8 @@ pub struct NewOrder<'a> {
     pub to_subbase_code: Option<&'a str>,
     pub status: &'a str,
     pub fingerprint: &'a str,
-    pub request: &'a serde_json::Value,
+    /// The order's canonical JSON text (`domain::canonical`), stored as jsonb.
+    pub request: &'a str,
     pub client_id: i64,
 }
 
@@ -61,7 +62,7 @@ pub async fn insert(conn: &mut PgConnection, o: &NewOrder<'_>) -> sqlx::Result<O
            VALUES ($1, $2, $3,
                    'HX' || $4 || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
                         || lpad(nextval('hx_order_no_seq')::text, 8, '0'),
-                   $5, $6, $7, $8, $9, $10, $11, $12,
+                   $5, $6, $7, $8, $9, $10, $11::text::jsonb, $12,
                    CASE WHEN $2 = 'TRANSPORT'
                         THEN to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
                              || lpad(nextval('transport_no_seq')::text, 10, '0') END)

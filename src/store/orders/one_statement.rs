@@ -124,7 +124,7 @@ async fn insert_inbound_on(
            head AS (
                INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code,
                       subbase_code, to_subbase_code, status, fingerprint, request, client_id)
-               SELECT $1, $2, $3, n.hx, $5, $6, $7, $10, $8, $9, $11, $15
+               SELECT $1, $2, $3, n.hx, $5, $6, $7, $10, $8, $9, $11::text::jsonb, $15
                  FROM number n LEFT JOIN (SELECT count(*) AS n FROM claimed) c ON true
                RETURNING id, hx_order_no),
            lines AS (
@@ -299,7 +299,7 @@ async fn insert_reserving_on(
            head AS (
                INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code,
                       subbase_code, to_subbase_code, status, fingerprint, request, client_id)
-               SELECT $1, $2, $3, n.hx, $5, $6, $7, $10, $8, $9, $11, $15
+               SELECT $1, $2, $3, n.hx, $5, $6, $7, $10, $8, $9, $11::text::jsonb, $15
                  FROM number n LEFT JOIN (SELECT count(*) AS n FROM claimed) c ON true
                RETURNING id, hx_order_no),
            demand AS (

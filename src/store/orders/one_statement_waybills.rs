@@ -18,7 +18,8 @@ pub struct NewWaybill<'a> {
     pub order_code: &'a str,
     pub order_type: &'a str,
     pub fingerprint: &'a str,
-    pub request: &'a serde_json::Value,
+    /// The waybill's canonical JSON text (`domain::canonical`), stored as jsonb.
+    pub request: &'a str,
     /// The `created` message, its waybill's `hxOrderNo` and `transportNo` filled in by the
     /// statement once the numbers are drawn.
     pub created_event: serde_json::Value,
@@ -67,7 +68,7 @@ pub async fn insert_waybills(
     let code: Vec<&str> = waybills.iter().map(|w| w.order_code).collect();
     let otype: Vec<&str> = waybills.iter().map(|w| w.order_type).collect();
     let fp: Vec<&str> = waybills.iter().map(|w| w.fingerprint).collect();
-    let request: Vec<&serde_json::Value> = waybills.iter().map(|w| w.request).collect();
+    let request: Vec<&str> = waybills.iter().map(|w| w.request).collect();
     let event: Vec<&serde_json::Value> = waybills.iter().map(|w| &w.created_event).collect();
     let event_id: Vec<Uuid> = waybills.iter().map(|w| w.event_id).collect();
     let mut conn = pool.acquire().await?;
@@ -76,7 +77,7 @@ pub async fn insert_waybills(
     let r = sqlx::query_as!(
         Row,
         r#"WITH input AS (
-               SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::uuid[])
+               SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[])
                         WITH ORDINALITY AS u(code, otype, fp, request, event, event_id, i)),
            used AS (
                SELECT 1 AS one FROM orders o
@@ -92,7 +93,7 @@ pub async fn insert_waybills(
            head AS (
                INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, status, fingerprint,
                       request, client_id, transport_no)
-               SELECT $1, $8, n.code, n.hx, n.otype, $10, n.fp, n.request, $11, n.tno FROM numbered n ORDER BY n.i
+               SELECT $1, $8, n.code, n.hx, n.otype, $10, n.fp, n.request::jsonb, $11, n.tno FROM numbered n ORDER BY n.i
                RETURNING id, order_code, hx_order_no, transport_no),
            events AS (
                INSERT INTO order_events (order_id, status)
@@ -120,7 +121,7 @@ pub async fn insert_waybills(
         &code as &[&str],
         &otype as &[&str],
         &fp as &[&str],
-        &request as &[&serde_json::Value],
+        &request as &[&str],
         &event as &[&serde_json::Value],
         &event_id,
         b.kind,
