@@ -11,7 +11,7 @@ use crate::domain::base_data::{
 };
 use crate::domain::client::ClientKind;
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service;
 use crate::state::AppState;
 use axum::extract::State;
@@ -200,7 +200,8 @@ fn dimensions(
     at: &str,
     [length, width, height, volume, gross, net]: [Option<f64>; 6],
 ) -> Dimensions {
-    let p = |f: &str| format!("{at}.{f}");
+    // Paths are written only for an error (#21: a sync of 100 products formatted 1,700).
+    let p = |f: &'static str| LazyPath(move || format!("{at}.{f}"));
     Dimensions {
         length_cm: e.optional(p("length"), length, rules::length),
         width_cm: e.optional(p("width"), width, rules::length),
@@ -244,7 +245,7 @@ fn no_duplicates<'a>(
 
 impl ProductDto {
     fn validate(self, e: &mut FieldErrors, at: &str) -> Option<Product> {
-        let p = |f: &str| format!("{at}.{f}");
+        let p = |f: &'static str| LazyPath(move || format!("{at}.{f}"));
         let item_code = e.required(p("itemCode"), self.item_code, rules::code);
         let item_name = e.required(p("itemName"), self.item_name, rules::name);
         let dims = dimensions(
