@@ -25,7 +25,7 @@ pub struct ScanResult {
 /// A weight as the deviation's arithmetic reads it: the nearest `f64` to the decimal, as
 /// PostgreSQL's `numeric::float8` gives it (the one-statement write computes the same
 /// deviation in SQL; `Decimal::to_f64` can be a bit off from that).
-pub(crate) fn as_f64(d: Decimal) -> f64 {
+fn as_f64(d: Decimal) -> f64 {
     // A Decimal's text always parses as a float.
     d.to_string().parse().unwrap_or(0.0)
 }

@@ -20,7 +20,8 @@ pub async fn insert_account(
     Ok(())
 }
 
-/// An account with its identity, as sign-in and token checks need it.
+/// An account with its identity and password hash, as a sign-in needs it (the token check
+/// reads [`TokenAccount`]).
 #[derive(Debug, Clone)]
 pub struct Account {
     pub client_id: i64,

@@ -24,23 +24,23 @@ async fn listening(pool: &PgPool) {
     panic!("the gateway never listened for identity changes");
 }
 
-/// Sets the identity's status without the notification (trigger off for this statement).
-async fn silently(pool: &PgPool, status: &str) {
+/// Runs `statement` on `table` with its notifying `trigger` off for it: nobody is told.
+async fn unannounced(pool: &PgPool, table: &str, trigger: &str, statement: &str) {
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("ALTER TABLE clients DISABLE TRIGGER clients_changed")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE clients SET status = $1 WHERE create_by = 'C001'")
-        .bind(status)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE clients ENABLE TRIGGER clients_changed")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    for q in [
+        format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"),
+        statement.to_string(),
+        format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"),
+    ] {
+        sqlx::query(&q).execute(&mut *tx).await.unwrap();
+    }
     tx.commit().await.unwrap();
+}
+
+/// Sets the identity's status without the notification.
+async fn silently(pool: &PgPool, status: &str) {
+    let set = format!("UPDATE clients SET status = '{status}' WHERE create_by = 'C001'");
+    unannounced(pool, "clients", "clients_changed", &set).await;
 }
 
 /// Calls until the reply has `code`; returns how long that took.
@@ -266,17 +266,10 @@ async fn tms_token(app: &TestApp) -> String {
     ok(&pair)["accessToken"].as_str().unwrap().to_string()
 }
 
-/// Changes the token row with the trigger off for this statement: nobody is told.
+/// Ends the token without the notification.
 async fn silently_expire_token(pool: &PgPool) {
-    let mut tx = pool.begin().await.unwrap();
-    for q in [
-        "ALTER TABLE tms_tokens DISABLE TRIGGER tms_tokens_changed",
-        "UPDATE tms_tokens SET expires_at = now() - interval '1 second'",
-        "ALTER TABLE tms_tokens ENABLE TRIGGER tms_tokens_changed",
-    ] {
-        sqlx::query(q).execute(&mut *tx).await.unwrap();
-    }
-    tx.commit().await.unwrap();
+    let end = "UPDATE tms_tokens SET expires_at = now() - interval '1 second'";
+    unannounced(pool, "tms_tokens", "tms_tokens_changed", end).await;
 }
 
 /// 3TMS access tokens are checked from memory (#21), and forgotten on any change to

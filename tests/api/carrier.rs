@@ -663,28 +663,8 @@ async fn the_dws_answer_text_is_pinned(pool: PgPool) {
         {"barcode": "NOBODY", "weight": 2.0, "scanTime": "2026-11-25 09:00:05"},
         {"barcode": "NOBODY", "weight": 2.0, "scanTime": "2026-11-25 09:00:05"}
     ]});
-    let body = signed_body(
-        &dws,
-        &hongxun_gateway::auth::timestamp::format(app.now()),
-        None,
-        &scans.to_string(),
-    );
-    let text = app
-        .http
-        .post(format!("{}{DWS}", app.base))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let rid = serde_json::from_str::<Value>(&text).unwrap()["requestId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(text.replace(&rid, "RID"), PINNED_DWS_ANSWER);
+    let text = app.call_text(DWS, &dws, &scans.to_string()).await;
+    assert_eq!(text, PINNED_DWS_ANSWER);
 }
 
 /// Captured from the build before the typed answer.

@@ -245,8 +245,12 @@ impl TestApp {
         self.clock.now()
     }
 
-    /// Posts a raw body.
-    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Reply {
+    /// Posts a raw body; the reply's status, headers and exact text.
+    pub async fn post_text(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, reqwest::header::HeaderMap, String) {
         let resp = self
             .http
             .post(format!("{}{path}", self.base))
@@ -257,7 +261,12 @@ impl TestApp {
             .unwrap();
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap();
+        (status, headers, resp.text().await.unwrap())
+    }
+
+    /// Posts a raw body.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Reply {
+        let (status, headers, text) = self.post_text(path, body).await;
         let body = serde_json::from_str(&text)
             .unwrap_or_else(|_| panic!("reply is not JSON ({status}): {text}"));
         Reply {
@@ -271,6 +280,18 @@ impl TestApp {
     pub async fn call(&self, path: &str, who: &Identity, request: &str) -> Reply {
         let body = signed_body(who, &timestamp::format(self.now()), None, request);
         self.post_raw(path, body).await
+    }
+
+    /// As [`TestApp::call`], the reply's exact text with its request id written `RID` (for
+    /// answers pinned byte for byte).
+    pub async fn call_text(&self, path: &str, who: &Identity, request: &str) -> String {
+        let body = signed_body(who, &timestamp::format(self.now()), None, request);
+        let (_, _, text) = self.post_text(path, body).await;
+        let rid = serde_json::from_str::<Value>(&text).unwrap()["requestId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        text.replace(&rid, "RID")
     }
 }
 

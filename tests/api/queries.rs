@@ -280,30 +280,10 @@ async fn inventory_answer_text_is_pinned_and_a_page_past_the_end_keeps_the_total
     let who = customer_with_base_data(&app, "C001").await;
     stock(&app, &who, "OW01", "SKU-1", "B1", Some("2027-03-01"), 3).await;
     stock(&app, &who, "OW02", "SKU-1", "", None, 4).await;
-    let body = signed_body(
-        &who,
-        &hongxun_gateway::auth::timestamp::format(app.now()),
-        None,
-        r#"{"inventoryCode":"WH01","pageSize":5}"#,
-    );
-    let resp = app
-        .http
-        .post(format!("{}{INVENTORY}", app.base))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let text = resp.text().await.unwrap();
-    let rid = serde_json::from_str::<serde_json::Value>(&text).unwrap()["requestId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        text.replace(&rid, "RID"),
-        PINNED_INVENTORY_ANSWER,
-        "the answer's text changed"
-    );
+    let text = app
+        .call_text(INVENTORY, &who, r#"{"inventoryCode":"WH01","pageSize":5}"#)
+        .await;
+    assert_eq!(text, PINNED_INVENTORY_ANSWER, "the answer's text changed");
 
     let r = app
         .call(
