@@ -338,3 +338,49 @@ async fn tms_tokens_are_served_from_memory_until_a_token_changes_and_end_on_time
         "served after its end"
     );
 }
+
+/// A refresh stops the old access token at once on the gateway that refreshed it, before any
+/// notification is heard (the service empties the cache itself): sixty rounds of serve from
+/// memory, refresh, old token refused. Without the service's own emptying only the race with
+/// the notification protects the old token's cache entry; that race is lost often enough that
+/// this test failed in about half of the runs made without it.
+#[sqlx::test]
+async fn a_refresh_stops_the_old_access_token_at_once_every_time(pool: PgPool) {
+    use crate::tms_support::{ok, post};
+    let app = spawn_app(pool.clone()).await;
+    listening(&pool).await;
+    let mut access = tms_token(&app).await;
+    // The first pair's refresh token: asking again gives the same pair while it is valid.
+    let pair = post(
+        &app,
+        "/user/generate_access_token/v2",
+        None,
+        false,
+        serde_json::json!({"userName": "shipper1", "password": "pa55word"}),
+    )
+    .await;
+    let mut refresh = ok(&pair)["refreshToken"].as_str().unwrap().to_string();
+    for round in 0..60 {
+        // Served (and so kept in memory) until the old token stops.
+        let start = Instant::now();
+        while tms_status(&app, &access, round * 10).await != 200 {
+            assert!(start.elapsed() < Duration::from_secs(2), "never served");
+        }
+        let next = post(
+            &app,
+            "/user/refresh_access_token/v2",
+            None,
+            false,
+            serde_json::json!({"userName": "shipper1", "refreshToken": refresh}),
+        )
+        .await;
+        let next = ok(&next).clone();
+        assert_eq!(
+            tms_status(&app, &access, round * 10 + 1).await,
+            401,
+            "round {round}: the old access token still served"
+        );
+        access = next["accessToken"].as_str().unwrap().to_string();
+        refresh = next["refreshToken"].as_str().unwrap().to_string();
+    }
+}
