@@ -50,17 +50,19 @@ fn pool_options(settings: &Settings, max_connections: u32) -> PgPoolOptions {
         })
 }
 
-/// The pool of the one-statement writes (orders, product syncs, DWS scans; #21): the same
-/// database as `db`, but its sessions plan each statement once (`plan_cache_mode =
-/// force_generic_plan`). Those statements are large CTEs whose custom plans cost the database
-/// more to make (about 1 ms) than to run; their generic plans run as fast. The reads keep
-/// PostgreSQL's choice on `db` (their optional filters want plans per parameter).
-pub fn write_pool(db: &PgPool, settings: &Settings) -> PgPool {
+/// The write path's connections (#21): the same database as `db`, but its sessions plan each
+/// statement once (`plan_cache_mode = force_generic_plan`). The one-statement writes (orders,
+/// product syncs, DWS scans) are large CTEs whose custom plans cost the database more to make
+/// (about 1 ms) than to run; their generic plans run as fast. They run on `store::sessions`
+/// (no round trip when a session comes back); the step-by-step transactions on a pool. The
+/// reads keep PostgreSQL's choice on `db` (their optional filters want plans per parameter).
+pub fn write_pool(db: &PgPool, settings: &Settings) -> store::sessions::Writes {
     let opts = (*db.connect_options())
         .clone()
         .options([("plan_cache_mode", "force_generic_plan")]);
-    // As many connections as the main pool may open (`database.max_connections`).
-    pool_options(settings, db.options().get_max_connections()).connect_lazy_with(opts)
+    // As many connections as the main pool may open (`database.max_connections`), each.
+    let max = db.options().get_max_connections();
+    store::sessions::Writes::new(pool_options(settings, max).connect_lazy_with(opts))
 }
 
 /// Applies the embedded migrations.

@@ -14,8 +14,9 @@ pub struct App {
     /// This process's id (a UUID made at start): logged at start, recorded on push attempts.
     pub instance: String,
     pub db: PgPool,
-    /// The one-statement writes' pool: the same database, generic plans (`startup::write_pool`).
-    pub writes: PgPool,
+    /// The write path's pool and sessions: the same database, generic plans
+    /// (`startup::write_pool`).
+    pub writes: crate::store::sessions::Writes,
     pub settings: Settings,
     pub key: MasterKey,
     pub audit: AuditSink,

@@ -187,7 +187,7 @@ async fn road(
                 scan_time: now,
             };
             dws::receive_scans(
-                &app.db,
+                &app.writes,
                 None,
                 id,
                 true,

@@ -3,6 +3,7 @@
 use super::{transaction, MissingRefs, Outcome, ReplayKey, ServiceError};
 use crate::domain::base_data::{Consignee, DimensionUpdate, InventoryOrg, Product, UpsertCounts};
 use crate::domain::client::Tenant;
+use crate::store::sessions::{Sessions, Writes};
 use crate::store::{self, PgPool};
 
 pub async fn sync_inventory_org(
@@ -20,15 +21,17 @@ pub async fn sync_inventory_org(
 }
 
 pub async fn sync_products(
-    pool: &PgPool,
+    writes: &Writes,
     replay: Option<ReplayKey<'_>>,
     tenant: &Tenant,
     products: &[Product],
 ) -> Result<Outcome<UpsertCounts>, ServiceError> {
-    if let Some(done) = products_in_one_statement(pool, replay, tenant, products).await? {
+    if let Some(done) =
+        products_in_one_statement(&writes.sessions, replay, tenant, products).await?
+    {
         return Ok(done);
     }
-    transaction(pool, replay, async |tx| {
+    transaction(&writes.pool, replay, async |tx| {
         Ok(store::base_data::upsert_products(tx, tenant, products).await?)
     })
     .await
@@ -37,7 +40,7 @@ pub async fn sync_products(
 /// The sync as one statement (#21); `None` when the step-by-step path must decide: an
 /// `Idempotency-Key` call, or a race with a concurrent call (nothing was written then).
 async fn products_in_one_statement(
-    pool: &PgPool,
+    sessions: &Sessions,
     replay: Option<ReplayKey<'_>>,
     tenant: &Tenant,
     products: &[Product],
@@ -49,7 +52,7 @@ async fn products_in_one_statement(
     // The statement commits as it ends: from here the change may be saved even if the answer
     // never reaches the caller.
     crate::context::set_committing();
-    match product_sync::upsert_products(pool, tenant, products, key.as_ref()).await {
+    match product_sync::upsert_products(sessions, tenant, products, key.as_ref()).await {
         Ok(Synced::Done(counts)) => Ok(Some(Outcome {
             value: counts,
             replayed: false,

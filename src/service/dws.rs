@@ -5,6 +5,7 @@
 use super::{transaction, Outcome, ReplayKey, ServiceError};
 use crate::domain::carrier::{match_barcode, weight_deviation, BarcodeMatch};
 use crate::store::carrier::{Measurement, PackageMatch, Scan};
+use crate::store::sessions::{Sessions, Writes};
 use crate::store::{self, PgConnection, PgPool};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ async fn resolve(
 /// Stores a batch of scans and matches them: one statement (#21) whatever the batch size, or,
 /// when another call raced it, a handful of statements in one transaction.
 pub async fn receive_scans(
-    pool: &PgPool,
+    writes: &Writes,
     replay: Option<ReplayKey<'_>>,
     client_id: i64,
     // Whether the scanner is a sandbox one: it then measures only sandbox tenants' packages.
@@ -104,11 +105,11 @@ pub async fn receive_scans(
         sandbox,
         device_code,
     };
-    if let Some(done) = in_one_write(pool, replay, &scanner, scans, tolerance).await? {
+    if let Some(done) = in_one_write(&writes.sessions, replay, &scanner, scans, tolerance).await? {
         count_scans(&done);
         return Ok(done);
     }
-    step_by_step(pool, replay, &scanner, scans, tolerance).await
+    step_by_step(&writes.pool, replay, &scanner, scans, tolerance).await
 }
 
 /// Who scanned.
@@ -122,7 +123,7 @@ struct Scanner<'a> {
 /// must decide (an `Idempotency-Key` call, a replay key claimed meanwhile, candidates that
 /// changed between the read and the write: nothing was written then).
 async fn in_one_write(
-    pool: &PgPool,
+    sessions: &Sessions,
     replay: Option<ReplayKey<'_>>,
     who: &Scanner<'_>,
     scans: &[Scan],
@@ -139,9 +140,10 @@ async fn in_one_write(
         device_code: who.device_code,
         tolerance,
     };
-    let mut conn = pool.acquire().await?;
     crate::context::set_committing();
-    let written = one::receive(&mut conn, &scanner, scans, &measured, key.as_ref()).await;
+    let written = sessions
+        .run(async |conn| one::receive(conn, &scanner, scans, &measured, key.as_ref()).await)
+        .await;
     let (stored, replayed) = match written {
         Ok(Received::Done(v)) => (v, false),
         Ok(Received::Replayed(v)) => (v, true),

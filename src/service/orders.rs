@@ -11,6 +11,7 @@ use crate::domain::order::{
     WarehouseOrder,
 };
 use crate::domain::validation::FieldErrors;
+use crate::store::sessions::{Sessions, Writes};
 use crate::store::{self, orders::NewOrder, PgConnection, PgPool};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -75,12 +76,13 @@ async fn claim_order(
 
 /// Creates an inbound, outbound or property order.
 pub async fn create_warehouse_order(
-    pool: &PgPool,
+    writes: &Writes,
     replay: Option<ReplayKey<'_>>,
     origin: &Origin<'_>,
     order: &WarehouseOrder,
 ) -> Result<Outcome<Created>, ServiceError> {
-    match create_once(pool, replay, origin, order).await {
+    let pool = &writes.pool;
+    match create_once(writes, replay, origin, order).await {
         // A sandbox tenant's stock never runs out: the simulated warehouse counts some in.
         Err(ServiceError::InsufficientStock(short))
             if super::sandbox_stock::is_sandbox(pool, origin.tenant).await? =>
@@ -95,14 +97,14 @@ pub async fn create_warehouse_order(
                 code,
             )
             .await?;
-            create_once(pool, replay, origin, order).await
+            create_once(writes, replay, origin, order).await
         }
         other => other,
     }
 }
 
 async fn create_once(
-    pool: &PgPool,
+    writes: &Writes,
     replay: Option<ReplayKey<'_>>,
     origin: &Origin<'_>,
     order: &WarehouseOrder,
@@ -123,11 +125,11 @@ async fn create_once(
         client_id: origin.client_id,
     };
     if one_statement_fits(order) {
-        if let Some(done) = create_in_one_statement(pool, replay, &new, order).await? {
+        if let Some(done) = create_in_one_statement(&writes.sessions, replay, &new, order).await? {
             return Ok(done);
         }
     }
-    transaction(pool, replay, async |tx| {
+    transaction(&writes.pool, replay, async |tx| {
         let head = match claim_order(tx, &new).await? {
             Ok(head) => head,
             Err((existing, _)) => return Ok(existing),
@@ -187,7 +189,7 @@ fn one_statement_fits(order: &WarehouseOrder) -> bool {
 /// race with a concurrent call on the same key or code, or too little stock once the balances
 /// were locked — each left by the statement without writing anything.
 async fn create_in_one_statement(
-    pool: &PgPool,
+    sessions: &Sessions,
     replay: Option<ReplayKey<'_>>,
     new: &NewOrder<'_>,
     order: &WarehouseOrder,
@@ -206,9 +208,9 @@ async fn create_in_one_statement(
     // never reaches the caller.
     crate::context::set_committing();
     let written = if order.kind.reserves_stock() {
-        one_statement::insert_reserving(pool, new, &order.lines, &refs, key.as_ref()).await
+        one_statement::insert_reserving(sessions, new, &order.lines, &refs, key.as_ref()).await
     } else {
-        one_statement::insert_inbound(pool, new, &order.lines, &refs, key.as_ref()).await
+        one_statement::insert_inbound(sessions, new, &order.lines, &refs, key.as_ref()).await
     };
     let written = match written {
         Ok(w) => w,

@@ -7,6 +7,7 @@ use super::{transaction, waybill_events, ServiceError};
 use crate::domain::client::Tenant;
 use crate::domain::order::{Cargo, OrderKind, OrderStatus, TransportOrder};
 use crate::domain::waybill::{waybill_cancellable, TripChange, WaybillChange, WaybillPatch};
+use crate::store::sessions::{Sessions, Writes};
 use crate::store::trips::{TripFields, TripRow};
 use crate::store::waybills::{FindBy, ListFilter, LockedWaybill, WaybillRow};
 use crate::store::{self, PgConnection, PgPool};
@@ -14,7 +15,7 @@ use crate::store::{self, PgConnection, PgPool};
 /// Creates waybills, all or none; with `trip`, puts them on a new trip. A waybill whose
 /// `orderNumber` exists with the same content is answered with its number.
 pub async fn create(
-    pool: &PgPool,
+    writes: &Writes,
     origin: &Origin<'_>,
     orders: &[TransportOrder],
     trip: Option<&TripFields>,
@@ -26,11 +27,11 @@ pub async fn create(
             .iter()
             .all(|o| o.related_order_code.is_none() && o.vehicles.is_empty())
     {
-        if let Some(made) = create_in_one_statement(pool, origin, orders).await? {
+        if let Some(made) = create_in_one_statement(&writes.sessions, origin, orders).await? {
             return Ok((made, None));
         }
     }
-    let out = transaction(pool, None, async |tx| {
+    let out = transaction(&writes.pool, None, async |tx| {
         let mut made = Vec::with_capacity(orders.len());
         for o in orders {
             let c = insert_transport(tx, origin, o).await.map_err(|e| match e {
@@ -72,7 +73,7 @@ pub async fn create(
 /// trip (`create_order_pack`), waybills naming a related outbound order (locked while the
 /// waybill is written) and waybills with vehicles (not in 3TMS) take the step-by-step path.
 async fn create_in_one_statement(
-    pool: &PgPool,
+    sessions: &Sessions,
     origin: &Origin<'_>,
     orders: &[TransportOrder],
 ) -> Result<Option<Vec<CreatedTransport>>, ServiceError> {
@@ -110,7 +111,7 @@ async fn create_in_one_statement(
     // The statement commits as it ends: from here the change may be saved even if the answer
     // never reaches the caller.
     crate::context::set_committing();
-    match one::insert_waybills(pool, &batch, &waybills).await {
+    match one::insert_waybills(sessions, &batch, &waybills).await {
         Ok(WrittenWaybills::Created(heads)) => Ok(Some(
             heads
                 .into_iter()

@@ -16,6 +16,7 @@ pub mod product_sync;
 pub mod pushes;
 pub mod retention;
 pub mod sandbox;
+pub mod sessions;
 pub mod sign_in;
 pub mod slips;
 pub mod subscriptions;

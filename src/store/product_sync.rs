@@ -8,7 +8,7 @@
 
 use super::base_data::{counts, ProductColumns};
 use super::orders::one_statement::SignedKey;
-use super::PgPool;
+use super::sessions::Sessions;
 use crate::domain::base_data::{Product, UpsertCounts};
 use crate::domain::client::Tenant;
 use rust_decimal::Decimal;
@@ -28,13 +28,13 @@ pub fn lost_race(e: &sqlx::Error) -> bool {
 
 /// Upserts a batch of products (item codes unique within the batch) in one statement.
 pub async fn upsert_products(
-    pool: &PgPool,
+    sessions: &Sessions,
     tenant: &Tenant,
     products: &[Product],
     key: Option<&SignedKey<'_>>,
 ) -> sqlx::Result<Synced> {
     let c = ProductColumns::new(products);
-    let r = sqlx::query!(
+    let statement = sqlx::query!(
         r#"WITH prior AS (
                SELECT outcome FROM replay_keys
                 WHERE $22::text IS NOT NULL AND client_id = $21 AND endpoint = $22 AND sign = $23),
@@ -130,9 +130,10 @@ pub async fn upsert_products(
         key.map(|k| k.endpoint),
         key.map(|k| k.sign),
         products.len() as i64
-    )
-    .fetch_one(pool)
-    .await?;
+    );
+    let r = sessions
+        .run(async |conn| statement.fetch_one(conn).await)
+        .await?;
     Ok(match r.prior {
         Some(stored) => Synced::Replayed(stored),
         None => Synced::Done(counts(products.len(), r.created as u64, r.updated as u64)),

@@ -644,10 +644,18 @@ async fn a_scan_time_finer_than_microseconds_is_matched_not_a_duplicate(pool: Pg
         volume_cm3: None,
         scan_time: at,
     };
-    let out =
-        hongxun_gateway::service::dws::receive_scans(&pool, None, id, false, "LINE", &[scan], 0.1)
-            .await
-            .unwrap();
+    let writes = hongxun_gateway::store::sessions::Writes::new(pool.clone());
+    let out = hongxun_gateway::service::dws::receive_scans(
+        &writes,
+        None,
+        id,
+        false,
+        "LINE",
+        &[scan],
+        0.1,
+    )
+    .await
+    .unwrap();
     let r = &out.value[0];
     assert!(r.matched && !r.duplicate, "{r:?}");
 }

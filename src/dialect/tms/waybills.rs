@@ -123,7 +123,7 @@ pub async fn create_pack(
         driver_phone: Some(phone),
         ..Default::default()
     };
-    match waybills::create(&app.db, &origin, &orders, Some(&trip)).await {
+    match waybills::create(&app.writes, &origin, &orders, Some(&trip)).await {
         Ok((made, trip)) => Answer::Ok(json!({
             "numbers": made.iter().map(|c| c.transport_no.clone()).collect::<Vec<_>>(),
             "ids": made.iter().map(|c| c.created.hx_order_no.clone()).collect::<Vec<_>>(),

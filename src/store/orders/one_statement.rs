@@ -10,7 +10,8 @@
 
 use super::{NewOrder, OrderHead};
 use crate::domain::order::{MissingRefs, OrderLine};
-use crate::store::{PgConnection, PgPool};
+use crate::store::sessions::Sessions;
+use crate::store::PgConnection;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -58,14 +59,15 @@ pub fn lost_race(e: &sqlx::Error) -> bool {
 
 /// Writes an order that reserves nothing, with its lines, in one statement.
 pub async fn insert_inbound(
-    pool: &PgPool,
+    sessions: &Sessions,
     o: &NewOrder<'_>,
     lines: &[OrderLine],
     refs: &super::References<'_>,
     key: Option<&SignedKey<'_>>,
 ) -> sqlx::Result<Written> {
-    let mut conn = pool.acquire().await?;
-    insert_inbound_on(&mut conn, o, lines, refs, key).await
+    sessions
+        .run(async |conn| insert_inbound_on(conn, o, lines, refs, key).await)
+        .await
 }
 
 async fn insert_inbound_on(
@@ -236,14 +238,15 @@ impl<'a> Arrays<'a> {
 /// no backorder (which needs its event's payload): too little stock aborts the statement
 /// (`lost_race`), and the step-by-step path answers.
 pub async fn insert_reserving(
-    pool: &PgPool,
+    sessions: &Sessions,
     o: &NewOrder<'_>,
     lines: &[OrderLine],
     refs: &super::References<'_>,
     key: Option<&SignedKey<'_>>,
 ) -> sqlx::Result<Written> {
-    let mut conn = pool.acquire().await?;
-    insert_reserving_on(&mut conn, o, lines, refs, key).await
+    sessions
+        .run(async |conn| insert_reserving_on(conn, o, lines, refs, key).await)
+        .await
 }
 
 async fn insert_reserving_on(

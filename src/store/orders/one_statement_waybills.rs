@@ -10,7 +10,7 @@
 
 use super::OrderHead;
 use crate::domain::client::Tenant;
-use crate::store::PgPool;
+use crate::store::sessions::Sessions;
 use uuid::Uuid;
 
 /// One waybill of the batch, as the step-by-step path would insert it.
@@ -61,7 +61,7 @@ struct Row {
 /// Writes the batch in one statement. The numbers are drawn in the batch's order, as the
 /// step-by-step path draws them.
 pub async fn insert_waybills(
-    pool: &PgPool,
+    sessions: &Sessions,
     b: &Batch<'_>,
     waybills: &[NewWaybill<'_>],
 ) -> sqlx::Result<WrittenWaybills> {
@@ -71,10 +71,9 @@ pub async fn insert_waybills(
     let request: Vec<&str> = waybills.iter().map(|w| w.request).collect();
     let event: Vec<&serde_json::Value> = waybills.iter().map(|w| &w.created_event).collect();
     let event_id: Vec<Uuid> = waybills.iter().map(|w| w.event_id).collect();
-    let mut conn = pool.acquire().await?;
     // The main query reads every CTE, so each runs. The heads insert only when no number is
     // used (`used` is the statement's snapshot; a number committed meanwhile fails the insert).
-    let r = sqlx::query_as!(
+    let statement = sqlx::query_as!(
         Row,
         r#"WITH input AS (
                SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[])
@@ -132,9 +131,10 @@ pub async fn insert_waybills(
         b.change,
         b.event_type,
         b.order_key_prefix
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    );
+    let r = sessions
+        .run(async |conn| statement.fetch_one(conn).await)
+        .await?;
     if r.used {
         return Ok(WrittenWaybills::CodeUsed);
     }
