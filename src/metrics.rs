@@ -52,8 +52,9 @@ pub const DB_ERROR_KINDS: [&str; 6] = [
     "conflict",
     "other",
 ];
-/// What a new database connection is for (`DB_CONNECTS`): the pool, or a LISTEN.
-pub const DB_CONNECT_PURPOSES: [&str; 2] = ["pool", "listen"];
+/// What a new database connection is for (`DB_CONNECTS`): a pool, the one-statement writes'
+/// sessions (`store::sessions`), or a LISTEN.
+pub const DB_CONNECT_PURPOSES: [&str; 3] = ["pool", "sessions", "listen"];
 
 /// Push attempt outcomes: `delivered`, `failed` (retried later), `dead` (the last one),
 /// `skipped` (nothing to say in the receiver's dialect).
@@ -137,7 +138,7 @@ fn describe() {
     );
     describe_counter!(
         DB_CONNECTS,
-        "database connections opened, by purpose (pool, listen): after an outage or a failover, the reconnects"
+        "database connections opened, by purpose (pool, sessions, listen): after an outage or a failover, the reconnects"
     );
     describe_counter!(
         LOG_DROPPED,

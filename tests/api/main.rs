@@ -31,6 +31,7 @@ mod sandbox;
 mod seed_examples;
 mod seed_fixtures_oms_qimen;
 mod seed_fixtures_tms;
+mod sessions;
 mod timeline;
 mod tms;
 mod tms_fidelity;
