@@ -50,19 +50,18 @@ fn pool_options(settings: &Settings, max_connections: u32) -> PgPoolOptions {
         })
 }
 
-/// The write path's connections (#21): the same database as `db`, but its sessions plan each
-/// statement once (`plan_cache_mode = force_generic_plan`). The one-statement writes (orders,
-/// product syncs, DWS scans) are large CTEs whose custom plans cost the database more to make
-/// (about 1 ms) than to run; their generic plans run as fast. They run on `store::sessions`
-/// (no round trip when a session comes back); the step-by-step transactions on a pool. The
-/// reads keep PostgreSQL's choice on `db` (their optional filters want plans per parameter).
-pub fn write_pool(db: &PgPool, settings: &Settings) -> store::sessions::Writes {
-    let opts = (*db.connect_options())
+/// The write path (#21): the one-statement writes (orders, product syncs, DWS scans, 3TMS
+/// batches) run on `store::sessions` (no round trip when a session comes back), as many as
+/// `db` may open; the step-by-step transactions on `db`. The sessions plan each statement
+/// once (`plan_cache_mode = force_generic_plan`): those statements are large CTEs whose custom
+/// plans cost the database more to make (about 1 ms) than to run, and their generic plans run
+/// as fast. `db` keeps PostgreSQL's choice (the reads' optional filters want plans per
+/// parameter).
+pub fn write_path(db: &PgPool) -> store::sessions::Writes {
+    let generic = (*db.connect_options())
         .clone()
         .options([("plan_cache_mode", "force_generic_plan")]);
-    // As many connections as the main pool may open (`database.max_connections`), each.
-    let max = db.options().get_max_connections();
-    store::sessions::Writes::new(pool_options(settings, max).connect_lazy_with(opts))
+    store::sessions::Writes::new(db.clone(), generic)
 }
 
 /// Applies the embedded migrations.
@@ -119,7 +118,7 @@ impl Application {
             auth.password_hash_workers,
             auth.password_hash_queue,
         );
-        let writes = write_pool(&db, &settings);
+        let writes = write_path(&db);
         let state = AppState(Arc::new(App {
             instance: uuid::Uuid::new_v4().to_string(),
             db,

@@ -15,7 +15,7 @@
 //!   has in flight is unknown.
 //!
 //! Sessions older than `max_lifetime` are closed when they come back, and idle ones after
-//! `idle_timeout`, as the write path's sqlx pool does with its own (`Writes::new`).
+//! `idle_timeout`, as the main pool does with its own (`Writes::new` takes its limits).
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
@@ -23,17 +23,17 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The write path's two ways to the database: sqlx's pool for the step-by-step transactions,
-/// and the sessions for the one-statement calls. Both plan generic (`startup::write_pool`).
+/// The write path's two ways to the database: sqlx's pool for the step-by-step transactions
+/// (the reads' pool), and the sessions for the one-statement calls (`startup::write_path`).
 pub struct Writes {
     pub pool: sqlx::PgPool,
     pub sessions: Sessions,
 }
 
 impl Writes {
-    /// Sessions to the pool's database, with its limits: as many, as long a wait for one, the
-    /// same lifetime and idle time.
-    pub fn new(pool: sqlx::PgPool) -> Self {
+    /// Sessions opened with `options`, with the pool's limits: as many, as long a wait for one,
+    /// the same lifetime and idle time.
+    pub fn new(pool: sqlx::PgPool, options: PgConnectOptions) -> Self {
         let o = pool.options();
         let limits = Limits {
             max: o.get_max_connections(),
@@ -41,7 +41,7 @@ impl Writes {
             max_lifetime: o.get_max_lifetime().unwrap_or(Duration::MAX),
             idle_timeout: o.get_idle_timeout().unwrap_or(Duration::MAX),
         };
-        let sessions = Sessions::new((*pool.connect_options()).clone(), limits);
+        let sessions = Sessions::new(options, limits);
         Writes { pool, sessions }
     }
 }
