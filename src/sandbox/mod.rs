@@ -51,7 +51,7 @@ async fn tick(app: &AppState, scanner: Option<i64>, positions: bool) -> anyhow::
     if !store::sandbox::try_turn(&mut turn).await? {
         return Ok(());
     }
-    store::sandbox::enlist_new_orders(&app.db).await?;
+    store::sandbox::enlist_new_orders(&mut *app.db.acquire().await?).await?;
     for o in store::sandbox::open_orders(&app.db, ORDERS_PER_TICK).await? {
         orders::step(app, scanner, &o).await;
     }

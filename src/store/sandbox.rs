@@ -32,7 +32,14 @@ pub async fn try_turn(conn: &mut PgConnection) -> sqlx::Result<bool> {
 
 /// Enlists the orders of sandbox tenants created since the last call (each tenant's cursor
 /// over `orders (tenant, id)`), at most 1,000 per tenant at a time.
-pub async fn enlist_new_orders(pool: &PgPool) -> sqlx::Result<i64> {
+///
+/// The tenant's orders are bounded as a row, `(tenant, id) > (name, after) AND tenant <=
+/// name` (that is, `tenant = name AND id > after`), so that only `orders (tenant, id)` can give
+/// them in order. Written as `tenant = name AND id > after`, the equality made the primary key
+/// (id order) an equal choice, and while many new orders were not yet all-visible PostgreSQL
+/// took it: for a sandbox tenant with few orders it walked the whole table, 0.6–3 s of a core
+/// on every simulator tick of a busy gateway (found in `bench/run.sh`'s in50, #21).
+pub async fn enlist_new_orders(conn: &mut PgConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"WITH st AS MATERIALIZED (
                SELECT t.name, COALESCE(c.last_order_id, 0) AS after
@@ -42,7 +49,8 @@ pub async fn enlist_new_orders(pool: &PgPool) -> sqlx::Result<i64> {
                SELECT o.id, o.tenant
                  FROM st CROSS JOIN LATERAL (
                       SELECT id, tenant FROM orders
-                       WHERE tenant = st.name AND id > st.after ORDER BY tenant, id LIMIT 1000) o),
+                       WHERE (tenant, id) > (st.name, st.after) AND tenant <= st.name
+                       ORDER BY tenant, id LIMIT 1000) o),
            enlisted AS (
                INSERT INTO sandbox_progress (order_id) SELECT id FROM new
                ON CONFLICT (order_id) DO NOTHING
@@ -54,7 +62,7 @@ pub async fn enlist_new_orders(pool: &PgPool) -> sqlx::Result<i64> {
                RETURNING 1 AS one)
            SELECT (SELECT count(*) FROM enlisted) + 0 * (SELECT count(*) FROM moved) AS "enlisted!""#
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
 }
 

@@ -994,3 +994,61 @@ async fn a_tracker_number_of_a_sandbox_slip_neither_blocks_nor_hears_a_real_one(
             .unwrap();
     assert_eq!(told, ["REAL-TR"]);
 }
+
+/// The simulator's enlisting reads a sandbox tenant's new orders through `orders (tenant, id)`
+/// only, even when PostgreSQL rates index-only scans dear (as while many new orders are not yet
+/// all-visible): with the tenant's bound written as an equality it walked the primary key,
+/// which for a tenant with few orders is the whole table, on every tick.
+#[sqlx::test]
+async fn the_simulator_finds_new_sandbox_orders_without_walking_all_orders(pool: PgPool) {
+    sqlx::query("INSERT INTO tenants (name, sandbox) VALUES ('BIG', false), ('SBX-A', true)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // A busy real tenant, then one sandbox order.
+    sqlx::query(
+        "INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, status, fingerprint, request) \
+         SELECT t, 'IN', 'O-' || g, 'HX-' || t || '-' || g, 'CGRK', 'CREATED', 'fp', '{}' \
+           FROM generate_series(1, 30000) g, \
+                LATERAL (SELECT CASE WHEN g = 30000 THEN 'SBX-A' ELSE 'BIG' END AS t) x",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE orders").execute(&pool).await.unwrap();
+
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL enable_indexonlyscan = off")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    // This session's counts not yet flushed to the statistics (they include earlier
+    // statements'): the difference is the enlisting's.
+    let fetched = "SELECT pg_stat_get_xact_blocks_fetched('orders_pkey'::regclass) \
+                        + pg_stat_get_xact_blocks_fetched('orders'::regclass)";
+    let before: i64 = sqlx::query_scalar(fetched)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let enlisted = hongxun_gateway::store::sandbox::enlist_new_orders(&mut tx)
+        .await
+        .unwrap();
+    assert_eq!(enlisted, 1, "the sandbox order was found");
+    let after: i64 = sqlx::query_scalar(fetched)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let walked = after - before;
+    // The sandbox order's index entry and its heap page: a handful of blocks, not the
+    // hundreds the table has.
+    let pages: i64 =
+        sqlx::query_scalar("SELECT relpages::int8 FROM pg_class WHERE relname = 'orders'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert!(pages > 100, "{pages}");
+    assert!(
+        walked < 10,
+        "{walked} blocks of orders and its primary key read"
+    );
+}
