@@ -106,6 +106,15 @@ trap 'kill $gw 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null && break; sleep 0.1; done
 addr=$(grep -o "listening on [0-9.:]*" "$work/gateway.log" | head -1 | awk '{print $3}')
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
+# CPU ticks of the whole PostgreSQL cluster: the postmaster with the children it reaped
+# (backends that ended: pgbench's, at its end) and the live ones (backends, checkpointer, WAL
+# writer, autovacuum). Where the ratio's gap comes from: this per request, against per pgbench
+# transaction of the same statements.
+pg_ticks() {
+  local pm; pm=$(head -1 "$HXGW_PG_DATA_DIR/postmaster.pid")
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" '$1 == pm { s += $14 + $15 + $16 + $17 } $4 == pm { s += $14 + $15 } END { print s + 0 }'
+}
+us_per() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }'; }
 # The gateway's peak resident memory (MB) during a scenario's measured run (sampled).
 peak_rss() { awk '{printf "%.1f", $1/1024}' "$work/rss-$1"; }
 
@@ -150,9 +159,9 @@ scenario() {
   # process's peak, and resetting it through clear_refs does not work on every kernel.)
   ( m=0; while :; do r=$(awk '/VmRSS/ {print $2}' "/proc/$gw/status"); [ "$r" -gt "$m" ] && m=$r && echo "$m" >"$work/rss-$name"; sleep 0.2; done ) &
   local sampler=$!
-  t0=$(cpu_ticks)
+  t0=$(cpu_ticks) g0=$(pg_ticks)
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 >"$work/wrk-$name.txt"
-  t1=$(cpu_ticks)
+  t1=$(cpu_ticks) g1=$(pg_ticks)
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   # Every statement clients sent to this database during the run (BEGIN and COMMIT included;
   # the audit rows' batched inserts and the background loops too), per request. Top level
@@ -172,7 +181,8 @@ scenario() {
   reported=$(sed -E 's/.*written=([0-9]+).*/\1/' <<<"$line")
   processed=$(sed -E 's/.*processed=([0-9]+).*/\1/' <<<"$line")
   if [ "$rows_sql" = products ]; then rows=$(( $(product_rows) - rows0 )); else rows=$(( $(q "$rows_sql") - rows0 )); fi
-  cpu_us=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }')
+  cpu_us=$(us_per "$t0" "$t1" "$requests")
+  pg_us=$(us_per "$g0" "$g1" "$requests")
   # Every answered request wrote its rows; beyond that at most the requests in flight when the
   # warm-up and the measured run stopped (2 x connections) may have committed unanswered.
   local check="-"
@@ -190,14 +200,16 @@ scenario() {
     echo "rows written: $rows for $requests answered requests x $per: $check"
   fi
   if [ "$bad_replies" -ne 0 ]; then check="${check}+ERRORS"; echo "FAIL: $non200 non-200 replies + socket errors" >&2; fi
-  tps=0 pg50=- pg99=-
+  tps=0 pg50=- pg99=- pgb_pg_us=-
   if [ "$script" != - ]; then
   echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
   settle
   pgb -T "$warmup" >/dev/null 2>&1 || true
   rm -f "$work"/pglog-"$name".*
-  pgrc=0
+  pgrc=0 g0=$(pg_ticks)
   (cd "$work" && pgb -T "$secs" -l --log-prefix="pglog-$name") >"$work/pgbench-$name.txt" 2>&1 || pgrc=$?
+  g1=$(pg_ticks)
+  pgb_pg_us=$(us_per "$g0" "$g1" "$(grep -oE "number of transactions actually processed: [0-9]+" "$work/pgbench-$name.txt" | grep -oE "[0-9]+$")")
   grep -E "^tps|failed|aborted" "$work/pgbench-$name.txt" || true
   if [ "$pgrc" -ne 0 ] || grep -qE "number of failed transactions: [1-9]" "$work/pgbench-$name.txt"; then
     check="${check}+PGBENCH_FAILED"; echo "FAIL: pgbench exited $pgrc or had failed transactions" >&2
@@ -219,7 +231,7 @@ scenario() {
     echo "baseline tps = $base_tps"
   fi
   awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" -v e="$non200" -v x="$pg50" -v y="$pg99" \
-    -v r="$check" -v st="$per_req" -v bt="$base_tps" -v m="$(peak_rss "$name")" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s\n", n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (bt + 0 > 0 ? sprintf("%.1f", bt) : "-"), (bt + 0 > 0 ? sprintf("%.2f", g / bt) : "-"), m }' | tee -a "$work/results.txt"
+    -v r="$check" -v st="$per_req" -v bt="$base_tps" -v m="$(peak_rss "$name")" -v d="$pg_us" -v f="$pgb_pg_us" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s pg_cpu_us_per_req=%s pg_cpu_us_per_pgbench_tx=%s\n", n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (bt + 0 > 0 ? sprintf("%.1f", bt) : "-"), (bt + 0 > 0 ? sprintf("%.2f", g / bt) : "-"), m, d, f }' | tee -a "$work/results.txt"
 }
 
 for s in $only; do
@@ -270,8 +282,8 @@ done
 rss=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^peak_rss_mb=/) { split($i, kv, "="); if (kv[2] + 0 > m) m = kv[2] + 0 } } END { print m }' "$work/results.txt")
 echo
 echo "Summary: $(nproc) cores, $conns connections, ${secs}s per scenario; peak RSS of the gateway under load $rss MB"
-echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline | peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline | peak RSS MB | PostgreSQL CPU µs/req | PostgreSQL CPU µs/pgbench tx |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
 if grep -qE "rows=[^ ]*(MISMATCH|ERRORS|PGBENCH_FAILED)" "$work/results.txt"; then
