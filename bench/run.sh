@@ -112,7 +112,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
 # transaction of the same statements.
 pg_ticks() {
   local pm; pm=$(head -1 "$HXGW_PG_DATA_DIR/postmaster.pid")
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" '$1 == pm { s += $14 + $15 + $16 + $17 } $4 == pm { s += $14 + $15 } END { print s + 0 }'
+  # (A process may end between the listing and the read: cat's failure is not the bench's.)
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '$1 == pm { s += $14 + $15 + $16 + $17 } $4 == pm { s += $14 + $15 } END { print s + 0 }'
 }
 us_per() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }'; }
 # The gateway's peak resident memory (MB) during a scenario's measured run (sampled).
