@@ -10,7 +10,10 @@
 \set i3 random(81, 120)
 \set i4 random(121, 160)
 \set i5 random(161, 200)
-SELECT upper(md5('pg' || :client_id || '-' || :n || random())) AS sign, 'PGB-' || :client_id || '-' || :n || '-' || md5(random()::text) AS code \gset
+-- The order's content is this call's own (its order code in it), sent as text and read as jsonb
+-- by the statement, as the gateway sends it: a constant would be read once, at planning.
+SELECT sign, code, replace('{"orderCode":"x","orderType":"JYCK","inventoryCode":"WH01","subbaseCode":"OW01","receiver":{"name":"王五","phone":"13900000000","provinceName":"上海","cityName":"上海","address":"世纪大道1号"},"items":[{"lineNo":"1","itemCode":"SKU-001","planQty":1},{"lineNo":"2","itemCode":"SKU-041","planQty":1},{"lineNo":"3","itemCode":"SKU-081","planQty":1},{"lineNo":"4","itemCode":"SKU-121","planQty":1},{"lineNo":"5","itemCode":"SKU-161","planQty":1}]}', '"orderCode":"x"', '"orderCode":"' || code || '"') AS req
+  FROM (SELECT upper(md5('pg' || :client_id || '-' || :n || random())) AS sign, 'PGB-' || :client_id || '-' || :n || '-' || md5(random()::text) AS code) c \gset
 WITH prior AS (
        SELECT outcome FROM replay_keys
         WHERE '/dtc/logistics/outOrder'::text IS NOT NULL AND client_id = :pg_client AND endpoint = '/dtc/logistics/outOrder' AND sign = :sign),
@@ -54,7 +57,7 @@ WITH prior AS (
    head AS (
        INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code,
               subbase_code, to_subbase_code, status, fingerprint, request, client_id)
-       SELECT 'PGBENCH', 'OUT', :code, n.hx, 'JYCK', 'WH01', 'OW01', NULL::text, 'CREATED', 'fp', '{"orderCode":"x","orderType":"JYCK","inventoryCode":"WH01","subbaseCode":"OW01","receiver":{"name":"王五","phone":"13900000000","provinceName":"上海","cityName":"上海","address":"世纪大道1号"},"items":[{"lineNo":"1","itemCode":"SKU-001","planQty":1},{"lineNo":"2","itemCode":"SKU-041","planQty":1},{"lineNo":"3","itemCode":"SKU-081","planQty":1},{"lineNo":"4","itemCode":"SKU-121","planQty":1},{"lineNo":"5","itemCode":"SKU-161","planQty":1}]}'::jsonb, :pg_client
+       SELECT 'PGBENCH', 'OUT', :code, n.hx, 'JYCK', 'WH01', 'OW01', NULL::text, 'CREATED', 'fp', :req::text::jsonb, :pg_client
          FROM number n LEFT JOIN (SELECT count(*) AS n FROM claimed) c ON true
        RETURNING id, hx_order_no),
    demand AS (

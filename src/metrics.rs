@@ -123,7 +123,7 @@ fn describe() {
     );
     describe_gauge!(
         DB_POOL,
-        "database pool connections by state (idle, busy, max)"
+        "database connections by pool (main; sessions: the one-statement writes') and state (idle, busy, max)"
     );
     describe_counter!(RATE_LIMITED, "calls refused by an identity's hourly limit");
     describe_counter!(
@@ -223,8 +223,9 @@ fn log_dropped() {
     counter!(LOG_DROPPED, "reason" => "write_failed").absolute(failed);
 }
 
-/// The sampled gauges: outbox by status, the oldest pending push, the pool.
-pub async fn sample(pool: &sqlx::PgPool, max_connections: u32) {
+/// The sampled gauges: outbox by status, the oldest pending push, the main pool and the
+/// one-statement writes' sessions (`store::sessions`, as many at most as the pool).
+pub async fn sample(pool: &sqlx::PgPool, max_connections: u32, sessions: (u32, u32)) {
     log_dropped();
     match crate::store::pushes::outbox_gauges(pool).await {
         Ok(g) => {
@@ -240,17 +241,20 @@ pub async fn sample(pool: &sqlx::PgPool, max_connections: u32) {
         }
         Err(e) => tracing::debug!(error = %e, "outbox gauges not sampled"),
     }
-    let size = pool.size();
-    let idle = pool.num_idle() as u32;
-    gauge!(DB_POOL, "state" => "idle").set(idle as f64);
-    gauge!(DB_POOL, "state" => "busy").set(size.saturating_sub(idle) as f64);
-    gauge!(DB_POOL, "state" => "max").set(max_connections as f64);
+    for (name, (size, idle)) in [
+        ("main", (pool.size(), pool.num_idle() as u32)),
+        ("sessions", sessions),
+    ] {
+        gauge!(DB_POOL, "pool" => name, "state" => "idle").set(idle as f64);
+        gauge!(DB_POOL, "pool" => name, "state" => "busy").set(size.saturating_sub(idle) as f64);
+        gauge!(DB_POOL, "pool" => name, "state" => "max").set(max_connections as f64);
+    }
 }
 
 /// The text exposition, after sampling.
-pub async fn render(pool: &sqlx::PgPool, max_connections: u32) -> String {
+pub async fn render(pool: &sqlx::PgPool, max_connections: u32, sessions: (u32, u32)) -> String {
     let h = handle();
-    sample(pool, max_connections).await;
+    sample(pool, max_connections, sessions).await;
     h.render()
 }
 

@@ -14,17 +14,20 @@
 \set b3 :pg_base + :i3
 \set b4 :pg_base + :i4
 \set b5 :pg_base + :i5
-SELECT upper(md5('pg' || :client_id || '-' || :n || random())) AS sign \gset
+-- The order's content is this call's own (its order code in it), sent as text, as the gateway
+-- sent it: a constant would be read once, at planning.
+SELECT sign, code, replace('{"orderCode":"x","orderType":"JYCK","inventoryCode":"WH01","subbaseCode":"OW01","receiver":{"name":"王五","phone":"13900000000","provinceName":"上海","cityName":"上海","address":"世纪大道1号"},"items":[{"lineNo":"1","itemCode":"SKU-001","planQty":1},{"lineNo":"2","itemCode":"SKU-041","planQty":1},{"lineNo":"3","itemCode":"SKU-081","planQty":1},{"lineNo":"4","itemCode":"SKU-121","planQty":1},{"lineNo":"5","itemCode":"SKU-161","planQty":1}]}', '"orderCode":"x"', '"orderCode":"' || code || '"') AS req
+  FROM (SELECT upper(md5('pg' || :client_id || '-' || :n || random())) AS sign, 'PG-' || :client_id || '-' || :n || '-' || md5(random()::text) AS code) c \gset
 BEGIN;
 INSERT INTO replay_keys (client_id, sign, endpoint, outcome)
 VALUES (:pg_client, :sign, '/dtc/logistics/outOrder', 'null'::jsonb)
 ON CONFLICT ON CONSTRAINT replay_keys_pkey DO NOTHING;
 INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code, to_subbase_code,
        status, fingerprint, request, client_id)
-VALUES ('PGBENCH', 'OUT', 'PG-' || :client_id || '-' || :n || '-' || md5(random()::text),
+VALUES ('PGBENCH', 'OUT', :code,
         'HX' || 'O' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD') || lpad(nextval('hx_order_no_seq')::text, 8, '0'),
         'JYCK', 'WH01', 'OW01', NULL, 'CREATED', md5(random()::text),
-        '{"orderCode":"x","orderType":"JYCK","inventoryCode":"WH01","subbaseCode":"OW01","receiver":{"name":"王五","phone":"13900000000","provinceName":"上海","cityName":"上海","address":"世纪大道1号"},"items":[{"lineNo":"1","itemCode":"SKU-001","planQty":1},{"lineNo":"2","itemCode":"SKU-041","planQty":1},{"lineNo":"3","itemCode":"SKU-081","planQty":1},{"lineNo":"4","itemCode":"SKU-121","planQty":1},{"lineNo":"5","itemCode":"SKU-161","planQty":1}]}'::jsonb,
+        :req::text::jsonb,
         :pg_client)
 ON CONFLICT ON CONSTRAINT orders_code_key DO NOTHING
 RETURNING id AS order_id \gset

@@ -28,7 +28,12 @@ async fn metrics(_: crate::ops::auth::Operator, State(app): State<AppState>) -> 
 
 /// The metrics page (also served by the `metrics.bind` listener).
 pub async fn exposition(app: &AppState) -> Response {
-    let text = crate::metrics::render(&app.db, app.settings.database.max_connections).await;
+    let text = crate::metrics::render(
+        &app.db,
+        app.settings.database.max_connections,
+        app.writes.sessions.counts(),
+    )
+    .await;
     (
         [(
             axum::http::header::CONTENT_TYPE,

@@ -75,7 +75,8 @@ struct Idle {
 }
 
 impl Sessions {
-    /// Sessions opened on demand with `options`; a task closes idle ones as they expire.
+    /// Sessions opened on demand with `options`; a task closes idle ones as they expire (so it
+    /// is called within the runtime, as the pools are made at start).
     pub fn new(options: PgConnectOptions, limits: Limits) -> Self {
         let inner = Arc::new(Inner {
             options,

@@ -133,10 +133,14 @@ async fn metrics_need_a_token_and_show_what_the_dashboard_uses(pool: PgPool) {
         "{sandbox_series}: {sandbox_before} before, {sandbox_after} after"
     );
     assert!(text.contains("hxgw_push_outbox{status=\"dead\"}"), "{text}");
-    assert!(
-        text.contains("hxgw_db_pool_connections{state=\"max\"} 16"),
-        "{text}"
-    );
+    for pool in ["main", "sessions"] {
+        assert!(
+            text.contains(&format!(
+                "hxgw_db_pool_connections{{pool=\"{pool}\",state=\"max\"}} 16"
+            )),
+            "{text}"
+        );
+    }
     // A path nobody routes is counted as "unmatched", not by its text.
     app.http
         .get(format!("{}/no/such/path/x1y2", app.base))
