@@ -30,6 +30,12 @@ async fn pid(s: &Sessions) -> i32 {
     .unwrap()
 }
 
+/// Runs one statement on a lent session.
+async fn exec(s: &Sessions, sql: &'static str) -> sqlx::Result<()> {
+    s.run(async |c: &mut PgConnection| sqlx::query(sql).execute(c).await.map(|_| ()))
+        .await
+}
+
 /// Waits (up to 5 s) until the backend `pid` has ended: the session was closed, not leaked.
 async fn backend_ends(pool: &PgPool, pid: i32) {
     let until = Instant::now() + Duration::from_secs(5);
@@ -59,20 +65,14 @@ async fn a_session_serves_again_after_an_answer_or_an_error_about_the_statement(
     );
 
     // Errors the server raised about the statement leave the session as it was.
-    let e = s
-        .run(async |c: &mut PgConnection| sqlx::query("SELECT 1/0").execute(c).await.map(|_| ()))
-        .await
-        .unwrap_err();
+    let e = exec(&s, "SELECT 1/0").await.unwrap_err();
     assert_eq!(db_code(&e), "22012", "{e}");
-    let e = s
-        .run(async |c: &mut PgConnection| {
-            sqlx::query("DO $$ BEGIN RAISE EXCEPTION 'no stock' USING ERRCODE = 'HX001'; END $$")
-                .execute(c)
-                .await
-                .map(|_| ())
-        })
-        .await
-        .unwrap_err();
+    let e = exec(
+        &s,
+        "DO $$ BEGIN RAISE EXCEPTION 'no stock' USING ERRCODE = 'HX001'; END $$",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(db_code(&e), "HX001", "{e}");
     assert_eq!(
         pid(&s).await,
@@ -87,21 +87,10 @@ async fn a_session_that_met_a_standby_is_closed_not_lent_again(pool: PgPool) {
     let s = sessions(&pool, limits(4));
     let first = pid(&s).await;
     // The session turns read-only, as one to a standby not yet promoted is.
-    s.run(async |c: &mut PgConnection| {
-        sqlx::query("SET default_transaction_read_only = on")
-            .execute(c)
-            .await
-            .map(|_| ())
-    })
-    .await
-    .unwrap();
-    let e = s
-        .run(async |c: &mut PgConnection| {
-            sqlx::query("SELECT nextval('hx_order_no_seq')")
-                .execute(c)
-                .await
-                .map(|_| ())
-        })
+    exec(&s, "SET default_transaction_read_only = on")
+        .await
+        .unwrap();
+    let e = exec(&s, "SELECT nextval('hx_order_no_seq')")
         .await
         .unwrap_err();
     assert_eq!(db_code(&e), "25006", "{e}");
@@ -109,14 +98,7 @@ async fn a_session_that_met_a_standby_is_closed_not_lent_again(pool: PgPool) {
     assert_ne!(next, first, "a new session after 25006");
     backend_ends(&pool, first).await;
     // The new session takes writes.
-    s.run(async |c: &mut PgConnection| {
-        sqlx::query("SELECT nextval('hx_order_no_seq')")
-            .execute(c)
-            .await
-            .map(|_| ())
-    })
-    .await
-    .unwrap();
+    exec(&s, "SELECT nextval('hx_order_no_seq')").await.unwrap();
 }
 
 #[sqlx::test]
@@ -124,16 +106,8 @@ async fn a_session_whose_statement_was_cancelled_is_closed_not_lent_again(pool: 
     let s = sessions(&pool, limits(4));
     let first = pid(&s).await;
     // The caller gives up mid-statement (a client that hung up): the statement is in flight.
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(200),
-        s.run(async |c: &mut PgConnection| {
-            sqlx::query("SELECT pg_sleep(1)")
-                .execute(c)
-                .await
-                .map(|_| ())
-        }),
-    )
-    .await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(200), exec(&s, "SELECT pg_sleep(1)")).await;
     assert!(cancelled.is_err(), "the statement was still running");
     let next = pid(&s).await;
     assert_ne!(next, first, "not the session left mid-statement");
