@@ -45,6 +45,34 @@ pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
         if db.is_unique_violation() && db.constraint() == Some(constraint))
 }
 
+/// Whether an error is transient — the request may be retried as it is — and of which kind
+/// (`metrics::DB_ERROR_KINDS`). A failover shows as all of them in turn: the old primary's
+/// connections break (unreachable), a connection may reach the new primary before it is
+/// promoted (25006 read_only) or while it starts (57P03 shutdown).
+pub fn transient_kind(e: &sqlx::Error) -> Option<&'static str> {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => Some("unreachable"),
+        // Connecting through a proxy (HAProxy) while it has no server up: the proxy closes the
+        // socket during the TLS negotiation, which sqlx reports as a protocol error.
+        sqlx::Error::Protocol(m) if m.contains("SSLRequest") => Some("unreachable"),
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // Class 08: connection exceptions.
+            Some(c) if c.starts_with("08") => Some("unreachable"),
+            Some("25006") => Some("read_only"),
+            // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now.
+            Some("57P01" | "57P02" | "57P03") => Some("shutdown"),
+            Some("53300") => Some("overloaded"),
+            Some("40001" | "40P01") => Some("conflict"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether a database error is a violation of the named foreign key.
 pub fn is_foreign_key_violation(err: &sqlx::Error, constraint: &str) -> bool {
     matches!(err, sqlx::Error::Database(db)

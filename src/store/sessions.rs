@@ -216,17 +216,15 @@ impl Drop for Lent {
 }
 
 /// Whether a statement's result leaves its session fit for the next one: an answer, or an error
-/// the server raised about the statement. Not after errors that `service::transient_kind`
-/// counts as the link's or the server's (except serialization and deadlock aborts, which are
-/// the statement's), nor after client-side ones (I/O, protocol, decoding).
+/// the server raised about the statement (serialization and deadlock aborts included). Not
+/// after the errors `transient_kind` counts as the link's or the server's (a standby's 25006,
+/// a shutdown, a refused connection), nor after client-side ones (I/O, protocol, decoding).
 fn keeps_session<T>(result: &sqlx::Result<T>) -> bool {
     match result {
         Ok(_) | Err(sqlx::Error::RowNotFound) => true,
-        Err(sqlx::Error::Database(db)) => !matches!(
-            db.code().as_deref(),
-            Some(c) if c.starts_with("08") || c.starts_with("57") || c.starts_with("53")
-                || c.starts_with("58") || c.starts_with("XX") || c == "25006"
-        ),
+        Err(e @ sqlx::Error::Database(_)) => {
+            matches!(super::transient_kind(e), None | Some("conflict"))
+        }
         Err(_) => false,
     }
 }
