@@ -78,15 +78,16 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 
 /// A gateway whose pushes may reach loopback receivers, with short retries.
 pub async fn spawn_pushing_app(pool: PgPool, schedule: &str) -> TestApp {
-    let schedule = schedule.to_string();
-    spawn_app_with(pool, Clock::System, move |s| {
-        s.push.allow_networks = "127.0.0.0/8".into();
-        s.push.retry_schedule = schedule;
-        s.push.poll_interval_ms = 50;
-        s.push.timeout_ms = 2000;
-        s.push.lease_secs = 5;
-    })
-    .await
+    spawn_app_with(pool, Clock::System, |s| pushing(s, schedule)).await
+}
+
+/// The settings of `spawn_pushing_app`.
+pub fn pushing(s: &mut Settings, schedule: &str) {
+    s.push.allow_networks = "127.0.0.0/8".into();
+    s.push.retry_schedule = schedule.to_string();
+    s.push.poll_interval_ms = 50;
+    s.push.timeout_ms = 2000;
+    s.push.lease_secs = 5;
 }
 
 /// Starts the gateway with a clock and adjusted settings.

@@ -388,8 +388,27 @@ async fn pushes_of_one_order_arrive_in_order_even_when_the_first_fails(pool: PgP
 
 #[sqlx::test]
 async fn two_gateways_deliver_each_push_once(pool: PgPool) {
-    let app = spawn_pushing_app(pool.clone(), "200ms").await;
-    let _second = spawn_pushing_app(pool.clone(), "200ms").await;
+    // Two gateways, each with its pool (the test's holds 5: their four LISTENs would fill it).
+    let pool = wide_pool(&pool, 16).await;
+    // One delivery at a time per gateway: with its default 16 one gateway could hold all the
+    // identity's in-flight pushes (8) and claim each freed slot first, so whether the other
+    // delivered any was left to chance (one run in four failed so).
+    let one_at_a_time = |s: &mut hongxun_gateway::config::Settings| {
+        pushing(s, "200ms");
+        s.push.concurrency = 1;
+    };
+    let app = spawn_app_with(
+        pool.clone(),
+        hongxun_gateway::state::Clock::System,
+        one_at_a_time,
+    )
+    .await;
+    let _second = spawn_app_with(
+        pool.clone(),
+        hongxun_gateway::state::Clock::System,
+        one_at_a_time,
+    )
+    .await;
     let (who, receiver) = customer(&app).await;
     receiver.set_delay_ms(150);
     let token = app.ops_token("floor").await;
