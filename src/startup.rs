@@ -50,16 +50,19 @@ fn pool_options(settings: &Settings, max_connections: u32) -> PgPoolOptions {
         })
 }
 
-/// The write path (#21): the one-statement writes (orders, product syncs, DWS scans, 3TMS
-/// batches) run on `store::sessions` (no round trip when a session comes back), as many as
-/// `db` may open; the step-by-step transactions on `db`. The sessions plan each statement
-/// once (`plan_cache_mode = force_generic_plan`): those statements are large CTEs whose custom
-/// plans cost the database more to make (about 1 ms) than to run, and their generic plans run
-/// as fast. `db` keeps PostgreSQL's choice (the reads' optional filters want plans per
-/// parameter).
+/// The write path (#21): the one-statement calls (orders, product syncs, DWS scans, 3TMS
+/// batches, and the inventory query) run on `store::sessions` (no round trip when a session
+/// comes back), as many as `db` may open; the step-by-step transactions on `db`. The sessions
+/// plan each statement once (`plan_cache_mode = force_generic_plan`): the writes are large
+/// CTEs whose custom plans cost the database more to make (about 1 ms) than to run, and their
+/// generic plans run as fast. `db` keeps PostgreSQL's choice (the other reads' optional
+/// filters want plans per parameter; the inventory query names only the filters given,
+/// `store::inventory_query`). The sessions name themselves `hongxun-gateway/sessions` in
+/// `pg_stat_activity`.
 pub fn write_path(db: &PgPool) -> store::sessions::Writes {
     let generic = (*db.connect_options())
         .clone()
+        .application_name("hongxun-gateway/sessions")
         .options([("plan_cache_mode", "force_generic_plan")]);
     store::sessions::Writes::new(db.clone(), generic)
 }

@@ -3,16 +3,20 @@
 
 use super::ServiceError;
 use crate::domain::client::Tenant;
-use crate::store::inventory::{BalanceKey, InventoryFilter, StockChange};
+use crate::store::inventory::{BalanceKey, StockChange};
+use crate::store::inventory_query::{BalanceRow, InventoryFilter};
+use crate::store::sessions::Sessions;
 use crate::store::{self, PgConnection, PgPool};
 
+/// One page of balances and the total: one statement, so on a lent session (no return ping).
 pub async fn query(
-    pool: &PgPool,
+    sessions: &Sessions,
     tenant: &Tenant,
     filter: &InventoryFilter<'_>,
-) -> Result<(i64, Vec<store::inventory::BalanceRow>), ServiceError> {
-    let mut conn = pool.acquire().await?;
-    Ok(store::inventory::query(&mut conn, tenant, filter).await?)
+) -> Result<(i64, Vec<BalanceRow>), ServiceError> {
+    Ok(sessions
+        .run(async |conn| store::inventory_query::query(conn, tenant, filter).await)
+        .await?)
 }
 
 pub async fn vehicles(

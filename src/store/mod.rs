@@ -11,6 +11,7 @@ pub mod console;
 pub mod dws_one_statement;
 pub mod guard;
 pub mod inventory;
+pub mod inventory_query;
 pub mod orders;
 pub mod product_sync;
 pub mod pushes;

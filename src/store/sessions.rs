@@ -1,4 +1,4 @@
-//! Database sessions for the one-statement writes (#21), lent without sqlx's round trip on
+//! Database sessions for the one-statement calls (#21), lent without sqlx's round trip on
 //! their return.
 //!
 //! sqlx's pool pings every connection it takes back (a Sync and its ReadyForQuery), to find a
@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The write path's two ways to the database: sqlx's pool for the step-by-step transactions
-/// (the reads' pool), and the sessions for the one-statement calls (`startup::write_path`).
+/// (the reads' pool), and the sessions for the one-statement calls, the writes' and the
+/// inventory query's (`startup::write_path`).
 pub struct Writes {
     pub pool: sqlx::PgPool,
     pub sessions: Sessions,

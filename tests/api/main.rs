@@ -13,6 +13,7 @@ mod failover;
 mod hardening;
 mod helpers;
 mod hostile;
+mod inventory_query;
 mod isolation;
 mod metrics;
 mod oms;

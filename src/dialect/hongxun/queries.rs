@@ -13,7 +13,7 @@ use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service::{self, orders::OrderResult};
 use crate::state::AppState;
-use crate::store::inventory::{BalanceRow, InventoryFilter};
+use crate::store::inventory_query::{BalanceRow, InventoryFilter};
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -108,7 +108,8 @@ async fn inventory_query(
         offset: (page_no - 1) * page_size,
         limit: page_size,
     };
-    let (total, rows) = service::inventory::query(&app.db, &call.tenant(), &filter).await?;
+    let (total, rows) =
+        service::inventory::query(&app.writes.sessions, &call.tenant(), &filter).await?;
     let items: Vec<StockItem> = rows.iter().map(StockItem::from).collect();
     ApiOk::rendered(
         "success",

@@ -9,7 +9,7 @@ use crate::domain::rules;
 use crate::domain::validation::FieldErrors;
 use crate::service::{self, orders::OrderResult};
 use crate::state::AppState;
-use crate::store::inventory::InventoryFilter;
+use crate::store::inventory_query::InventoryFilter;
 use serde_json::{json, Value};
 
 /// Our status in Qimen's words.
@@ -62,7 +62,7 @@ pub async fn inventory(app: &AppState, caller: &Caller, payload: Value) -> Resul
             offset: 0,
             limit: 500,
         };
-        let (_, rows) = service::inventory::query(&app.db, &tenant, &filter)
+        let (_, rows) = service::inventory::query(&app.writes.sessions, &tenant, &filter)
             .await
             .map_err(answer::from_service)?;
         items.extend(rows.into_iter().map(|b| {
