@@ -268,8 +268,12 @@ impl Settings {
                 "database.plan_cache_mode must be auto, force_generic_plan or force_custom_plan",
             );
         }
-        if self.database.max_connections == 0 {
-            problems.push("database.max_connections must be > 0");
+        // Two connections stay with LISTEN and the sandbox's turn holds a third while its steps
+        // need a fourth: with fewer, requests and the simulator would wait on each other.
+        if self.database.max_connections < 4 {
+            problems.push(
+                "database.max_connections must be at least 4 (2 stay with LISTEN, the sandbox's turn holds 1 while it works with another)",
+            );
         }
         if self.database.acquire_timeout_ms == 0 {
             problems.push("database.acquire_timeout_ms must be > 0");
@@ -383,6 +387,23 @@ mod tests {
             Figment::from(Toml::string(DEFAULTS)).merge(Toml::string("[server]\nbind = \"nope\""));
         let err = Settings::from_figment(fig).unwrap_err().to_string();
         assert!(err.contains("bind"), "{err}");
+    }
+
+    #[test]
+    fn a_pool_too_small_for_its_listeners_and_a_request_is_refused() {
+        let small = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[database]\nmax_connections = 3"));
+        let err = Settings::from_figment(small).unwrap_err().to_string();
+        assert!(err.contains("max_connections must be at least 4"), "{err}");
+        let enough = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[database]\nmax_connections = 4"));
+        assert_eq!(
+            Settings::from_figment(enough)
+                .unwrap()
+                .database
+                .max_connections,
+            4
+        );
     }
 
     #[test]
