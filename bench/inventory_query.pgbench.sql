@@ -1,5 +1,5 @@
--- What the gateway runs for one inventory query of 20 items (store::inventory::query): the
--- count and the page in one statement, no transaction.
+-- What the gateway runs for one inventory query of 20 items (store::inventory_query, its text for
+-- an owner and items given): the count and the page in one statement, no transaction.
 \set s random(1, 181)
 SELECT t.n, r.inventory_code, r.subbase_code, r.item_code, r.item_name, r.inventory_type, r.batch_code,
        r.product_date, r.expire_date, r.on_hand, r.reserved
