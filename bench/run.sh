@@ -115,6 +115,16 @@ pg_ticks() {
   # (A process may end between the listing and the read: cat's failure is not the bench's.)
   { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '$1 == pm { s += $14 + $15 + $16 + $17 } $4 == pm { s += $14 + $15 } END { print s + 0 }'
 }
+# Waits until pgbench's backends have ended and been reaped. Sampled while they exit, a backend
+# could be reaped between the postmaster's line (read first) and its own (gone by then): its
+# whole run would be missing from both, which once halved a pgbench column.
+pg_quiet() {
+  for _ in $(seq 50); do
+    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" = 0 ] && break
+    sleep 0.1
+  done
+  sleep 0.3
+}
 us_per() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / (n > 0 ? n : 1) }'; }
 # The gateway's peak resident memory (MB) during a scenario's measured run (sampled).
 peak_rss() { awk '{printf "%.1f", $1/1024}' "$work/rss-$1"; }
@@ -207,8 +217,10 @@ scenario() {
   settle
   pgb -T "$warmup" >/dev/null 2>&1 || true
   rm -f "$work"/pglog-"$name".*
+  pg_quiet
   pgrc=0 g0=$(pg_ticks)
   (cd "$work" && pgb -T "$secs" -l --log-prefix="pglog-$name") >"$work/pgbench-$name.txt" 2>&1 || pgrc=$?
+  pg_quiet
   g1=$(pg_ticks)
   pgb_pg_us=$(us_per "$g0" "$g1" "$(grep -oE "number of transactions actually processed: [0-9]+" "$work/pgbench-$name.txt" | grep -oE "[0-9]+$")")
   grep -E "^tps|failed|aborted" "$work/pgbench-$name.txt" || true
