@@ -368,3 +368,26 @@ pub async fn wide_pool(pool: &PgPool, n: u32) -> PgPool {
         .await
         .unwrap()
 }
+
+/// Blocks of `relations` this transaction has read so far (its counts are not yet flushed to
+/// the statistics, so they include only its own statements): read before and after a
+/// statement, the difference is what the statement read.
+pub async fn blocks_fetched(conn: &mut sqlx::PgConnection, relations: &[&str]) -> i64 {
+    sqlx::query_scalar(
+        "SELECT coalesce(sum(pg_stat_get_xact_blocks_fetched(r::regclass)), 0)::int8 FROM unnest($1::text[]) r",
+    )
+    .bind(relations)
+    .fetch_one(conn)
+    .await
+    .unwrap()
+}
+
+/// Pages of a table as of its last ANALYZE: a test that counts blocks read shows first that
+/// there were many to read.
+pub async fn pages_of(conn: &mut sqlx::PgConnection, table: &str) -> i64 {
+    sqlx::query_scalar("SELECT relpages::int8 FROM pg_class WHERE relname = $1")
+        .bind(table)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}

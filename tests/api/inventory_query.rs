@@ -5,6 +5,7 @@ use crate::helpers::*;
 use crate::orders::*;
 use hongxun_gateway::domain::client::Tenant;
 use hongxun_gateway::store::inventory_query::{query, BalanceRow, InventoryFilter};
+use hongxun_gateway::store::sessions::Sessions;
 use sqlx::{PgConnection, PgPool};
 
 const OWNERS: [&str; 2] = ["OW01", "OW02"];
@@ -37,6 +38,15 @@ fn key(r: &BalanceRow) -> Key {
         r.subbase_code.clone(),
         r.inventory_type.clone(),
     )
+}
+
+/// C1's balances under `f`, and their total, on a lent session.
+async fn ask(sessions: &Sessions, f: &InventoryFilter<'_>) -> (usize, Vec<BalanceRow>) {
+    let (total, rows) = sessions
+        .run(async |c: &mut PgConnection| query(c, &Tenant("C1".into()), f).await)
+        .await
+        .unwrap();
+    (total as usize, rows)
 }
 
 /// Each of the 16 combinations of optional filters, on a session that plans generically as
@@ -74,12 +84,9 @@ async fn every_combination_of_the_optional_filters_answers_as_they_say(pool: PgP
             }
         }
         expected.sort();
-        let (total, rows) = sessions
-            .run(async |c: &mut PgConnection| query(c, &Tenant("C1".into()), &f).await)
-            .await
-            .unwrap();
+        let (total, rows) = ask(&sessions, &f).await;
         let got: Vec<Key> = rows.iter().map(key).collect();
-        assert_eq!(total as usize, expected.len(), "filters {bits:04b}");
+        assert_eq!(total, expected.len(), "filters {bits:04b}");
         assert_eq!(got, expected, "filters {bits:04b}");
         assert!(rows
             .iter()
@@ -91,11 +98,8 @@ async fn every_combination_of_the_optional_filters_answers_as_they_say(pool: PgP
             limit: 2,
             ..f
         };
-        let (total, rows) = sessions
-            .run(async |c: &mut PgConnection| query(c, &Tenant("C1".into()), &page).await)
-            .await
-            .unwrap();
-        assert_eq!(total as usize, expected.len(), "filters {bits:04b}");
+        let (total, rows) = ask(&sessions, &page).await;
+        assert_eq!(total, expected.len(), "filters {bits:04b}");
         let got: Vec<Key> = rows.iter().map(key).collect();
         assert_eq!(
             got,
@@ -107,11 +111,8 @@ async fn every_combination_of_the_optional_filters_answers_as_they_say(pool: PgP
             limit: 2,
             ..page
         };
-        let (total, rows) = sessions
-            .run(async |c: &mut PgConnection| query(c, &Tenant("C1".into()), &past).await)
-            .await
-            .unwrap();
-        assert_eq!((total as usize, rows.len()), (expected.len(), 0));
+        let (total, rows) = ask(&sessions, &past).await;
+        assert_eq!((total, rows.len()), (expected.len(), 0));
     }
 }
 
@@ -146,30 +147,16 @@ async fn a_query_of_some_items_reads_their_rows_not_the_whole_warehouse(pool: Pg
         .execute(&mut *tx)
         .await
         .unwrap();
-    // This transaction's counts (earlier statements' included): the difference is the query's.
-    let fetched = "SELECT pg_stat_get_xact_blocks_fetched('inventory_balances'::regclass) \
-                        + pg_stat_get_xact_blocks_fetched('inventory_balances_key'::regclass)";
-    let before: i64 = sqlx::query_scalar(fetched)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let relations = ["inventory_balances", "inventory_balances_key"];
+    let before = blocks_fetched(&mut tx, &relations).await;
     let (total, rows) = query(&mut tx, &Tenant("C1".into()), &f).await.unwrap();
-    let after: i64 = sqlx::query_scalar(fetched)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let read = blocks_fetched(&mut tx, &relations).await - before;
     assert_eq!((total, rows.len()), (20, 20));
     assert_eq!(rows[0].item_code, "SKU-00997");
     assert_eq!(rows[19].on_hand, 19940);
-    let pages: i64 = sqlx::query_scalar(
-        "SELECT relpages::int8 FROM pg_class WHERE relname = 'inventory_balances'",
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
+    let pages = pages_of(&mut tx, "inventory_balances").await;
     assert!(pages > 100, "{pages}");
-    // Twice (count and page) 20 probes of a 3-level index and 20 heap pages: about 160.
-    let read = after - before;
+    // Twice (count and page) 20 probes of the key and their heap pages: about 120.
     assert!(
         read < 250,
         "{read} blocks of the balances and their key read"

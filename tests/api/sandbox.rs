@@ -1022,30 +1022,16 @@ async fn the_simulator_finds_new_sandbox_orders_without_walking_all_orders(pool:
         .execute(&mut *tx)
         .await
         .unwrap();
-    // This session's counts not yet flushed to the statistics (they include earlier
-    // statements'): the difference is the enlisting's.
-    let fetched = "SELECT pg_stat_get_xact_blocks_fetched('orders_pkey'::regclass) \
-                        + pg_stat_get_xact_blocks_fetched('orders'::regclass)";
-    let before: i64 = sqlx::query_scalar(fetched)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let read = ["orders", "orders_pkey"];
+    let before = blocks_fetched(&mut tx, &read).await;
     let enlisted = hongxun_gateway::store::sandbox::enlist_new_orders(&mut tx)
         .await
         .unwrap();
     assert_eq!(enlisted, 1, "the sandbox order was found");
-    let after: i64 = sqlx::query_scalar(fetched)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    let walked = after - before;
+    let walked = blocks_fetched(&mut tx, &read).await - before;
     // The sandbox order's index entry and its heap page: a handful of blocks, not the
     // hundreds the table has.
-    let pages: i64 =
-        sqlx::query_scalar("SELECT relpages::int8 FROM pg_class WHERE relname = 'orders'")
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
+    let pages = pages_of(&mut tx, "orders").await;
     assert!(pages > 100, "{pages}");
     assert!(
         walked < 10,
