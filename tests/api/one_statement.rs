@@ -459,3 +459,51 @@ async fn the_same_dws_call_sent_eight_times_at_once_is_written_once(pool: PgPool
         1
     );
 }
+
+/// An outbound order that writes nothing (sent again, or naming a product the customer never
+/// synced) locks no stock: it answers at once while another transaction holds the balances
+/// of its items, instead of queueing behind them.
+#[sqlx::test]
+async fn an_order_that_writes_nothing_does_not_wait_for_its_items_stock(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let who = customer_with_base_data(&app, "C001").await;
+    stock(&app, &who, "OW01", "SKU-1", "", None, 5).await;
+    let lines = json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1}]);
+    let first = app
+        .call(OUT, &who, &out_order("OUT-1", lines.clone()))
+        .await;
+    first.expect(200, 200);
+
+    let mut hold = pool.begin().await.unwrap();
+    let held: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM inventory_balances WHERE item_code = 'SKU-1' FOR UPDATE",
+    )
+    .fetch_all(&mut *hold)
+    .await
+    .unwrap();
+    assert_eq!(held.len(), 1, "the test holds SKU-1's balance");
+
+    let quickly = std::time::Duration::from_secs(2);
+    // The same order again (newly signed): the order that exists, as answered before.
+    let again = tokio::time::timeout(quickly, app.call(OUT, &who, &out_order("OUT-1", lines)))
+        .await
+        .expect("the repeated order answered while SKU-1's stock was locked");
+    again.expect(200, 200);
+    assert_eq!(
+        again.body["value"]["hxOrderNo"],
+        first.body["value"]["hxOrderNo"]
+    );
+    // A product never synced, beside SKU-1: refused naming it.
+    let unknown = json!([{"lineNo": "1", "itemCode": "SKU-1", "planQty": 1},
+                         {"lineNo": "2", "itemCode": "NO-SUCH", "planQty": 1}]);
+    let refused = tokio::time::timeout(quickly, app.call(OUT, &who, &out_order("OUT-2", unknown)))
+        .await
+        .expect("the order with an unknown product answered while SKU-1's stock was locked");
+    assert_ne!(refused.body["code"], 200, "{:?}", refused.body);
+    assert!(
+        refused.body.to_string().contains("NO-SUCH"),
+        "{:?}",
+        refused.body
+    );
+    hold.rollback().await.unwrap();
+}
