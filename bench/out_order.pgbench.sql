@@ -65,15 +65,13 @@ WITH prior AS (
          FROM UNNEST(ARRAY['1','2','3','4','5']::text[]::text[], ARRAY[format('SKU-%s', lpad(:i1::text, 3, '0')), format('SKU-%s', lpad(:i2::text, 3, '0')), format('SKU-%s', lpad(:i3::text, 3, '0')), format('SKU-%s', lpad(:i4::text, 3, '0')), format('SKU-%s', lpad(:i5::text, 3, '0'))]::text[]::text[], ARRAY[1,1,1,1,1]::int8[]::int8[], ARRAY['ZP','ZP','ZP','ZP','ZP']::text[]::text[], ARRAY[NULL,NULL,NULL,NULL,NULL]::text[]::text[])
                 WITH ORDINALITY AS u(line_no, item_code, qty, inv_type, batch, i)),
    -- The balances, locked in id order like every writer of stock, after the key and
-   -- the head (the EXISTS on head runs first: the lock order of the other path).
+   -- the head, through the function (migration 20261205000012).
    slots AS (
-       SELECT b.id, b.item_code, b.inventory_type, b.batch_code, b.product_date, b.expire_date,
-              GREATEST(b.on_hand - b.reserved, 0) AS available
-         FROM inventory_balances b
-        WHERE EXISTS (SELECT 1 FROM head)
-          AND b.tenant = 'PGBENCH' AND b.inventory_code = 'WH01' AND b.subbase_code = 'OW01' AND b.item_code = ANY(ARRAY[format('SKU-%s', lpad(:i1::text, 3, '0')), format('SKU-%s', lpad(:i2::text, 3, '0')), format('SKU-%s', lpad(:i3::text, 3, '0')), format('SKU-%s', lpad(:i4::text, 3, '0')), format('SKU-%s', lpad(:i5::text, 3, '0'))]::text[])
-        ORDER BY b.id
-          FOR UPDATE OF b),
+       SELECT l.s_id AS id, l.s_item_code AS item_code, l.s_inventory_type AS inventory_type,
+              l.s_batch_code AS batch_code, l.s_product_date AS product_date,
+              l.s_expire_date AS expire_date, l.s_available AS available
+         FROM hxgw_lock_slots('PGBENCH', 'WH01', 'OW01', ARRAY[format('SKU-%s', lpad(:i1::text, 3, '0')), format('SKU-%s', lpad(:i2::text, 3, '0')), format('SKU-%s', lpad(:i3::text, 3, '0')), format('SKU-%s', lpad(:i4::text, 3, '0')), format('SKU-%s', lpad(:i5::text, 3, '0'))]::text[]) l
+        WHERE EXISTS (SELECT 1 FROM head)),
    -- FIFO by expiry, then production date, then batch (domain::inventory::allocate):
    -- each line takes from its own balances (the caller sends no two lines of the same
    -- item and type), as much as is left of what the earlier ones in that order gave.
@@ -108,10 +106,8 @@ WITH prior AS (
        SELECT l.id AS line_id, a.balance_id, a.take
          FROM alloc a JOIN lines l ON l.line_no = a.line_no WHERE a.take > 0),
    balances AS (
-       UPDATE inventory_balances b SET reserved = b.reserved + t.qty
-         FROM (SELECT balance_id, sum(take) AS qty FROM taken GROUP BY balance_id) t
-        WHERE b.id = t.balance_id
-       RETURNING 1 AS one),
+       SELECT hxgw_add_reserved(array_agg(balance_id), array_agg(take::int8)) AS changed
+         FROM taken HAVING count(*) > 0),
    ledger AS (
        INSERT INTO inventory_movements (balance_id, reason, reserved_delta, order_id, order_line_id)
        SELECT t.balance_id, 'RESERVE', t.take, h.id, t.line_id FROM taken t, head h

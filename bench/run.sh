@@ -153,9 +153,12 @@ scenario() {
   local name=$1 path=$2 bodies=$3 script=- rows_sql=$5 per=$6 baseline=${7:-}
   # "-": no pgbench script of this scenario's statements (yet).
   [ "$4" = - ] || script=$(realpath "$4")
-  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc statements per_req base_tps
+  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc statements per_req base_tps pg_options
   half=$(( $(wc -l <"$bodies") / 2 ))
-  pgb() { "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
+  # The gateway's own statements run on sessions that plan generically (startup::write_path),
+  # so pgbench runs them so too; the baseline's (the SQL before #21) keeps PostgreSQL's choice,
+  # as the gateway of then did.
+  pgb() { PGOPTIONS="${pg_options:-}" "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
     -D dws_client="$dws_client" -D pkg_base="$pkg_base" -D pg_tms_hash="$pg_tms_hash" -f "$script" "$@" "$DATABASE_URL"; }
   # Both sides start from the same state: dead rows of the previous run vacuumed, statistics
   # fresh, no checkpoint due (whichever side ran first otherwise met the other's leftovers).
@@ -215,6 +218,7 @@ scenario() {
   if [ "$script" != - ]; then
   echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
   settle
+  pg_options="-c plan_cache_mode=force_generic_plan"
   pgb -T "$warmup" >/dev/null 2>&1 || true
   rm -f "$work"/pglog-"$name".*
   pg_quiet
@@ -239,6 +243,7 @@ scenario() {
     echo "== $name: pgbench, the baseline statements ($baseline)"
     settle
     script=$(realpath "$baseline")
+    pg_options=""
     pgb -T "$warmup" >/dev/null 2>&1 || true
     base_tps=$( (cd "$work" && pgb -T "$secs") 2>&1 | grep -oE "^tps = [0-9.]+" | awk '{print $3}')
     echo "baseline tps = $base_tps"
