@@ -317,6 +317,21 @@ fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The multi-threaded runtime, with `server.worker_threads` workers (0, or settings that do
+/// not load: tokio's default, one per core or `TOKIO_WORKER_THREADS`; a command that needs the
+/// settings reports their fault itself).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    match Settings::load().map(|s| s.server.worker_threads) {
+        Ok(0) | Err(_) => {}
+        Ok(n) => {
+            builder.worker_threads(n);
+        }
+    }
+    Ok(builder.build()?)
+}
+
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Sign(args) = &cli.command {

@@ -64,6 +64,10 @@ pub struct ServerSettings {
     /// Header whose last address is the caller's (behind a proxy); empty: the TCP peer.
     #[serde(default)]
     pub client_address_header: String,
+    /// Tokio worker threads; 0: one per core (or `TOKIO_WORKER_THREADS`). Read before the
+    /// runtime starts (`cli::runtime`).
+    #[serde(default)]
+    pub worker_threads: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -217,6 +221,9 @@ impl Settings {
         }
         if self.server.request_timeout_ms == 0 {
             problems.push("server.request_timeout_ms must be > 0");
+        }
+        if self.server.worker_threads > 1024 {
+            problems.push("server.worker_threads must be at most 1024 (0: one per core)");
         }
         if self.server.housekeeping_interval_secs == 0 {
             problems.push("server.housekeeping_interval_secs must be > 0");
@@ -395,6 +402,10 @@ mod tests {
             .merge(Toml::string("[database]\nmax_connections = 3"));
         let err = Settings::from_figment(small).unwrap_err().to_string();
         assert!(err.contains("max_connections must be at least 4"), "{err}");
+        let threads = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[server]\nworker_threads = 5000"));
+        let err = Settings::from_figment(threads).unwrap_err().to_string();
+        assert!(err.contains("server.worker_threads"), "{err}");
         let enough = Figment::from(Toml::string(DEFAULTS))
             .merge(Toml::string("[database]\nmax_connections = 4"));
         assert_eq!(

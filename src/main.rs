@@ -10,9 +10,12 @@ use hongxun_gateway::cli::{self, Cli};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-#[tokio::main]
-async fn main() {
-    if let Err(e) = cli::run(Cli::parse()).await {
+fn main() {
+    let cli = Cli::parse();
+    // The runtime is sized from the settings (`server.worker_threads`), so it is built here
+    // rather than by `#[tokio::main]`.
+    let result = cli::runtime().and_then(|runtime| runtime.block_on(cli::run(cli)));
+    if let Err(e) = result {
         use std::io::Write;
         // Not eprintln: with stderr gone, that would panic instead of exiting with 1.
         let _ = writeln!(std::io::stderr(), "error: {e:#}");

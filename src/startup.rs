@@ -156,7 +156,8 @@ impl Application {
         after_listening: impl FnOnce(),
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
-        tracing::info!("listening on {addr}");
+        let workers = tokio::runtime::Handle::current().metrics().num_workers();
+        tracing::info!(workers, "listening on {addr}");
         tracing::info!(instance = %self.state.instance, "gateway instance");
         after_listening();
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));

@@ -616,6 +616,18 @@ async fn serve_at(db: &str) -> (tokio::process::Child, String) {
 
 /// As `serve_at`, with more settings in the environment (they win over the ones above).
 async fn serve_at_with(db: &str, envs: &[(&str, &str)]) -> (tokio::process::Child, String) {
+    let (child, first) = serve_first_line(db, envs).await;
+    let addr = first["message"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    (child, addr)
+}
+
+/// Starts `serve` as `serve_at_with` does and returns its first log line, `listening on`.
+async fn serve_first_line(db: &str, envs: &[(&str, &str)]) -> (tokio::process::Child, Value) {
     let mut cmd = gateway(db);
     cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .env("HXGW__PUSH__ALLOW_NETWORKS", "127.0.0.0/8")
@@ -640,14 +652,37 @@ async fn serve_at_with(db: &str, envs: &[(&str, &str)]) -> (tokio::process::Chil
         .unwrap()
         .unwrap();
     let v: Value = serde_json::from_str(&first).unwrap();
-    let addr = v["message"]
-        .as_str()
-        .unwrap()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
+    (child, v)
+}
+
+/// `server.worker_threads` sizes the runtime the gateway serves on, as the runtime itself
+/// counts its workers; 0 leaves tokio's default (one per core, or `TOKIO_WORKER_THREADS`).
+#[sqlx::test]
+async fn the_worker_threads_setting_sizes_the_runtime(pool: PgPool) {
+    let db = db_url(&pool);
+    for (setting, env, expected) in [("1", None, 1), ("3", None, 3), ("0", Some("2"), 2)] {
+        let mut envs = vec![("HXGW__SERVER__WORKER_THREADS", setting)];
+        if let Some(n) = env {
+            envs.push(("TOKIO_WORKER_THREADS", n));
+        }
+        let (mut child, first) = serve_first_line(&db, &envs).await;
+        assert!(
+            first["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("listening on "),
+            "{first}"
+        );
+        assert_eq!(
+            first["workers"]
+                .as_u64()
+                .or(first["fields"]["workers"].as_u64()),
+            Some(expected),
+            "worker_threads = {setting}, TOKIO_WORKER_THREADS = {env:?}: {first}"
+        );
+        child.kill().await.unwrap();
+    }
 }
 
 fn signed(secret: &str, request: &str) -> String {
