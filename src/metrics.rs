@@ -52,7 +52,7 @@ pub const DB_ERROR_KINDS: [&str; 6] = [
     "conflict",
     "other",
 ];
-/// What a new database connection is for (`DB_CONNECTS`): a pool, the one-statement writes'
+/// What a new database connection is for (`DB_CONNECTS`): a pool, the one-statement calls'
 /// sessions (`store::sessions`), or a LISTEN.
 pub const DB_CONNECT_PURPOSES: [&str; 3] = ["pool", "sessions", "listen"];
 
@@ -123,7 +123,7 @@ fn describe() {
     );
     describe_gauge!(
         DB_POOL,
-        "database connections by pool (main; sessions: the one-statement writes') and state (idle, busy, max)"
+        "database connections by pool (main; sessions: the one-statement calls') and state (idle, busy, max)"
     );
     describe_counter!(RATE_LIMITED, "calls refused by an identity's hourly limit");
     describe_counter!(
@@ -224,7 +224,7 @@ fn log_dropped() {
 }
 
 /// The sampled gauges: outbox by status, the oldest pending push, the main pool and the
-/// one-statement writes' sessions (`store::sessions`, as many at most as the pool).
+/// one-statement calls' sessions (`store::sessions`, as many at most as the pool).
 pub async fn sample(pool: &sqlx::PgPool, max_connections: u32, sessions: (u32, u32)) {
     log_dropped();
     match crate::store::pushes::outbox_gauges(pool).await {

@@ -14,7 +14,7 @@ pub struct App {
     /// This process's id (a UUID made at start): logged at start, recorded on push attempts.
     pub instance: String,
     pub db: PgPool,
-    /// The write path: `db` and the one-statement writes' sessions (`startup::write_path`).
+    /// The write path: `db` and the one-statement calls' sessions (`startup::write_path`).
     pub writes: crate::store::sessions::Writes,
     pub settings: Settings,
     pub key: MasterKey,

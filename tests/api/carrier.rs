@@ -644,10 +644,7 @@ async fn a_scan_time_finer_than_microseconds_is_matched_not_a_duplicate(pool: Pg
         volume_cm3: None,
         scan_time: at,
     };
-    let writes = hongxun_gateway::store::sessions::Writes::new(
-        pool.clone(),
-        (*pool.connect_options()).clone(),
-    );
+    let writes = hongxun_gateway::startup::write_path(&pool);
     let out = hongxun_gateway::service::dws::receive_scans(
         &writes,
         None,
