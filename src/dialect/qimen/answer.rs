@@ -141,15 +141,15 @@ impl Reply {
         self
     }
 
-    fn members(&self) -> Map<String, Value> {
+    fn into_members(self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert(
             "flag".into(),
             (if self.success { "success" } else { "failure" }).into(),
         );
         m.insert("code".into(), self.code.to_string().into());
-        m.insert("message".into(), self.message.clone().into());
-        m.extend(self.fields.clone());
+        m.insert("message".into(), self.message.into());
+        m.extend(self.fields);
         m
     }
 }
@@ -172,7 +172,7 @@ pub fn render(style: Style, full_method: &str, answer: Answer) -> Response {
             .to_string(),
         ),
         (Style::Top, Answer::Reply(r)) => {
-            let mut m = r.members();
+            let mut m = r.into_members();
             m.insert("request_id".into(), request_id.into());
             (
                 "application/json;charset=utf-8",
@@ -186,7 +186,7 @@ pub fn render(style: Style, full_method: &str, answer: Answer) -> Response {
                     Reply::fail(code, format!("{msg}: {detail}"))
                 }
             };
-            let mut m = r.members();
+            let mut m = r.into_members();
             m.insert("requestId".into(), request_id.into());
             if json {
                 (

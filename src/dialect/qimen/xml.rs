@@ -198,17 +198,26 @@ pub fn path(p: &str) -> String {
 /// Escapes text for an XML element.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, s);
     out
+}
+
+/// Escapes text for an XML element onto `out`: answers are written in one buffer, with no
+/// string per element (#21).
+fn escape_into(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(['<', '>', '&', '"', '\'']) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            _ => "&apos;",
+        });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// Writes `value` as the children of an element: members as elements, lists as repeated
@@ -230,29 +239,42 @@ fn write_element(out: &mut String, name: &str, v: &Value) {
             }
         }
         Value::Object(_) => {
-            out.push('<');
-            out.push_str(name);
-            out.push('>');
+            open_tag(out, name);
             write_children(out, v);
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
+            close_tag(out, name);
         }
         Value::String(s) => {
-            out.push_str(&format!("<{name}>{}</{name}>", escape(s)));
+            open_tag(out, name);
+            escape_into(out, s);
+            close_tag(out, name);
         }
         other => {
-            out.push_str(&format!("<{name}>{other}</{name}>"));
+            open_tag(out, name);
+            out.push_str(&other.to_string());
+            close_tag(out, name);
         }
     }
 }
 
+fn open_tag(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+}
+
+fn close_tag(out: &mut String, name: &str) {
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
 /// A whole document: `<?xml …?><root>children</root>`.
 pub fn document(root: &str, value: &Value) -> String {
-    let mut out = String::from(r#"<?xml version="1.0" encoding="utf-8"?>"#);
-    out.push_str(&format!("<{root}>"));
+    let mut out = String::with_capacity(256);
+    out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
+    open_tag(&mut out, root);
     write_children(&mut out, value);
-    out.push_str(&format!("</{root}>"));
+    close_tag(&mut out, root);
     out
 }
 
@@ -339,6 +361,10 @@ mod tests {
             &json!({"flag": "failure", "message": "a<b", "items": {"item": [{"c": "1"}, {"c": "2"}]}}),
         );
         assert!(doc.contains("<message>a&lt;b</message>"), "{doc}");
+        assert_eq!(
+            escape(r#"上海 <急> & "快" 'x'"#),
+            "上海 &lt;急&gt; &amp; &quot;快&quot; &apos;x&apos;"
+        );
         assert!(
             doc.contains("<items><item><c>1</c></item><item><c>2</c></item></items>"),
             "{doc}"

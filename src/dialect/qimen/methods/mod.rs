@@ -45,7 +45,7 @@ pub async fn dispatch(app: &AppState, caller: &Caller, method: &str, payload: Va
 
 /// Reads the payload as `T`: every type error, then the text hygiene check, by XML path.
 fn read<T: DeserializeOwned + Serialize>(payload: &Value) -> Result<T, Reply> {
-    let t: T = json_input::read(&payload.to_string(), "").map_err(|e| answer::invalid(&e))?;
+    let t: T = json_input::read_value(payload, "").map_err(|e| answer::invalid(&e))?;
     let bad = hygiene::check(&t, "");
     if !bad.is_empty() {
         return Err(answer::invalid(&bad));
