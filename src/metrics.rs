@@ -3,8 +3,13 @@
 //! histograms are recorded where things happen; the outbox and pool gauges are sampled
 //! (`sample`) when `/metrics` is scraped, so they are never staler than the scrape.
 
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{
+    counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Counter,
+    Histogram,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub const HTTP_REQUESTS: &str = "hxgw_http_requests_total";
@@ -180,10 +185,60 @@ fn sandbox_label(sandbox: bool) -> &'static str {
 /// One API call: its route (the matched path template, never the raw path), code, and whether
 /// the caller was a sandbox identity.
 pub fn http_request(route: &str, code: i32, sandbox: bool, seconds: f64) {
-    counter!(HTTP_REQUESTS, "route" => route.to_string(), "code" => code.to_string(),
-             "sandbox" => sandbox_label(sandbox))
-    .increment(1);
-    histogram!(HTTP_DURATION, "route" => route.to_string()).record(seconds);
+    if HANDLE.get().is_none() {
+        // No recorder yet: its handles would be no-ops, so none are kept.
+        return http_handles(route, code, sandbox).record(seconds);
+    }
+    HTTP_HANDLES.with(|cell| {
+        let mut routes = cell.borrow_mut();
+        if !routes.contains_key(route) {
+            routes.insert(route.to_string(), HashMap::new());
+        }
+        let Some(codes) = routes.get_mut(route) else {
+            return;
+        };
+        // Routes are templates and codes the gateway's own, so this stays small; the
+        // bound is only a backstop.
+        if codes.len() >= MAX_CODES_PER_ROUTE {
+            codes.clear();
+        }
+        codes
+            .entry((code, sandbox))
+            .or_insert_with(|| http_handles(route, code, sandbox))
+            .record(seconds);
+    });
+}
+
+/// The counter and the duration histogram of one route, code and sandbox flag.
+struct HttpHandles {
+    requests: Counter,
+    duration: Histogram,
+}
+
+impl HttpHandles {
+    fn record(&self, seconds: f64) {
+        self.requests.increment(1);
+        self.duration.record(seconds);
+    }
+}
+
+fn http_handles(route: &str, code: i32, sandbox: bool) -> HttpHandles {
+    HttpHandles {
+        requests: counter!(HTTP_REQUESTS, "route" => route.to_string(),
+                           "code" => code.to_string(), "sandbox" => sandbox_label(sandbox)),
+        duration: histogram!(HTTP_DURATION, "route" => route.to_string()),
+    }
+}
+
+const MAX_CODES_PER_ROUTE: usize = 256;
+
+thread_local! {
+    /// Each worker thread's handles, by route, then code and sandbox flag. Registering them
+    /// through the macros on every request cost three fresh strings, a key and a registry
+    /// lookup (#21); a handle is the registry's own, so what it records is what `/metrics`
+    /// shows.
+    static HTTP_HANDLES: RefCell<HashMap<String, HashMap<(i32, bool), HttpHandles>>> =
+        RefCell::new(HashMap::new());
 }
 
 pub fn push_attempt(outcome: &'static str, sandbox: bool) {
@@ -282,5 +337,35 @@ mod tests {
             )),
             "{text}"
         );
+    }
+
+    /// Calls after the first are recorded through the kept handles, into the same series;
+    /// past the bound, the kept handles are dropped and taken again, and nothing is lost.
+    #[test]
+    fn kept_handles_record_into_the_exposed_series() {
+        let h = handle();
+        let route = "/unit-test/kept-handles";
+        for _ in 0..3 {
+            http_request(route, 200, false, 0.2);
+        }
+        for code in 0..MAX_CODES_PER_ROUTE as i32 + 10 {
+            http_request(route, 1000 + code, true, 0.2);
+        }
+        http_request(route, 1000, true, 0.2);
+        let text = h.render();
+        let value = |series: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(series))
+                .map(|v| v.trim().to_string())
+        };
+        let series =
+            format!("hxgw_http_requests_total{{route=\"{route}\",code=\"200\",sandbox=\"false\"}}");
+        assert_eq!(value(&series).as_deref(), Some("3"), "{text}");
+        let series =
+            format!("hxgw_http_requests_total{{route=\"{route}\",code=\"1000\",sandbox=\"true\"}}");
+        assert_eq!(value(&series).as_deref(), Some("2"), "{text}");
+        let count = format!("hxgw_http_request_duration_seconds_count{{route=\"{route}\"}}");
+        let expected = 3 + MAX_CODES_PER_ROUTE + 10 + 1;
+        assert_eq!(value(&count), Some(expected.to_string()), "{text}");
     }
 }

@@ -1,7 +1,7 @@
 //! Times of the contracts: `yyyy-MM-dd HH:mm:ss` in China Standard Time (UTC+08:00), exactly
 //! that shape; dates exactly `yyyy-MM-dd`.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -28,12 +28,44 @@ pub fn parse(s: &str) -> Result<DateTime<FixedOffset>, String> {
             "{s:?} is not a time of the form yyyy-MM-dd HH:mm:ss"
         ));
     }
-    let naive = NaiveDateTime::parse_from_str(s, FORMAT)
-        .map_err(|_| format!("{s:?} is not a time of the form yyyy-MM-dd HH:mm:ss"))?;
+    let b = s.as_bytes();
+    let naive = date_time(b, [0, 5, 8, 11, 14, 17])
+        .ok_or_else(|| format!("{s:?} is not a time of the form yyyy-MM-dd HH:mm:ss"))?;
     china()
         .from_local_datetime(&naive)
         .single()
         .ok_or_else(|| format!("{s:?} is not a valid time"))
+}
+
+/// The number written by the ASCII digits `b[at..at + len]` (the shape is checked first).
+fn number(b: &[u8], at: usize, len: usize) -> u32 {
+    b[at..at + len]
+        .iter()
+        .fold(0, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')))
+}
+
+/// The date and time whose year (4 digits), month, day, hour, minute and second (2 digits
+/// each) start at `at`, or `None` when there is no such time. Read from the digits, not
+/// through chrono's format parser, which was most of a DWS call's time parsing (#21); it
+/// accepts what `parse_from_str` with `%Y %m %d %H %M %S` accepts, second 60 (a leap
+/// second) included, as a test checks.
+fn date_time(b: &[u8], at: [usize; 6]) -> Option<NaiveDateTime> {
+    let date = NaiveDate::from_ymd_opt(
+        number(b, at[0], 4) as i32,
+        number(b, at[1], 2),
+        number(b, at[2], 2),
+    )?;
+    let (h, m, sec) = (
+        number(b, at[3], 2),
+        number(b, at[4], 2),
+        number(b, at[5], 2),
+    );
+    let time = if sec == 60 {
+        NaiveTime::from_hms_nano_opt(h, m, 59, 1_000_000_000)
+    } else {
+        NaiveTime::from_hms_opt(h, m, sec)
+    }?;
+    Some(date.and_time(time))
 }
 
 /// Formats a time the way the contract writes it.
@@ -60,7 +92,7 @@ pub fn parse_compact(s: &str) -> Result<DateTime<FixedOffset>, String> {
     if !has_shape(s, "99999999999999") {
         return Err(bad());
     }
-    let naive = NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S").map_err(|_| bad())?;
+    let naive = date_time(s.as_bytes(), [0, 4, 6, 8, 10, 12]).ok_or_else(bad)?;
     china().from_local_datetime(&naive).single().ok_or_else(bad)
 }
 
@@ -79,6 +111,41 @@ pub fn day_bounds(d: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both forms read what chrono's format parser reads, edge values of every field combined.
+    #[test]
+    fn times_read_from_their_digits_as_chrono_reads_them() {
+        let years = ["0000", "0001", "1900", "2000", "2024", "2026", "9999"];
+        let months = ["00", "01", "02", "04", "12", "13", "99"];
+        let days = ["00", "01", "28", "29", "30", "31", "32", "99"];
+        let hours = ["00", "09", "23", "24", "99"];
+        let minutes = ["00", "59", "60", "99"];
+        let seconds = ["00", "07", "59", "60", "61", "99"];
+        let mut n = 0;
+        for y in years {
+            for mo in months {
+                for d in days {
+                    for h in hours {
+                        for mi in minutes {
+                            for s in seconds {
+                                let long = format!("{y}-{mo}-{d} {h}:{mi}:{s}");
+                                let chrono = NaiveDateTime::parse_from_str(&long, FORMAT)
+                                    .ok()
+                                    .and_then(|t| china().from_local_datetime(&t).single());
+                                assert_eq!(parse(&long).ok(), chrono, "{long}");
+                                let compact = format!("{y}{mo}{d}{h}{mi}{s}");
+                                assert_eq!(parse_compact(&compact).ok(), chrono, "{compact}");
+                                n += usize::from(chrono.is_some());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Valid ones were among them, leap seconds too.
+        assert!(n > 1000, "{n}");
+        assert!(parse("2026-12-31 23:59:60").is_ok());
+    }
 
     #[test]
     fn compact_times_and_day_bounds_are_china_time() {
