@@ -232,13 +232,15 @@ fn http_handles(route: &str, code: i32, sandbox: bool) -> HttpHandles {
 
 const MAX_CODES_PER_ROUTE: usize = 256;
 
+/// One route's handles, by code and sandbox flag.
+type ByCode = HashMap<(i32, bool), HttpHandles>;
+
 thread_local! {
     /// Each worker thread's handles, by route, then code and sandbox flag. Registering them
     /// through the macros on every request cost three fresh strings, a key and a registry
     /// lookup (#21); a handle is the registry's own, so what it records is what `/metrics`
     /// shows.
-    static HTTP_HANDLES: RefCell<HashMap<String, HashMap<(i32, bool), HttpHandles>>> =
-        RefCell::new(HashMap::new());
+    static HTTP_HANDLES: RefCell<HashMap<String, ByCode>> = RefCell::new(HashMap::new());
 }
 
 pub fn push_attempt(outcome: &'static str, sandbox: bool) {
