@@ -115,27 +115,38 @@ pub fn read(xml: &str) -> Result<Value, String> {
         return Err("the XML body ends before its elements are closed".into());
     }
     let root = root.ok_or("the XML body has no root element")?;
-    match to_value(root) {
+    match to_value(&root.name, root.children, root.text) {
         Value::String(s) if s.is_empty() => Ok(Value::Object(Map::new())),
         v @ Value::Object(_) => Ok(v),
         _ => Err("the XML root element must hold elements".into()),
     }
 }
 
-fn to_value(n: Node) -> Value {
-    if n.children.is_empty() {
-        return Value::String(n.text);
+/// An element's value; its name (`name`) decides whether it is a list container. Taken
+/// apart so that each name moves into its parent's map instead of being copied (#21).
+fn to_value(name: &str, children: Vec<Node>, text: String) -> Value {
+    if children.is_empty() {
+        return Value::String(text);
     }
-    let list_member = LISTS.iter().find(|(c, _)| *c == n.name).map(|(_, m)| *m);
+    let list_member = LISTS.iter().find(|(c, _)| *c == name).map(|(_, m)| *m);
     if let Some(member) = list_member {
-        if n.children.iter().all(|c| c.name == member) {
-            return Value::Array(n.children.into_iter().map(to_value).collect());
+        if children.iter().all(|c| c.name == member) {
+            return Value::Array(
+                children
+                    .into_iter()
+                    .map(|c| to_value(&c.name, c.children, c.text))
+                    .collect(),
+            );
         }
     }
     let mut m = Map::new();
-    for c in n.children {
-        let name = c.name.clone();
-        let v = to_value(c);
+    for Node {
+        name,
+        children,
+        text,
+    } in children
+    {
+        let v = to_value(&name, children, text);
         match m.get_mut(&name) {
             Some(Value::Array(a)) => a.push(v),
             Some(existing) => {
@@ -292,6 +303,13 @@ mod tests {
         assert_eq!(v["entryOrder"]["remark"], "上海 <急> & \"快\"");
         assert_eq!(v["orderLines"][0]["planQty"], "10");
         assert_eq!(v["empty"], "");
+        let v =
+            read("<request><x>1</x><x>2</x><x><y>3</y></x><items><item>4</item></items></request>")
+                .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"x": ["1", "2", {"y": "3"}], "items": ["4"]})
+        );
     }
 
     #[test]
