@@ -62,6 +62,15 @@ async fn routes_are_deduplicated_linked_pushed_and_queried(pool: PgPool) {
     shipped_order(&app, &who, &token, "OUT-1", "P1", "SF001").await;
     let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
     let body = json!({"waybillNo": "SF001", "routes": [node("IN_TRANSIT", "2026-11-25 10:00:00"), node("PICKUP", "2026-11-25 08:00:00")]});
+    let bad = json!({"waybillNo": "SF001", "routes": [node("PICKUP", "2026-11-25 08:00:00"),
+        {"nodeType": "PICKUP", "nodeTime": "later", "description": "x"}]});
+    let r = app.call(ROUTE, &sf, &bad.to_string()).await;
+    r.expect(2002, 400);
+    assert!(
+        r.message().contains("request.routes[1].nodeTime:") && !r.message().contains("routes[0]"),
+        "{}",
+        r.message()
+    );
     let r = app.call(ROUTE, &sf, &body.to_string()).await;
     r.expect(200, 200);
     assert_eq!(
@@ -551,10 +560,16 @@ async fn dws_scans_match_packages_flag_weight_and_wait_for_late_packages(pool: P
         .call(
             DWS,
             &dws,
-            r#"{"deviceCode":"LINE-1","scans":[{"barcode":"X","weight":0,"scanTime":"soon"}]}"#,
+            r#"{"deviceCode":"LINE-1","scans":[{"barcode":"X","weight":1,"scanTime":"2026-11-25 09:00:00"},{"barcode":"X","weight":0,"scanTime":"soon"}]}"#,
         )
         .await;
     r.expect(2002, 400);
+    // Each refused field by its path, and only those (the paths are written only for them).
+    let m = r.message();
+    for expected in ["request.scans[1].weight:", "request.scans[1].scanTime:"] {
+        assert!(m.contains(expected), "missing {expected:?} in {m}");
+    }
+    assert!(!m.contains("scans[0]"), "{m}");
     app.call(ROUTE, &dws, r#"{"waybillNo":"SF001","routes":[]}"#)
         .await
         .expect(1005, 403);

@@ -9,7 +9,7 @@ use super::signed::{Endpoint, Signed};
 use crate::domain::carrier::{sniff_image, NODE_TYPES};
 use crate::domain::client::ClientKind;
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service::{self, carrier::Image};
 use crate::state::AppState;
 use crate::store::carrier::Node;
@@ -89,7 +89,7 @@ impl RouteRequest {
             .into_iter()
             .enumerate()
         {
-            let p = |f: &str| format!("request.routes[{i}].{f}");
+            let p = |f: &'static str| LazyPath(move || format!("request.routes[{i}].{f}"));
             let node_type = e.required(p("nodeType"), n.node_type, rules::one_of(NODE_TYPES));
             let node_time = e.required(p("nodeTime"), n.node_time, contract_time);
             let description = e.required(p("description"), n.description, rules::remark);

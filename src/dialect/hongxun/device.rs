@@ -7,7 +7,7 @@ use super::response::{ApiOk, ResponseEnvelope};
 use super::signed::{Endpoint, Signed};
 use crate::domain::client::ClientKind;
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service;
 use crate::state::AppState;
 use crate::store::carrier::Scan;
@@ -64,7 +64,7 @@ impl DwsRequest {
             .into_iter()
             .enumerate()
         {
-            let p = |f: &str| format!("request.scans[{i}].{f}");
+            let p = |f: &'static str| LazyPath(move || format!("request.scans[{i}].{f}"));
             let barcode = e.required(p("barcode"), s.barcode, rules::code);
             let weight = e.required(p("weight"), s.weight, |w: f64| {
                 if w > 0.0 {

@@ -4,7 +4,7 @@
 
 use crate::domain::order::{Address, Cargo, DeliveryType, Freight, TransportOrder};
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::domain::waybill::{AddressPatch, WaybillPatch};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -108,8 +108,8 @@ pub(super) struct FlatConsignee {
 
 /// The consignee, all of whose fields may be left out (`None` when none is given).
 pub(super) fn consignee(e: &mut FieldErrors, path: &str, c: FlatConsignee) -> Option<Address> {
-    let p = |f: &str| format!("{path}.{f}");
-    let (lng, lat) = location(e, &p("consigneeLocation"), c.location);
+    let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
+    let (lng, lat) = location(e, &String::from(p("consigneeLocation")), c.location);
     let a = Address {
         name: opt_text(e, p("consigneeName"), c.name).unwrap_or_default(),
         phone: e
@@ -149,7 +149,7 @@ pub fn epoch(secs: i64) -> Result<String, String> {
 
 pub(super) fn coordinate(
     e: &mut FieldErrors,
-    path: String,
+    path: impl Into<String>,
     c: Option<Coordinate>,
     max: f64,
 ) -> Option<f64> {
@@ -231,7 +231,7 @@ pub(super) fn notes(
 
 /// Goods: pieces (the seed's double, up to 3 decimals), weight kg, volume m³ (kept as cm³).
 pub fn cargo(e: &mut FieldErrors, path: &str, c: CargoDto, name_required: bool) -> Option<Cargo> {
-    let p = |f: &str| format!("{path}.{f}");
+    let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
     let name = if name_required {
         e.required(p("name"), c.name, rules::name)
     } else {
@@ -287,7 +287,11 @@ pub fn m3(cm3: Decimal) -> Decimal {
     (cm3 / Decimal::from(CM3_PER_M3)).normalize()
 }
 
-pub(super) fn pay_type(e: &mut FieldErrors, path: String, v: Option<i64>) -> Option<i16> {
+pub(super) fn pay_type(
+    e: &mut FieldErrors,
+    path: impl Into<String>,
+    v: Option<i64>,
+) -> Option<i16> {
     e.optional(path, v, rules::int_range(1, 9))
         .map(|x| x as i16)
 }
@@ -298,7 +302,7 @@ pub(super) fn freight(amount: Option<Decimal>, pay_type: Option<i16>) -> Option<
 
 pub(super) fn delivery_type(
     e: &mut FieldErrors,
-    path: String,
+    path: impl Into<String>,
     v: Option<i64>,
 ) -> Option<DeliveryType> {
     e.optional(path, v, |x| {
@@ -310,14 +314,18 @@ pub(super) fn delivery_type(
     })
 }
 
-pub(super) fn opt_text(e: &mut FieldErrors, path: String, v: Option<String>) -> Option<String> {
+pub(super) fn opt_text(
+    e: &mut FieldErrors,
+    path: impl Into<String>,
+    v: Option<String>,
+) -> Option<String> {
     e.optional(path, v, rules::opt_name)
         .filter(|s| !s.is_empty())
 }
 
 pub(super) fn organization_path(
     e: &mut FieldErrors,
-    path: String,
+    path: impl Into<String>,
     v: Option<String>,
 ) -> Option<String> {
     e.optional(path, v, |s| {
@@ -338,13 +346,17 @@ pub(super) fn organization_path(
 impl OrderEntity {
     /// The waybill as a core transport order; every problem named with its path.
     pub fn validate(self, e: &mut FieldErrors, path: &str) -> Option<TransportOrder> {
-        let p = |f: &str| format!("{path}.{f}");
+        let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
         let code = e.required(p("orderNumber"), self.order_number, rules::code);
         let consigner_name = e.required(p("consignerName"), self.consigner_name, rules::name);
         let consigner_phone = e.required(p("consignerPhone"), self.consigner_phone, rules::phone);
         let consigner_address =
             e.required(p("consignerAddress"), self.consigner_address, rules::name);
-        let (cr_lng, cr_lat) = location(e, &p("consignerLocation"), self.consigner_location);
+        let (cr_lng, cr_lat) = location(
+            e,
+            &String::from(p("consignerLocation")),
+            self.consigner_location,
+        );
         let consigner = Address {
             name: consigner_name.unwrap_or_default(),
             phone: consigner_phone.unwrap_or_default(),
@@ -399,7 +411,7 @@ impl OrderEntity {
         let organization_path = organization_path(e, p("organizationPath"), self.organization_path);
         let custom_notes = notes(
             e,
-            &p("extraFields"),
+            &String::from(p("extraFields")),
             self.extra_fields.unwrap_or_default().into_iter().collect(),
             12,
         );
@@ -480,7 +492,7 @@ pub struct ModifyOrderEntity {
     pub order_cargoes: Option<Vec<CargoDto>>,
 }
 
-fn coord(e: &mut FieldErrors, path: String, v: Option<f64>, max: f64) -> Option<f64> {
+fn coord(e: &mut FieldErrors, path: impl Into<String>, v: Option<f64>, max: f64) -> Option<f64> {
     coordinate(e, path, v.map(Coordinate::Number), max)
 }
 
@@ -551,7 +563,7 @@ impl ModifyOrderEntity {
                 }
             }),
             pickup_time: e.optional("order.deliveryTime", self.delivery_time, epoch),
-            delivery_type: delivery_type(e, "order.deliveryType".into(), self.delivery_type),
+            delivery_type: delivery_type(e, "order.deliveryType", self.delivery_type),
             start_place: e.optional("order.startAddress", self.start_address, rules::opt_name),
             end_place: e.optional("order.endAddress", self.end_address, rules::opt_name),
             remark: e.optional("order.note", self.note, rules::remark),
@@ -559,7 +571,7 @@ impl ModifyOrderEntity {
                 if s.is_empty() {
                     Some(s)
                 } else {
-                    organization_path(e, "order.organizationPath".into(), Some(s))
+                    organization_path(e, "order.organizationPath", Some(s))
                 }
             }),
             receipt_count: e.optional(

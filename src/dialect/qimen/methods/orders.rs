@@ -11,7 +11,7 @@ use crate::domain::order::{
     check_order_type, Address, OrderKind, OrderLine, WarehouseOrder, INVENTORY_TYPES,
 };
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service::orders::{Created, Origin};
 use crate::service::{self, Outcome};
 use crate::state::AppState;
@@ -35,7 +35,7 @@ fn lines(
     let mut seen = std::collections::HashMap::new();
     let mut out = Vec::new();
     for (i, l) in lines.into_iter().enumerate() {
-        let p = |f: &str| format!("orderLines[{i}].{f}");
+        let p = |f: &'static str| LazyPath(move || format!("orderLines[{i}].{f}"));
         if let Some(o) = e.optional(p("ownerCode"), given(l.owner_code), rules::code) {
             match &owner {
                 None => owner = Some(o),
