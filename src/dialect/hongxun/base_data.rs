@@ -93,7 +93,7 @@ impl Endpoint for InventoryOrgRequest {
 impl InventoryOrgRequest {
     pub fn validate(self) -> Result<InventoryOrg, FieldErrors> {
         let mut e = FieldErrors::default();
-        let p = |f: &str| format!("request.{f}");
+        let p = |f: &'static str| LazyPath(move || format!("request.{f}"));
         let inventory_code = e.required(p("inventoryCode"), self.inventory_code, rules::code);
         let inventory_name = e.required(p("inventoryName"), self.inventory_name, rules::name);
         let subbase_code = e.required(p("subbaseCode"), self.subbase_code, rules::code);
@@ -369,7 +369,7 @@ pub struct ConsigneeDto {
 
 impl ConsigneeDto {
     fn validate(self, e: &mut FieldErrors, at: &str) -> Option<Consignee> {
-        let p = |f: &str| format!("{at}.{f}");
+        let p = |f: &'static str| LazyPath(move || format!("{at}.{f}"));
         let code = e.required(p("consigneeCode"), self.consignee_code, rules::code);
         let name = e.required(p("name"), self.name, rules::name);
         let phone = e.required(p("phone"), self.phone, rules::phone);

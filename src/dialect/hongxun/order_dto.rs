@@ -169,7 +169,7 @@ fn coordinate(limit: f64) -> impl Fn(f64) -> Result<f64, String> {
 impl AddressDto {
     /// Checks the address at `at`: name, phone, province, city and address required.
     pub fn check(self, e: &mut FieldErrors, at: &str) -> Option<Address> {
-        let p = |f: &str| format!("{at}.{f}");
+        let p = |f: &'static str| LazyPath(move || format!("{at}.{f}"));
         let name = e.required(p("name"), self.name, rules::name);
         let phone = e.required(p("phone"), self.phone, rules::phone);
         let province_name = e.required(p("provinceName"), self.province_name, rules::name);

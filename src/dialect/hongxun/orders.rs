@@ -10,7 +10,7 @@ use crate::domain::order::{
     check_order_type, vin, Cargo, OrderKind, TransportOrder, Vehicle, WarehouseOrder,
 };
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service::{self, orders::Created, orders::Origin, Outcome};
 use crate::state::AppState;
 use axum::extract::State;
@@ -468,7 +468,7 @@ impl TransportOrderRequest {
         );
         let mut cargo = Vec::new();
         for (i, c) in cargo_list.into_iter().enumerate() {
-            let p = |f: &str| format!("request.cargoList[{i}].{f}");
+            let p = |f: &'static str| LazyPath(move || format!("request.cargoList[{i}].{f}"));
             let name = e.required(p("name"), c.name, rules::name);
             let quantity = e.required(p("quantity"), c.quantity, dto::qty);
             let weight = e.optional(p("weight"), c.weight, rules::weight);
@@ -505,7 +505,7 @@ impl TransportOrderRequest {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         for (i, v) in vehicles.into_iter().enumerate() {
-            let p = |f: &str| format!("request.vehicles[{i}].{f}");
+            let p = |f: &'static str| LazyPath(move || format!("request.vehicles[{i}].{f}"));
             let vin = e.required(p("vin"), v.vin, vin);
             if let Some(x) = &vin {
                 if let Some(first) = seen.insert(x.clone(), i) {

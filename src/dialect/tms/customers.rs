@@ -3,7 +3,7 @@
 use super::answer::{invalid, Answer};
 use super::call::{body, service_failure, Account};
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service::tms_customers;
 use crate::state::AppState;
 use crate::store::tms::CustomerEntry;
@@ -58,7 +58,7 @@ pub async fn add(
     }
     let mut entries = Vec::new();
     for (i, c) in list.into_iter().enumerate() {
-        let p = |f: &str| format!("customers[{i}].{f}");
+        let p = |f: &'static str| LazyPath(move || format!("customers[{i}].{f}"));
         let name = e.required(p("name"), c.name, rules::name);
         let phone = e.required(p("phone"), c.phone, rules::phone);
         let address = e.required(p("address"), c.address, rules::name);

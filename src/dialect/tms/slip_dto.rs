@@ -7,7 +7,7 @@ use super::waybill_dto::{
 };
 use crate::domain::order::{Address, TransportOrder};
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service::slips::SlipInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,11 +55,15 @@ pub struct CustomerOrderEntity {
 
 impl CustomerOrderEntity {
     pub fn validate(self, e: &mut FieldErrors, path: &str) -> Option<SlipInput> {
-        let p = |f: &str| format!("{path}.{f}");
+        let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
         let name = e.required(p("consignerName"), self.consigner_name, rules::name);
         let phone = e.required(p("consignerPhone"), self.consigner_phone, rules::phone);
         let address = e.required(p("consignerAddress"), self.consigner_address, rules::name);
-        let (cr_lng, cr_lat) = location(e, &p("consignerLocation"), self.consigner_location);
+        let (cr_lng, cr_lat) = location(
+            e,
+            &String::from(p("consignerLocation")),
+            self.consigner_location,
+        );
         let consignee = consignee(
             e,
             path,

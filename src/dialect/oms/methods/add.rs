@@ -8,7 +8,7 @@ use crate::dialect::oms::answer::{self, Answer};
 use crate::dialect::oms::call::sign_used;
 use crate::domain::order::{OrderKind, OrderLine, TransferLine, TransferSource, WarehouseOrder};
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service::orders::Origin;
 use crate::service::{self, transfers};
 use crate::state::AppState;
@@ -70,7 +70,7 @@ fn items(e: &mut FieldErrors, v: Option<&Value>) -> Vec<ItemIn> {
     }
     let mut out = Vec::new();
     for (i, item) in list.iter().enumerate() {
-        let p = |f: &str| format!("items[{i}].{f}");
+        let p = |f: &'static str| LazyPath(move || format!("items[{i}].{f}"));
         let Value::Object(item) = item else {
             e.invalid(
                 format!("items[{i}]"),
@@ -78,7 +78,7 @@ fn items(e: &mut FieldErrors, v: Option<&Value>) -> Vec<ItemIn> {
             );
             continue;
         };
-        let mut read = |f: &str| match member(item, f) {
+        let mut read = |f: &'static str| match member(item, f) {
             Ok(v) => Some(v),
             Err(m) => {
                 e.invalid(p(f), m);

@@ -8,7 +8,7 @@ use crate::dialect::qimen::dto::{InventorySync, RelatedOrder as RelatedDto};
 use crate::domain::adjustment::{AdjustmentRequest, RelatedOrder};
 use crate::domain::event::AdjustedLine;
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service;
 use crate::state::AppState;
 use serde_json::{json, Value};
@@ -73,7 +73,7 @@ pub async fn synchronize(app: &AppState, caller: &Caller, payload: Value) -> Res
     }
     let mut lines = Vec::new();
     for (i, it) in items.into_iter().enumerate() {
-        let p = |f: &str| format!("items[{i}].{f}");
+        let p = |f: &'static str| LazyPath(move || format!("items[{i}].{f}"));
         let item_code = e.required(p("itemCode"), given(it.item_code), rules::code);
         let qty = e.required(p("planQty"), given(it.plan_qty), signed_qty);
         let line = AdjustedLine {

@@ -6,7 +6,7 @@ use crate::dialect::qimen::answer::{self, Reply};
 use crate::dialect::qimen::dto::{ItemDto, ItemsSync, SingleItemSync};
 use crate::domain::base_data::{Dimensions, Product};
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service;
 use crate::state::AppState;
 use serde_json::{json, Value};
@@ -33,10 +33,10 @@ fn action(e: &mut FieldErrors, v: Option<String>) {
 }
 
 fn product(e: &mut FieldErrors, at: &str, i: ItemDto) -> Option<Product> {
-    let p = |f: &str| format!("{at}.{f}");
+    let p = |f: &'static str| LazyPath(move || format!("{at}.{f}"));
     let item_code = e.required(p("itemCode"), given(i.item_code), rules::code);
     let item_name = e.required(p("itemName"), given(i.item_name), rules::name);
-    let dec = |e: &mut FieldErrors, f: &str, v: Option<String>, dp| {
+    let dec = |e: &mut FieldErrors, f: &'static str, v: Option<String>, dp| {
         e.optional(p(f), given(v), number(dp))
     };
     let dimensions = Dimensions {

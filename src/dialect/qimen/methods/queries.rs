@@ -6,7 +6,7 @@ use crate::dialect::qimen::answer::{self, Reply};
 use crate::dialect::qimen::dto::{InventoryQuery, OrderQuery};
 use crate::domain::order::{OrderKind, OrderStatus, INVENTORY_TYPES};
 use crate::domain::rules;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, LazyPath};
 use crate::service::{self, orders::OrderResult};
 use crate::state::AppState;
 use crate::store::inventory_query::InventoryFilter;
@@ -35,7 +35,7 @@ pub async fn inventory(app: &AppState, caller: &Caller, payload: Value) -> Resul
     }
     let mut asks = Vec::new();
     for (i, c) in criteria.into_iter().enumerate() {
-        let p = |f: &str| format!("criteriaList[{i}].{f}");
+        let p = |f: &'static str| LazyPath(move || format!("criteriaList[{i}].{f}"));
         let wh = e.required(p("warehouseCode"), given(c.warehouse_code), rules::code);
         let owner = e.optional(p("ownerCode"), given(c.owner_code), rules::code);
         let item = e.optional(p("itemCode"), given(c.item_code), rules::code);
