@@ -374,6 +374,16 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// The compiled-in defaults with `toml` laid over them, as a deployment's file would be.
+    fn with(toml: &str) -> anyhow::Result<Settings> {
+        Settings::from_figment(Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(toml)))
+    }
+
+    /// Why `with(toml)` is refused.
+    fn refusal(toml: &str) -> String {
+        with(toml).unwrap_err().to_string()
+    }
+
     #[test]
     fn compiled_in_defaults_are_valid() {
         let s = Settings::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
@@ -385,54 +395,32 @@ mod tests {
 
     #[test]
     fn environment_style_overrides_are_validated() {
-        let fig = Figment::from(Toml::string(DEFAULTS))
-            .merge(Toml::string("[auth]\ntimestamp_window_secs = 0"));
-        let err = Settings::from_figment(fig).unwrap_err().to_string();
+        let err = refusal("[auth]\ntimestamp_window_secs = 0");
         assert!(err.contains("auth.timestamp_window_secs"), "{err}");
 
-        let fig =
-            Figment::from(Toml::string(DEFAULTS)).merge(Toml::string("[server]\nbind = \"nope\""));
-        let err = Settings::from_figment(fig).unwrap_err().to_string();
+        let err = refusal("[server]\nbind = \"nope\"");
         assert!(err.contains("bind"), "{err}");
     }
 
     #[test]
     fn a_pool_too_small_for_its_listeners_and_a_request_is_refused() {
-        let small = Figment::from(Toml::string(DEFAULTS))
-            .merge(Toml::string("[database]\nmax_connections = 3"));
-        let err = Settings::from_figment(small).unwrap_err().to_string();
+        let err = refusal("[database]\nmax_connections = 3");
         assert!(err.contains("max_connections must be at least 4"), "{err}");
-        let enough = Figment::from(Toml::string(DEFAULTS))
-            .merge(Toml::string("[database]\nmax_connections = 4"));
-        assert_eq!(
-            Settings::from_figment(enough)
-                .unwrap()
-                .database
-                .max_connections,
-            4
-        );
+        let enough = with("[database]\nmax_connections = 4").unwrap();
+        assert_eq!(enough.database.max_connections, 4);
     }
 
     #[test]
     fn worker_threads_have_a_ceiling() {
-        let threads = Figment::from(Toml::string(DEFAULTS))
-            .merge(Toml::string("[server]\nworker_threads = 5000"));
-        let err = Settings::from_figment(threads).unwrap_err().to_string();
+        let err = refusal("[server]\nworker_threads = 5000");
         assert!(err.contains("server.worker_threads"), "{err}");
     }
 
     #[test]
     fn plan_cache_mode_takes_postgres_values_only() {
-        let ok = Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(
-            "[database]\nplan_cache_mode = \"force_generic_plan\"",
-        ));
-        assert_eq!(
-            Settings::from_figment(ok).unwrap().database.plan_cache_mode,
-            "force_generic_plan"
-        );
-        let bad = Figment::from(Toml::string(DEFAULTS))
-            .merge(Toml::string("[database]\nplan_cache_mode = \"fast\""));
-        let err = Settings::from_figment(bad).unwrap_err().to_string();
+        let ok = with("[database]\nplan_cache_mode = \"force_generic_plan\"").unwrap();
+        assert_eq!(ok.database.plan_cache_mode, "force_generic_plan");
+        let err = refusal("[database]\nplan_cache_mode = \"fast\"");
         assert!(err.contains("plan_cache_mode"), "{err}");
     }
 }
