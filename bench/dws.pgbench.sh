@@ -17,13 +17,19 @@ barcodes="ARRAY[$(list "'WB' || lpad(:b%s::text, 6, '0')")]::text[]"
 times="ARRAY[$(list "to_timestamp(:t%s)")]::timestamptz[]"
 same() { local out="" k; for k in $(seq 1 "$n"); do out+="${out:+, }$1"; done; echo "ARRAY[$out]::$2[]"; }
 cat <<SQL
-SELECT upper(md5('dws' || :client_id || '-' || :n || random())) AS sign \\gset
+-- The scans' arrays go in as parameters, as the gateway binds them: written into the statement,
+-- their length would be known at planning, and 50 barcodes planned a sequential scan of
+-- packages (10,000 rows) per call where the gateway's generic plan reads the index.
+SELECT upper(md5('dws' || :client_id || '-' || :n || random())) AS sign, ($barcodes)::text AS barcodes,
+       ($times)::text AS times, $(same 1.1 numeric)::text AS w, $(same 30 numeric)::text AS l,
+       $(same 20 numeric)::text AS wd, $(same 10 numeric)::text AS h, $(same NULL numeric)::text AS v,
+       $(same 1.1 float8)::text AS m \\gset
 WITH prior AS (
        SELECT outcome FROM replay_keys WHERE client_id = :dws_client AND endpoint = '/dtc/device/dws' AND sign = :sign),
      go AS (SELECT NOT EXISTS (SELECT 1 FROM prior) AS go),
      s AS (
-       SELECT * FROM UNNEST($barcodes, $(same 1.1 numeric), $(same 30 numeric), $(same 20 numeric), $(same 10 numeric),
-                            $(same NULL numeric), $times, $(same 1.1 float8))
+       SELECT * FROM UNNEST(:barcodes::text[], :w::numeric[], :l::numeric[], :wd::numeric[], :h::numeric[],
+                            :v::numeric[], :times::timestamptz[], :m::float8[])
            WITH ORDINALITY AS s(barcode, w, l, wd, h, v, t, m, i)),
      cand AS (
        SELECT x.barcode, x.by_waybill, p.id, o.order_code, p.weight_kg

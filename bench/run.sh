@@ -89,6 +89,15 @@ INSERT INTO order_lines (order_id, line_no, item_code, plan_qty, actual_qty, inv
 SELECT o.id, k::text, format('SKU-%s', lpad((k * 40 - (o.id % 40))::text, 3, '0')), 1, 1, 'ZP'
   FROM orders o, generate_series(1, 5) k WHERE o.order_code LIKE 'H-%';
 INSERT INTO order_events (order_id, status) SELECT id, 'SHIPPED' FROM orders WHERE order_code LIKE 'H-%';
+-- And the replay keys of the last minutes (each signed call's key is kept 2 x the timestamp
+-- window + a margin: at 1,000 calls/s, over a million): 40,000 per identity, young enough that
+-- retention keeps them through the run. With this table empty at the start, the sessions'
+-- generic plans, made on their first calls, read it by sequential scan for the whole first
+-- scenario: 98 million rows read in one 10-s run, twice PostgreSQL's CPU per order, paid by
+-- whichever side ran first (docs/performance.md, eighth part).
+INSERT INTO replay_keys (client_id, sign, endpoint, outcome, created_at)
+SELECT c.id, upper(md5(c.id || '-' || i)), '/history', '{}', now() - (i % 300) * interval '1 second'
+  FROM clients c, generate_series(1, 40000) i;
 VACUUM ANALYZE;
 CHECKPOINT;
 SQL
@@ -252,6 +261,10 @@ scenario() {
     -v r="$check" -v st="$per_req" -v bt="$base_tps" -v m="$(peak_rss "$name")" -v d="$pg_us" -v f="$pgb_pg_us" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s pg_cpu_us_per_req=%s pg_cpu_us_per_pgbench_tx=%s\n", n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (bt + 0 > 0 ? sprintf("%.1f", bt) : "-"), (bt + 0 > 0 ? sprintf("%.2f", g / bt) : "-"), m, d, f }' | tee -a "$work/results.txt"
 }
 
+# How many bodies a scenario needs: the measured run reads the first half of its file and must
+# not reach the second, which the warm-up has sent (a replay answers from its stored outcome,
+# cheaply, and the row check then fails): twice RATE requests per second for the run, at least MIN.
+bodies_for() { local n=$(( 2 * $1 * secs )); echo $(( n > $2 ? n : $2 )); }
 for s in $only; do
   case "$s" in
     out5)
@@ -259,12 +272,12 @@ for s in $only; do
       scenario out5 /dtc/logistics/outOrder "$work/out5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     in50)
-      python3 bench/gen_bodies.py in50 bench-secret BENCH ERP 40000 I "$work/in50.txt"
+      python3 bench/gen_bodies.py in50 bench-secret BENCH ERP "$(bodies_for 3000 40000)" I "$work/in50.txt"
       scenario in50 /dtc/logistics/inOrder "$work/in50.txt" bench/in_order.pgbench.sql \
         "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.tenant='BENCH' AND o.order_code LIKE 'I-%'" 50 bench/baseline/in_order.pgbench.sql ;;
     dws1|dws50)
       per=${s#dws}
-      python3 bench/gen_bodies.py "$s" dws-secret BENCH-DWS LINE "$([ "$per" = 1 ] && echo 120000 || echo 12000)" "LINE-$per" "$work/$s.txt"
+      python3 bench/gen_bodies.py "$s" dws-secret BENCH-DWS LINE "$([ "$per" = 1 ] && bodies_for 6000 120000 || bodies_for 600 12000)" "LINE-$per" "$work/$s.txt"
       bench/dws.pgbench.sh "$per" >"$work/$s.pgbench.sql"
       bench/baseline/dws.pgbench.sh "$per" >"$work/$s.baseline.sql"
       scenario "$s" /dtc/device/dws "$work/$s.txt" "$work/$s.pgbench.sql" \
@@ -274,12 +287,12 @@ for s in $only; do
       scenario inv20 /dtc/logistics/inventoryQuery "$work/inv20.txt" bench/inventory_query.pgbench.sql \
         "SELECT 0" 0 bench/baseline/inventory_query.pgbench.sql ;;
     prod100)
-      python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 40000 P "$work/prod100.txt"
+      python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP "$(bodies_for 3000 40000)" P "$work/prod100.txt"
       scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
         products 100 bench/baseline/product_sync.pgbench.sql ;;
     qimen5)
       # The same statement as out5 (the replay key's endpoint aside): its pgbench script serves.
-      python3 bench/gen_bodies.py qimen5 qm-secret BENCHQM BENCH-QM 40000 QM "$work/qimen5.txt"
+      python3 bench/gen_bodies.py qimen5 qm-secret BENCHQM BENCH-QM "$(bodies_for 3000 40000)" QM "$work/qimen5.txt"
       scenario qimen5 /router/qimen/service "$work/qimen5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'QM-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     tms10)
@@ -291,7 +304,7 @@ for s in $only; do
       # sign-ins by design: auth::password), so this row's RSS is about that much above the others.
       pg_tms_hash=$(q "SELECT t.access_hash FROM tms_tokens t JOIN clients c ON c.id = t.client_id
                         WHERE c.create_by = 'PGBENCH' AND c.dialect = 'tms' ORDER BY t.expires_at DESC LIMIT 1")
-      python3 bench/gen_bodies.py tms10 "$token" - - 40000 TM "$work/tms10.txt"
+      python3 bench/gen_bodies.py tms10 "$token" - - "$(bodies_for 3000 40000)" TM "$work/tms10.txt"
       bench/baseline/tms_order.pgbench.sh >"$work/tms10.baseline.sql"
       scenario tms10 /order/create_order "$work/tms10.txt" bench/tms_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'TM-%'" 10 "$work/tms10.baseline.sql" ;;
