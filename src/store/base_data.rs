@@ -6,7 +6,9 @@
 //! whose values would not change is counted as unchanged and not rewritten.
 
 use super::PgConnection;
-use crate::domain::base_data::{Consignee, DimensionUpdate, InventoryOrg, Product, UpsertCounts};
+use crate::domain::base_data::{
+    Consignee, DimensionUpdate, Dimensions, InventoryOrg, Product, UpsertCounts,
+};
 use crate::domain::client::Tenant;
 use rust_decimal::Decimal;
 
@@ -122,51 +124,31 @@ impl<'a> ProductColumns<'a> {
     /// The columns borrow the products' text: a sync of 100 products would otherwise copy
     /// every code, name and optional text once more just to bind it (#21).
     pub(super) fn new(products: &'a [Product]) -> Self {
-        let n = products.len();
-        let mut c = Self {
-            item_code: Vec::with_capacity(n),
-            item_name: Vec::with_capacity(n),
-            bar_code: Vec::with_capacity(n),
-            specification: Vec::with_capacity(n),
-            unit: Vec::with_capacity(n),
-            category: Vec::with_capacity(n),
-            brand: Vec::with_capacity(n),
-            shelf_life_days: Vec::with_capacity(n),
-            batch_managed: Vec::with_capacity(n),
-            serial_managed: Vec::with_capacity(n),
-            length: Vec::with_capacity(n),
-            width: Vec::with_capacity(n),
-            height: Vec::with_capacity(n),
-            volume: Vec::with_capacity(n),
-            gross_weight: Vec::with_capacity(n),
-            net_weight: Vec::with_capacity(n),
-            price: Vec::with_capacity(n),
-            status: Vec::with_capacity(n),
-            remark: Vec::with_capacity(n),
+        let col = |f: fn(&'a Product) -> Option<&'a str>| products.iter().map(f).collect();
+        let dim = |f: fn(&Dimensions) -> Option<Decimal>| {
+            products.iter().map(|p| f(&p.dimensions)).collect()
         };
-        for p in products {
-            let d = &p.dimensions;
-            c.item_code.push(&p.item_code);
-            c.item_name.push(&p.item_name);
-            c.bar_code.push(p.bar_code.as_deref());
-            c.specification.push(p.specification.as_deref());
-            c.unit.push(p.unit.as_deref());
-            c.category.push(p.category.as_deref());
-            c.brand.push(p.brand.as_deref());
-            c.shelf_life_days.push(p.shelf_life_days);
-            c.batch_managed.push(p.batch_managed);
-            c.serial_managed.push(p.serial_managed);
-            c.length.push(d.length_cm);
-            c.width.push(d.width_cm);
-            c.height.push(d.height_cm);
-            c.volume.push(d.volume_cm3);
-            c.gross_weight.push(d.gross_weight_kg);
-            c.net_weight.push(d.net_weight_kg);
-            c.price.push(p.price);
-            c.status.push(p.status.as_deref());
-            c.remark.push(p.remark.as_deref());
+        Self {
+            item_code: products.iter().map(|p| p.item_code.as_str()).collect(),
+            item_name: products.iter().map(|p| p.item_name.as_str()).collect(),
+            bar_code: col(|p| p.bar_code.as_deref()),
+            specification: col(|p| p.specification.as_deref()),
+            unit: col(|p| p.unit.as_deref()),
+            category: col(|p| p.category.as_deref()),
+            brand: col(|p| p.brand.as_deref()),
+            shelf_life_days: products.iter().map(|p| p.shelf_life_days).collect(),
+            batch_managed: products.iter().map(|p| p.batch_managed).collect(),
+            serial_managed: products.iter().map(|p| p.serial_managed).collect(),
+            length: dim(|d| d.length_cm),
+            width: dim(|d| d.width_cm),
+            height: dim(|d| d.height_cm),
+            volume: dim(|d| d.volume_cm3),
+            gross_weight: dim(|d| d.gross_weight_kg),
+            net_weight: dim(|d| d.net_weight_kg),
+            price: products.iter().map(|p| p.price).collect(),
+            status: col(|p| p.status.as_deref()),
+            remark: col(|p| p.remark.as_deref()),
         }
-        c
     }
 }
 

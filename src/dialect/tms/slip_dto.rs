@@ -61,7 +61,7 @@ impl CustomerOrderEntity {
         let address = e.required(p("consignerAddress"), self.consigner_address, rules::name);
         let (cr_lng, cr_lat) = location(
             e,
-            &String::from(p("consignerLocation")),
+            &format!("{path}.consignerLocation"),
             self.consigner_location,
         );
         let consignee = consignee(

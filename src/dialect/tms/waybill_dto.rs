@@ -109,7 +109,7 @@ pub(super) struct FlatConsignee {
 /// The consignee, all of whose fields may be left out (`None` when none is given).
 pub(super) fn consignee(e: &mut FieldErrors, path: &str, c: FlatConsignee) -> Option<Address> {
     let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
-    let (lng, lat) = location(e, &String::from(p("consigneeLocation")), c.location);
+    let (lng, lat) = location(e, &format!("{path}.consigneeLocation"), c.location);
     let a = Address {
         name: opt_text(e, p("consigneeName"), c.name).unwrap_or_default(),
         phone: e
@@ -354,7 +354,7 @@ impl OrderEntity {
             e.required(p("consignerAddress"), self.consigner_address, rules::name);
         let (cr_lng, cr_lat) = location(
             e,
-            &String::from(p("consignerLocation")),
+            &format!("{path}.consignerLocation"),
             self.consigner_location,
         );
         let consigner = Address {
@@ -411,7 +411,7 @@ impl OrderEntity {
         let organization_path = organization_path(e, p("organizationPath"), self.organization_path);
         let custom_notes = notes(
             e,
-            &String::from(p("extraFields")),
+            &format!("{path}.extraFields"),
             self.extra_fields.unwrap_or_default().into_iter().collect(),
             12,
         );
