@@ -2,8 +2,9 @@
 -- given after --), counts replies other than HTTP 200, replies that carry items (queries) and
 -- the rows product syncs report (created + updated, and all processed), and the run prints one
 -- BENCH line.
--- usage: wrk -t T -c C -d D -s bench/bodies.lua URL -- BODIES_FILE T [FIRST_LINE]
--- (a warm-up run starts further down the file so the measured run never replays its bodies)
+-- usage: wrk -t T -c C -d D -s bench/bodies.lua URL -- BODIES_FILE T [FIRST_LINE [COUNT]]
+-- (a warm-up run starts further down the file so the measured run never replays its bodies;
+-- COUNT bounds a run to its own lines, so that each round of bench/run.sh has fresh ones)
 local threads = {}
 local next_id = 0
 
@@ -16,9 +17,11 @@ end
 function init(args)
   local step = tonumber(args[2])
   local first = tonumber(args[3] or "0")
+  local last = args[4] and first + tonumber(args[4]) or math.huge
   bodies = {}
   local n = 0
   for line in io.lines(args[1]) do
+    if n >= last then break end
     if n >= first and (n - first) % step == id then bodies[#bodies + 1] = line end
     n = n + 1
   end

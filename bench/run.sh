@@ -11,12 +11,13 @@
 # (pg_stat_statements in the bench's own cluster) and runs the SQL of before the one-statement
 # writes (bench/baseline/) through pgbench. Ends with one summary table.
 #   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_WARMUP (seconds, default 3)
+#   BENCH_ROUNDS (default 2: each side measured once per round, in palindrome order; see scenario)
 #   BENCH_ONLY (e.g. "out5 dws1")
 #   BENCH_LOG_LEVEL (default "warn": no line per request; "info" logs each request, to a pipe
 #   read by `cat`, as under a log shipper)   BENCH_BIN (another build of the gateway to measure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; warmup="${BENCH_WARMUP:-3}"
+secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; warmup="${BENCH_WARMUP:-3}"; rounds="${BENCH_ROUNDS:-2}"
 only="${BENCH_ONLY:-out5 in50 dws1 dws50 inv20 prod100 qimen5 tms10}"
 command -v wrk >/dev/null || { echo "installing wrk..." >&2; apt-get update -qq >&2; apt-get install -y -qq wrk >&2; }
 unset DATABASE_URL
@@ -56,7 +57,8 @@ HXGW_TMS_PASSWORD=bench-tms-pass "$bin" client add --kind customer --create-by B
 HXGW_TMS_PASSWORD=pg-tms-pass "$bin" client add --kind customer --create-by PGBENCH --data-source TMS --dialect tms \
   --user-name pg-tms --secret pg-tms-secret --rate-limit 1000000000 >/dev/null
 
-# Base data and stock for both tenants: WH01/OW01, SKU-001..SKU-200, plenty of stock; and
+# Base data and stock for both tenants: WH01/OW01, SKU-001..SKU-200, plenty of stock (and
+# 10,000 other items of the owner, which no order names); and
 # 10,000 shipped packages with waybills WB000001..WB010000 for the DWS to match.
 "$psql" -q "$DATABASE_URL" <<'SQL'
 INSERT INTO inventory_orgs (tenant, inventory_code, subbase_code, inventory_name, subbase_name, contact, phone)
@@ -72,6 +74,15 @@ SELECT t, 'WH01', 'OW01', format('SKU-%s', lpad(i::text, 3, '0')), 'ZP', '', 100
   FROM unnest(ARRAY['BENCH','PGBENCH']) WITH ORDINALITY AS x(t, o), generate_series(1, 200) i ORDER BY o, i;
 INSERT INTO inventory_movements (balance_id, reason, on_hand_delta, reference)
 SELECT id, 'ADJUSTMENT', on_hand, 'bench stock' FROM inventory_balances;
+-- The rest of each owner's stock: 10,000 more items (SKU-00001..SKU-10000, after the 200 so
+-- that those keep their ids). With only the 200 the orders name, the balances table held 400
+-- rows, and plans fitted to that size differed between the sides: the inventory query's generic
+-- plan (the gateway's) walked the owner's 200 balances in key order, while pgbench's, with the
+-- owner written in, read the 400 by sequential scan. At a warehouse's size both take the key
+-- with the 20 items, as production would (docs/performance.md, ninth part).
+INSERT INTO inventory_balances (tenant, inventory_code, subbase_code, item_code, inventory_type, batch_code, on_hand)
+SELECT t, 'WH01', 'OW01', format('SKU-%s', lpad(i::text, 5, '0')), 'ZP', '', 1000
+  FROM unnest(ARRAY['BENCH','PGBENCH']) t, generate_series(1, 10000) i;
 INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code, status, fingerprint, request)
 VALUES ('BENCH', 'OUT', 'DWS-ORDER', 'HXO-BENCH-DWS', 'JYCK', 'WH01', 'OW01', 'SHIPPED', '-', '{}');
 INSERT INTO order_confirmations (order_id, confirm_seq, confirm_type, confirm_time, lines)
@@ -174,118 +185,158 @@ product_rows() {
 # scenario NAME PATH BODIES_FILE PGBENCH_SCRIPT ROWS_SQL ROWS_PER_REQUEST [BASELINE_SCRIPT]
 # ROWS_PER_REQUEST 0: a read-only scenario whose every answer must carry items.
 # ROWS_SQL "products": the products a sync wrote, checked against what its replies reported.
-# The bodies file holds twice what the measured run needs: the warm-up starts at its middle.
+# Each side runs once per round (BENCH_ROUNDS), in palindrome order: gateway, pgbench, baseline
+# in odd rounds, the reverse in even ones. This host's speed drifts by 10-25 % within minutes,
+# and a side that always ran first (or last) met a different host than the other: on one day,
+# the same statement ran at 1,948 tps through pgbench in out5's scenario and 2,326 tps in
+# qimen5's, minutes later. Over two rounds a steady drift weighs on both sides alike. The
+# columns are means over the rounds (latency percentiles: the worst round's); the last column
+# gives each round's ratio, so the spread is in sight.
+# The bodies file holds one region per round, each twice what one measured run needs: a
+# round's measured run reads the first half of its region, its warm-up the second.
 scenario() {
   local name=$1 path=$2 bodies=$3 script=- rows_sql=$5 per=$6 baseline=${7:-}
   # "-": no pgbench script of this scenario's statements (yet).
   [ "$4" = - ] || script=$(realpath "$4")
-  local half t0 t1 line requests rps p50 p99 rows0 rows cpu_us tps pg50 pg99 non200 bad_replies with_items reported processed pgrc statements per_req base_tps pg_options
-  half=$(( $(wc -l <"$bodies") / 2 ))
+  [ -z "$baseline" ] || baseline=$(realpath "$baseline")
+  local region half round pg_options check="" requests_all=0 rps_all=0 gw_ticks=0 gw_pg_ticks=0 statements_all=0
+  local p50=0 p99=0 non200_all=0 tx_all=0 tps_all=0 pgb_pg_ticks=0 base_all=0 ratios=""
+  region=$(( $(wc -l <"$bodies") / rounds )); half=$(( region / 2 ))
+  rm -f "$work"/pglog-"$name".* "$work/rss-$name"
   # The gateway's own statements run on sessions that plan generically (startup::write_path),
   # so pgbench runs them so too; the baseline's (the SQL before #21) keeps PostgreSQL's choice,
   # as the gateway of then did.
   pgb() { PGOPTIONS="${pg_options:-}" "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
-    -D dws_client="$dws_client" -D pkg_base="$pkg_base" -D pg_tms_hash="$pg_tms_hash" -f "$script" "$@" "$DATABASE_URL"; }
-  # Both sides start from the same state: dead rows of the previous run vacuumed, statistics
+    -D dws_client="$dws_client" -D pkg_base="$pkg_base" -D pg_tms_hash="$pg_tms_hash" "$@" "$DATABASE_URL"; }
+  # Every side starts from the same state: dead rows of the previous run vacuumed, statistics
   # fresh, no checkpoint due (whichever side ran first otherwise met the other's leftovers).
   settle() { "$psql" -q "$DATABASE_URL" -c "VACUUM ANALYZE" -c "CHECKPOINT"; }
-  settle
-  echo "== $name: gateway POST $path, $conns connections, ${secs}s after ${warmup}s warm-up (wrk)"
-  wrk -t2 -c"$conns" -d"${warmup}s" -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$half" >/dev/null
-  if [ "$rows_sql" = products ]; then rows0=$(product_rows); else rows0=$(q "$rows_sql"); fi
-  q "SELECT pg_stat_statements_reset()" >/dev/null
-  # Each row's peak RSS is its own measured run's, sampled every 0.2 s while it runs: a
-  # sign-in before it (argon2, 19 MiB while it hashes) is not the load's. (VmHWM keeps the
-  # process's peak, and resetting it through clear_refs does not work on every kernel.)
-  ( m=0; while :; do r=$(awk '/VmRSS/ {print $2}' "/proc/$gw/status"); [ "$r" -gt "$m" ] && m=$r && echo "$m" >"$work/rss-$name"; sleep 0.2; done ) &
-  local sampler=$!
-  t0=$(cpu_ticks) g0=$(pg_ticks)
-  wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 >"$work/wrk-$name.txt"
-  t1=$(cpu_ticks) g1=$(pg_ticks)
-  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
-  # Every statement clients sent to this database during the run (BEGIN and COMMIT included;
-  # the audit rows' batched inserts and the background loops too), per request. Top level
-  # only: the foreign-key checks PostgreSQL runs inside a statement are not round trips.
-  statements=$(q "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-                   WHERE d.datname = current_database() AND s.query NOT LIKE '%pg_stat_statements%'")
-  q "SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-      WHERE d.datname = current_database() ORDER BY calls DESC LIMIT 12" >"$work/statements-$name.txt"
-  line=$(grep BENCH "$work/wrk-$name.txt"); echo "$line"
-  requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
-  rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
-  p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")
-  p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
-  non200=$(sed -E 's/.*non200=([0-9]+) socket_errors=([0-9]+).*/\1+\2/' <<<"$line")
-  bad_replies=$(( $(sed -E 's/.*non200=([0-9]+) socket_errors=([0-9]+).*/\1 + \2/' <<<"$line") ))
-  with_items=$(sed -E 's/.*with_items=([0-9]+).*/\1/' <<<"$line")
-  reported=$(sed -E 's/.*written=([0-9]+).*/\1/' <<<"$line")
-  processed=$(sed -E 's/.*processed=([0-9]+).*/\1/' <<<"$line")
-  if [ "$rows_sql" = products ]; then rows=$(( $(product_rows) - rows0 )); else rows=$(( $(q "$rows_sql") - rows0 )); fi
-  cpu_us=$(us_per "$t0" "$t1" "$requests")
-  pg_us=$(us_per "$g0" "$g1" "$requests")
-  # Every answered request wrote its rows; beyond that at most the requests in flight when the
-  # warm-up and the measured run stopped (2 x connections) may have committed unanswered.
-  local check="-"
-  if [ "$per" = 0 ]; then
-    if [ "$with_items" -eq "$requests" ]; then check=ok; else check=MISMATCH; fi
-    echo "read-only scenario: $with_items of $requests answers carried items: $check"
-  elif [ "$rows_sql" = products ]; then
-    # Every answer reported its 100 products; the table saw what the answers reported as
-    # created or updated (plus what unanswered in-flight calls wrote).
-    if [ "$processed" -eq $((requests * per)) ] && [ "$rows" -ge "$reported" ] \
-       && [ "$rows" -le $((reported + 2 * conns * per)) ]; then check=ok; else check=MISMATCH; fi
-    echo "products: $processed reported for $requests answers x $per; $rows rows written for $reported reported written: $check"
-  else
-    if [ "$rows" -ge $((requests * per)) ] && [ "$rows" -le $(((requests + 2 * conns) * per)) ]; then check=ok; else check=MISMATCH; fi
-    echo "rows written: $rows for $requests answered requests x $per: $check"
-  fi
-  if [ "$bad_replies" -ne 0 ]; then check="${check}+ERRORS"; echo "FAIL: $non200 non-200 replies + socket errors" >&2; fi
-  tps=0 pg50=- pg99=- pgb_pg_us=-
-  if [ "$script" != - ]; then
-  echo "== $name: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
-  settle
-  pg_options="-c plan_cache_mode=force_generic_plan"
-  pgb -T "$warmup" >/dev/null 2>&1 || true
-  rm -f "$work"/pglog-"$name".*
-  pg_quiet
-  pgrc=0 g0=$(pg_ticks)
-  (cd "$work" && pgb -T "$secs" -l --log-prefix="pglog-$name") >"$work/pgbench-$name.txt" 2>&1 || pgrc=$?
-  pg_quiet
-  g1=$(pg_ticks)
-  pgb_pg_us=$(us_per "$g0" "$g1" "$(grep -oE "number of transactions actually processed: [0-9]+" "$work/pgbench-$name.txt" | grep -oE "[0-9]+$")")
-  grep -E "^tps|failed|aborted" "$work/pgbench-$name.txt" || true
-  if [ "$pgrc" -ne 0 ] || grep -qE "number of failed transactions: [1-9]" "$work/pgbench-$name.txt"; then
-    check="${check}+PGBENCH_FAILED"; echo "FAIL: pgbench exited $pgrc or had failed transactions" >&2
-  fi
-  tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name.txt" | awk '{print $3}')
-  read -r pg50 pg99 < <(pg_percentiles "$work"/pglog-"$name".*)
-  rm -f "$work"/pglog-"$name".*
-  fi
-  per_req=$(awk -v s="$statements" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? s / n : 0) }')
-  echo "statements per request: $per_req ($statements for $requests requests; top ones in $work/statements-$name.txt)"
-  # Today's SQL as it was before the one-statement writes (bench/baseline/), the same way.
-  base_tps=-
-  if [ -n "$baseline" ]; then
-    echo "== $name: pgbench, the baseline statements ($baseline)"
+  local round_rps round_tps round_base
+  gateway_side() {
+    local first=$(( (round - 1) * region )) t0 t1 g0 g1 line requests rps rows0 rows statements bad with_items reported processed c
     settle
-    script=$(realpath "$baseline")
+    echo "== $name round $round: gateway POST $path, $conns connections, ${secs}s after ${warmup}s warm-up (wrk)"
+    wrk -t2 -c"$conns" -d"${warmup}s" -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 $((first + half)) "$half" >/dev/null
+    if [ "$rows_sql" = products ]; then rows0=$(product_rows); else rows0=$(q "$rows_sql"); fi
+    q "SELECT pg_stat_statements_reset()" >/dev/null
+    # Each row's peak RSS is its own measured runs', sampled every 0.2 s while they run: a
+    # sign-in before them (argon2, 19 MiB while it hashes) is not the load's. (VmHWM keeps the
+    # process's peak, and resetting it through clear_refs does not work on every kernel.)
+    ( m=$(cat "$work/rss-$name" 2>/dev/null || echo 0)
+      while :; do r=$(awk '/VmRSS/ {print $2}' "/proc/$gw/status"); [ "$r" -gt "$m" ] && m=$r && echo "$m" >"$work/rss-$name"; sleep 0.2; done ) &
+    local sampler=$!
+    t0=$(cpu_ticks) g0=$(pg_ticks)
+    wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$first" "$half" >"$work/wrk-$name-$round.txt"
+    t1=$(cpu_ticks) g1=$(pg_ticks)
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    # Every statement clients sent to this database during the run (BEGIN and COMMIT included;
+    # the audit rows' batched inserts and the background loops too), per request. Top level
+    # only: the foreign-key checks PostgreSQL runs inside a statement are not round trips.
+    statements=$(q "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                     WHERE d.datname = current_database() AND s.query NOT LIKE '%pg_stat_statements%'")
+    # With each statement's execution time (total ms, and µs per call) and WAL bytes: where
+    # PostgreSQL's time per request goes, beside the top statement (e.g. the audit rows' batches).
+    q "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round((1000 * total_exec_time / calls)::numeric) AS us_per_call,
+              wal_bytes, left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = current_database() ORDER BY total_exec_time DESC LIMIT 12" >"$work/statements-$name-$round.txt"
+    line=$(grep BENCH "$work/wrk-$name-$round.txt"); echo "$line"
+    field() { sed -E "s/.*[ ]$1=([0-9.]+).*/\1/" <<<"$line"; }
+    requests=$(field requests); rps=$(field rps)
+    bad=$(( $(field non200) + $(field socket_errors) ))
+    with_items=$(field with_items); reported=$(field written); processed=$(field processed)
+    if [ "$rows_sql" = products ]; then rows=$(( $(product_rows) - rows0 )); else rows=$(( $(q "$rows_sql") - rows0 )); fi
+    # Every answered request wrote its rows; beyond that at most the requests in flight when the
+    # warm-up and the measured run stopped (2 x connections) may have committed unanswered.
+    if [ "$per" = 0 ]; then
+      if [ "$with_items" -eq "$requests" ]; then c=ok; else c=MISMATCH; fi
+      echo "read-only scenario: $with_items of $requests answers carried items: $c"
+    elif [ "$rows_sql" = products ]; then
+      # Every answer reported its 100 products; the table saw what the answers reported as
+      # created or updated (plus what unanswered in-flight calls wrote).
+      if [ "$processed" -eq $((requests * per)) ] && [ "$rows" -ge "$reported" ] \
+         && [ "$rows" -le $((reported + 2 * conns * per)) ]; then c=ok; else c=MISMATCH; fi
+      echo "products: $processed reported for $requests answers x $per; $rows rows written for $reported reported written: $c"
+    else
+      if [ "$rows" -ge $((requests * per)) ] && [ "$rows" -le $(((requests + 2 * conns) * per)) ]; then c=ok; else c=MISMATCH; fi
+      echo "rows written: $rows for $requests answered requests x $per: $c"
+    fi
+    if [ "$bad" -ne 0 ]; then c="${c}+ERRORS"; echo "FAIL: $bad non-200 replies + socket errors" >&2; fi
+    # A round that failed a check marks the scenario; otherwise "ok".
+    if [ -z "$check" ] || [ "$check" = ok ]; then check=$c; fi
+    requests_all=$((requests_all + requests)); statements_all=$((statements_all + statements))
+    gw_ticks=$((gw_ticks + t1 - t0)); gw_pg_ticks=$((gw_pg_ticks + g1 - g0)); non200_all=$((non200_all + bad))
+    rps_all=$(awk -v a="$rps_all" -v b="$rps" 'BEGIN { print a + b }'); round_rps=$rps
+    p50=$(awk -v a="$p50" -v b="$(field p50_ms)" 'BEGIN { print (b > a ? b : a) }')
+    p99=$(awk -v a="$p99" -v b="$(field p99_ms)" 'BEGIN { print (b > a ? b : a) }')
+  }
+  pgbench_side() {
+    local g0 g1 pgrc=0 tx tps
+    echo "== $name round $round: pgbench, the same statements, $conns clients, ${secs}s after ${warmup}s warm-up"
+    settle
+    pg_options="-c plan_cache_mode=force_generic_plan"
+    pgb -f "$script" -T "$warmup" >/dev/null 2>&1 || true
+    pg_quiet
+    g0=$(pg_ticks)
+    (cd "$work" && pgb -f "$script" -T "$secs" -l --log-prefix="pglog-$name-$round") >"$work/pgbench-$name-$round.txt" 2>&1 || pgrc=$?
+    pg_quiet
+    g1=$(pg_ticks)
+    grep -E "^tps|failed|aborted" "$work/pgbench-$name-$round.txt" || true
+    if [ "$pgrc" -ne 0 ] || grep -qE "number of failed transactions: [1-9]" "$work/pgbench-$name-$round.txt"; then
+      check="${check:-ok}+PGBENCH_FAILED"; echo "FAIL: pgbench exited $pgrc or had failed transactions" >&2
+    fi
+    tx=$(grep -oE "number of transactions actually processed: [0-9]+" "$work/pgbench-$name-$round.txt" | grep -oE "[0-9]+$" || echo 0)
+    tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name-$round.txt" | awk '{print $3}')
+    tx_all=$((tx_all + tx)); pgb_pg_ticks=$((pgb_pg_ticks + g1 - g0))
+    tps_all=$(awk -v a="$tps_all" -v b="${tps:-0}" 'BEGIN { print a + b }'); round_tps=${tps:-0}
+  }
+  # Today's SQL as it was before the one-statement writes (bench/baseline/), the same way.
+  baseline_side() {
+    local tps
+    echo "== $name round $round: pgbench, the baseline statements ($baseline)"
+    settle
     pg_options=""
-    pgb -T "$warmup" >/dev/null 2>&1 || true
-    base_tps=$( (cd "$work" && pgb -T "$secs") 2>&1 | grep -oE "^tps = [0-9.]+" | awk '{print $3}')
-    echo "baseline tps = $base_tps"
-  fi
-  awk -v n="$name" -v g="$rps" -v p="$tps" -v a="$p50" -v b="$p99" -v c="$cpu_us" -v e="$non200" -v x="$pg50" -v y="$pg99" \
-    -v r="$check" -v st="$per_req" -v bt="$base_tps" -v m="$(peak_rss "$name")" -v d="$pg_us" -v f="$pgb_pg_us" 'BEGIN { printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s pg_cpu_us_per_req=%s pg_cpu_us_per_pgbench_tx=%s\n", n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (bt + 0 > 0 ? sprintf("%.1f", bt) : "-"), (bt + 0 > 0 ? sprintf("%.2f", g / bt) : "-"), m, d, f }' | tee -a "$work/results.txt"
+    pgb -f "$baseline" -T "$warmup" >/dev/null 2>&1 || true
+    tps=$( (cd "$work" && pgb -f "$baseline" -T "$secs") 2>&1 | grep -oE "^tps = [0-9.]+" | awk '{print $3}')
+    echo "baseline tps = $tps"
+    base_all=$(awk -v a="$base_all" -v b="${tps:-0}" 'BEGIN { print a + b }'); round_base=$tps
+  }
+  for round in $(seq "$rounds"); do
+    round_tps=0 round_base=-
+    if [ $((round % 2)) = 1 ]; then
+      gateway_side
+      [ "$script" = - ] || pgbench_side
+      [ -z "$baseline" ] || baseline_side
+    else
+      [ -z "$baseline" ] || baseline_side
+      [ "$script" = - ] || pgbench_side
+      gateway_side
+    fi
+    ratios="$ratios${ratios:+/}$(awk -v g="$round_rps" -v p="$round_tps" 'BEGIN { printf "%.2f", (p > 0 ? g / p : 0) }')"
+    printf -- "-- %s round %s: gateway %s req/s, pgbench %.1f tps, baseline %s tps\n" "$name" "$round" "$round_rps" "$round_tps" "$round_base"
+  done
+  local pg50=- pg99=- per_req
+  if [ "$script" != - ]; then read -r pg50 pg99 < <(pg_percentiles "$work"/pglog-"$name"-*.*); fi
+  rm -f "$work"/pglog-"$name"-*.*
+  per_req=$(awk -v s="$statements_all" -v n="$requests_all" 'BEGIN { printf "%.1f", (n > 0 ? s / n : 0) }')
+  echo "statements per request: $per_req ($statements_all for $requests_all requests; top ones in $work/statements-$name-*.txt)"
+  awk -v n="$name" -v k="$rounds" -v g="$rps_all" -v p="$tps_all" -v a="$p50" -v b="$p99" -v c="$(us_per 0 "$gw_ticks" "$requests_all")" \
+    -v e="$non200_all" -v x="$pg50" -v y="$pg99" -v r="$check" -v st="$per_req" -v bt="$base_all" -v hb="${baseline:+1}" \
+    -v m="$(peak_rss "$name")" -v d="$(us_per 0 "$gw_pg_ticks" "$requests_all")" \
+    -v f="$([ "$script" = - ] && echo - || us_per 0 "$pgb_pg_ticks" "$tx_all")" -v q="$ratios" 'BEGIN {
+    g /= k; p /= k; bt /= k
+    printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s pg_cpu_us_per_req=%s pg_cpu_us_per_pgbench_tx=%s ratio_per_round=%s\n",
+      n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (hb ? sprintf("%.1f", bt) : "-"), (hb && bt > 0 ? sprintf("%.2f", g / bt) : "-"), m, d, f, q }' | tee -a "$work/results.txt"
 }
 
-# How many bodies a scenario needs: the measured run reads the first half of its file and must
-# not reach the second, which the warm-up has sent (a replay answers from its stored outcome,
-# cheaply, and the row check then fails): twice RATE requests per second for the run, at least MIN.
-bodies_for() { local n=$(( 2 * $1 * secs )); echo $(( n > $2 ? n : $2 )); }
+# How many bodies a scenario needs: per round, the measured run reads the first half of its
+# region and must not reach the second, which the warm-up has sent (a replay answers from its
+# stored outcome, cheaply, and the row check then fails): twice RATE requests per second for
+# the run, at least MIN, for each round.
+bodies_for() { local n=$(( 2 * $1 * secs )); echo $(( (n > $2 ? n : $2) * rounds )); }
 for s in $only; do
   case "$s" in
     out5)
-      python3 bench/gen_bodies.py out5 bench-secret BENCH ERP 120000 B "$work/out5.txt"
+      python3 bench/gen_bodies.py out5 bench-secret BENCH ERP "$(bodies_for 3000 60000)" B "$work/out5.txt"
       scenario out5 /dtc/logistics/outOrder "$work/out5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     in50)
@@ -300,7 +351,7 @@ for s in $only; do
       scenario "$s" /dtc/device/dws "$work/$s.txt" "$work/$s.pgbench.sql" \
         "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" "$work/$s.baseline.sql" ;;
     inv20)
-      python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 120000 Q "$work/inv20.txt"
+      python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP "$(bodies_for 8000 160000)" Q "$work/inv20.txt"
       scenario inv20 /dtc/logistics/inventoryQuery "$work/inv20.txt" bench/inventory_query.pgbench.sql \
         "SELECT 0" 0 bench/baseline/inventory_query.pgbench.sql ;;
     prod100)
@@ -329,9 +380,9 @@ for s in $only; do
 done
 rss=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^peak_rss_mb=/) { split($i, kv, "="); if (kv[2] + 0 > m) m = kv[2] + 0 } } END { print m }' "$work/results.txt")
 echo
-echo "Summary: $(nproc) cores, $conns connections, ${secs}s per scenario; peak RSS of the gateway under load $rss MB"
-echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline | peak RSS MB | PostgreSQL CPU µs/req | PostgreSQL CPU µs/pgbench tx |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "Summary: $(nproc) cores, $conns connections, ${secs}s per side and round, $rounds rounds; peak RSS of the gateway under load $rss MB"
+echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline | peak RSS MB | PostgreSQL CPU µs/req | PostgreSQL CPU µs/pgbench tx | ratio per round |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
 if grep -qE "rows=[^ ]*(MISMATCH|ERRORS|PGBENCH_FAILED)" "$work/results.txt"; then

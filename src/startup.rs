@@ -161,6 +161,10 @@ impl Application {
         tracing::info!(instance = %self.state.instance, "gateway instance");
         after_listening();
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        let upkeep = tokio::spawn(crate::metrics::keep_up(
+            crate::metrics::UPKEEP_EVERY,
+            shutdown.clone(),
+        ));
         let watcher = tokio::spawn(cache::watch(
             self.state.db.clone(),
             self.state.identities.clone(),
@@ -214,6 +218,7 @@ impl Application {
             let _ = m.await;
         }
         let _ = housekeeping.await;
+        let _ = upkeep.await;
         let _ = watcher.await;
         let _ = rate_flusher.await;
         // Counts of the requests just finished.
