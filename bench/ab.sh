@@ -6,7 +6,7 @@
 # run. Prints, per run, the requests per second and the gateway's CPU per request (user and
 # system, from /proc), its user CPU, and its task switches per request. Builds alternate
 # because this host's speed drifts by 10-25 % within an hour: compare within pairs.
-# SCENARIO: out5 in50 dws1 inv20 prod100 qimen5. Run `bench/run.sh` once first.
+# SCENARIO: out5 in50 dws1 inv20 prod100 qimen5 tms10. Run `bench/run.sh` once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 3 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
@@ -27,8 +27,12 @@ port=18080
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 
 bodies() { # SCENARIO FILE: a fresh set of signed bodies (new order codes each run)
-  local tag="R$RANDOM$RANDOM"
+  local tag="R$RANDOM$RANDOM" token
   case $1 in
+    tms10) # 3TMS calls carry an access token: signed in on the gateway just started.
+      token=$(curl -s -X POST "http://127.0.0.1:$port/user/generate_access_token/v2" -H 'Content-Type: application/json' \
+        -d '{"userName":"bench-tms","password":"bench-tms-pass"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
+      python3 bench/gen_bodies.py tms10 "$token" - - 30000 "T$tag" "$2" ;;
     inv20) python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 40000 Q "$2" ;;
     dws1) python3 bench/gen_bodies.py dws1 dws-secret BENCH-DWS LINE 60000 "LINE-$tag" "$2" ;;
     in50) python3 bench/gen_bodies.py in50 bench-secret BENCH ERP 30000 "I$tag" "$2" ;;
@@ -42,17 +46,18 @@ case $scen in
   inv20) path=/dtc/logistics/inventoryQuery ;; dws1) path=/dtc/device/dws ;;
   in50) path=/dtc/logistics/inOrder ;; prod100) path=/dtc/base/product ;;
   qimen5) path=/router/qimen/service ;; out5) path=/dtc/logistics/outOrder ;;
+  tms10) path=/order/create_order ;;
   *) echo "unknown scenario $scen" >&2; exit 2 ;;
 esac
 
 one() { # LABEL BIN
   local label=$1 bin=$2 file="$work/bodies.txt" gw line
-  bodies "$scen" "$file"
   HXGW__LOG__LEVEL="warn,hongxun_gateway::startup=info" "$bin" serve --bind "127.0.0.1:$port" \
     2>"$work/gateway.log" >/dev/null &
   gw=$!
   for _ in $(seq 200); do grep -q "listening on" "$work/gateway.log" 2>/dev/null && break; sleep 0.1; done
   grep -q "listening on" "$work/gateway.log" || { cat "$work/gateway.log" >&2; kill "$gw"; exit 1; }
+  bodies "$scen" "$file"
   local half=$(( $(wc -l <"$file") / 2 ))
   # Warm-up on the second half of the bodies, measured run from the first.
   wrk -t2 -c16 -d3s -s bench/bodies.lua "http://127.0.0.1:$port$path" -- "$file" 2 "$half" >/dev/null

@@ -48,18 +48,39 @@ function request()
   return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, line)
 end
 
+-- Plain searches only (string.find's fourth argument): a Lua pattern is tried at every position
+-- of the answer, and five such searches cost wrk about 90 µs per inv20 answer, more than the
+-- gateway's own CPU per request.
+local function number_after(body, key)
+  local _, e = string.find(body, key, 1, true)
+  if not e then return 0 end
+  return tonumber(string.match(body, "^%d+", e + 1)) or 0
+end
+
+-- Qimen and 3TMS answer refusals with HTTP 200 (Qimen) or say so in the body: count them too.
+-- (3TMS refusals carry a numeric "status"; an order's answer carries its status as text.)
+local function refused(body)
+  if string.find(body, "<flag>failure</flag>", 1, true) then return true end
+  local from = 1
+  while true do
+    local _, e = string.find(body, '"status":', from, true)
+    if not e then return false end
+    local c = string.byte(body, e + 1)
+    if c and c >= 48 and c <= 57 then return true end
+    from = e + 1
+  end
+end
+
 function response(status, headers, body)
-  -- Qimen and 3TMS answer refusals with HTTP 200 (Qimen) or say so in the body: count them too.
-  -- (3TMS refusals carry a numeric "status"; an order's answer carries its status as text.)
-  if status ~= 200 or string.find(body, "<flag>failure</flag>", 1, true) or string.find(body, '"status":%d') then
+  if status ~= 200 or refused(body) then
     non200 = non200 + 1
     if non200 <= 3 then io.stderr:write("non-200: " .. status .. " " .. body .. "\n") end
     return
   end
-  if string.find(body, '"items":%[{') then with_items = with_items + 1 end
-  local c = tonumber(string.match(body, '"created":(%d+)') or "0")
-  local u = tonumber(string.match(body, '"updated":(%d+)') or "0")
-  local n = tonumber(string.match(body, '"unchanged":(%d+)') or "0")
+  if string.find(body, '"items":[{', 1, true) then with_items = with_items + 1 end
+  local c = number_after(body, '"created":')
+  local u = number_after(body, '"updated":')
+  local n = number_after(body, '"unchanged":')
   written = written + c + u
   processed = processed + c + u + n
 end

@@ -143,6 +143,17 @@ trap 'kill $gw 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/gateway.log" 2>/dev/null && break; sleep 0.1; done
 addr=$(grep -o "listening on [0-9.:]*" "$work/gateway.log" | head -1 | awk '{print $3}')
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw/stat"; }
+# Runs COMMAND..., then writes the CPU it used (user + system, its threads and children) in µs
+# to FILE. The load generators share the two cores with the gateway and PostgreSQL, so their
+# cost per request is part of each side's figure: the columns show how much.
+client_cpu() {
+  local file=$1; shift
+  ( rc=0; "$@" || rc=$?
+    # `times` in this shell (in a pipe it would run in a subshell of its own, without children).
+    times >"$file.times"
+    awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] }; printf "%d\n", s * 1e6 }' "$file.times" >"$file"
+    exit "$rc" )
+}
 # CPU ticks of the whole PostgreSQL cluster: the postmaster with the children it reaped
 # (backends that ended: pgbench's, at its end) and the live ones (backends, checkpointer, WAL
 # writer, autovacuum). Where the ratio's gap comes from: this per request, against per pgbench
@@ -200,7 +211,7 @@ scenario() {
   [ "$4" = - ] || script=$(realpath "$4")
   [ -z "$baseline" ] || baseline=$(realpath "$baseline")
   local region half round pg_options check="" requests_all=0 rps_all=0 gw_ticks=0 gw_pg_ticks=0 statements_all=0
-  local p50=0 p99=0 non200_all=0 tx_all=0 tps_all=0 pgb_pg_ticks=0 base_all=0 ratios=""
+  local p50=0 p99=0 non200_all=0 tx_all=0 tps_all=0 pgb_pg_ticks=0 base_all=0 ratios="" wrk_us=0 pgb_us=0
   region=$(( $(wc -l <"$bodies") / rounds )); half=$(( region / 2 ))
   rm -f "$work"/pglog-"$name".* "$work/rss-$name"
   # The gateway's own statements run on sessions that plan generically (startup::write_path),
@@ -226,9 +237,10 @@ scenario() {
       while :; do r=$(awk '/VmRSS/ {print $2}' "/proc/$gw/status"); [ "$r" -gt "$m" ] && m=$r && echo "$m" >"$work/rss-$name"; sleep 0.2; done ) &
     local sampler=$!
     t0=$(cpu_ticks) g0=$(pg_ticks)
-    wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$first" "$half" >"$work/wrk-$name-$round.txt"
+    client_cpu "$work/cpu" wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/bodies.lua "http://$addr$path" -- "$bodies" 2 "$first" "$half" >"$work/wrk-$name-$round.txt"
     t1=$(cpu_ticks) g1=$(pg_ticks)
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    wrk_us=$((wrk_us + $(cat "$work/cpu")))
     # Every statement clients sent to this database during the run (BEGIN and COMMIT included;
     # the audit rows' batched inserts and the background loops too), per request. Top level
     # only: the foreign-key checks PostgreSQL runs inside a statement are not round trips.
@@ -277,7 +289,7 @@ scenario() {
     pgb -f "$script" -T "$warmup" >/dev/null 2>&1 || true
     pg_quiet
     g0=$(pg_ticks)
-    (cd "$work" && pgb -f "$script" -T "$secs" -l --log-prefix="pglog-$name-$round") >"$work/pgbench-$name-$round.txt" 2>&1 || pgrc=$?
+    (cd "$work" && client_cpu "$work/cpu" pgb -f "$script" -T "$secs" -l --log-prefix="pglog-$name-$round") >"$work/pgbench-$name-$round.txt" 2>&1 || pgrc=$?
     pg_quiet
     g1=$(pg_ticks)
     grep -E "^tps|failed|aborted" "$work/pgbench-$name-$round.txt" || true
@@ -286,7 +298,7 @@ scenario() {
     fi
     tx=$(grep -oE "number of transactions actually processed: [0-9]+" "$work/pgbench-$name-$round.txt" | grep -oE "[0-9]+$" || echo 0)
     tps=$(grep -oE "^tps = [0-9.]+" "$work/pgbench-$name-$round.txt" | awk '{print $3}')
-    tx_all=$((tx_all + tx)); pgb_pg_ticks=$((pgb_pg_ticks + g1 - g0))
+    tx_all=$((tx_all + tx)); pgb_pg_ticks=$((pgb_pg_ticks + g1 - g0)); pgb_us=$((pgb_us + $(cat "$work/cpu")))
     tps_all=$(awk -v a="$tps_all" -v b="${tps:-0}" 'BEGIN { print a + b }'); round_tps=${tps:-0}
   }
   # Today's SQL as it was before the one-statement writes (bench/baseline/), the same way.
@@ -322,10 +334,12 @@ scenario() {
   awk -v n="$name" -v k="$rounds" -v g="$rps_all" -v p="$tps_all" -v a="$p50" -v b="$p99" -v c="$(us_per 0 "$gw_ticks" "$requests_all")" \
     -v e="$non200_all" -v x="$pg50" -v y="$pg99" -v r="$check" -v st="$per_req" -v bt="$base_all" -v hb="${baseline:+1}" \
     -v m="$(peak_rss "$name")" -v d="$(us_per 0 "$gw_pg_ticks" "$requests_all")" \
-    -v f="$([ "$script" = - ] && echo - || us_per 0 "$pgb_pg_ticks" "$tx_all")" -v q="$ratios" 'BEGIN {
+    -v f="$([ "$script" = - ] && echo - || us_per 0 "$pgb_pg_ticks" "$tx_all")" -v q="$ratios" \
+    -v w="$(awk -v u="$wrk_us" -v n="$requests_all" 'BEGIN { printf "%.0f", (n > 0 ? u / n : 0) }')" \
+    -v v="$(awk -v u="$pgb_us" -v n="$tx_all" 'BEGIN { printf "%.0f", (n > 0 ? u / n : 0) }')" 'BEGIN {
     g /= k; p /= k; bt /= k
-    printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s pg_cpu_us_per_req=%s pg_cpu_us_per_pgbench_tx=%s ratio_per_round=%s\n",
-      n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (hb ? sprintf("%.1f", bt) : "-"), (hb && bt > 0 ? sprintf("%.2f", g / bt) : "-"), m, d, f, q }' | tee -a "$work/results.txt"
+    printf "RESULT %s gateway_rps=%.1f p50_ms=%s p99_ms=%s errors=%s rows=%s cpu_us_per_req=%s statements_per_req=%s pgbench_tps=%.1f pgbench_p50_ms=%s pgbench_p99_ms=%s ratio=%.2f baseline_tps=%s vs_baseline=%s peak_rss_mb=%s pg_cpu_us_per_req=%s pg_cpu_us_per_pgbench_tx=%s wrk_cpu_us_per_req=%s pgbench_cpu_us_per_tx=%s ratio_per_round=%s\n",
+      n, g, a, b, e, r, c, st, p, x, y, (p > 0 ? g / p : 0), (hb ? sprintf("%.1f", bt) : "-"), (hb && bt > 0 ? sprintf("%.2f", g / bt) : "-"), m, d, f, w, v, q }' | tee -a "$work/results.txt"
 }
 
 # How many bodies a scenario needs: per round, the measured run reads the first half of its
@@ -381,8 +395,8 @@ done
 rss=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^peak_rss_mb=/) { split($i, kv, "="); if (kv[2] + 0 > m) m = kv[2] + 0 } } END { print m }' "$work/results.txt")
 echo
 echo "Summary: $(nproc) cores, $conns connections, ${secs}s per side and round, $rounds rounds; peak RSS of the gateway under load $rss MB"
-echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline | peak RSS MB | PostgreSQL CPU µs/req | PostgreSQL CPU µs/pgbench tx | ratio per round |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | gateway req/s | p50 ms | p99 ms | errors | rows | CPU µs/req | statements/req | pgbench tps | pgbench p50 | pgbench p99 | ratio | baseline tps | vs baseline | peak RSS MB | PostgreSQL CPU µs/req | PostgreSQL CPU µs/pgbench tx | wrk CPU µs/req | pgbench CPU µs/tx | ratio per round |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ row = "| " $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }; print row " |" }' "$work/results.txt"
 echo "(logs and raw output in $work)"
 if grep -qE "rows=[^ ]*(MISMATCH|ERRORS|PGBENCH_FAILED)" "$work/results.txt"; then

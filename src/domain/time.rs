@@ -1,7 +1,9 @@
 //! Times of the contracts: `yyyy-MM-dd HH:mm:ss` in China Standard Time (UTC+08:00), exactly
 //! that shape; dates exactly `yyyy-MM-dd`.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc,
+};
 
 pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -70,7 +72,29 @@ fn date_time(b: &[u8], at: [usize; 6]) -> Option<NaiveDateTime> {
 
 /// Formats a time the way the contract writes it.
 pub fn format(t: DateTime<Utc>) -> String {
-    t.with_timezone(&china()).format(FORMAT).to_string()
+    let local = t.with_timezone(&china()).naive_local();
+    // Digit by digit: chrono's `format` reads its pattern again on every call, which was most
+    // of a 3TMS waybill's checks (#21). Years beyond four digits keep chrono's form (`+10000`).
+    let year = local.year();
+    if !(0..=9999).contains(&year) {
+        return local.format(FORMAT).to_string();
+    }
+    // A leap second is second 60, as `%S` writes it.
+    let second = local.second() + local.nanosecond() / 1_000_000_000;
+    let mut b = *b"0000-00-00 00:00:00";
+    let mut put = |at: usize, len: usize, mut n: u32| {
+        for i in (at..at + len).rev() {
+            b[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, local.month());
+    put(8, 2, local.day());
+    put(11, 2, local.hour());
+    put(14, 2, local.minute());
+    put(17, 2, second);
+    b.iter().map(|&c| char::from(c)).collect()
 }
 
 /// A contract date, exactly `yyyy-MM-dd`.
@@ -111,6 +135,45 @@ pub fn day_bounds(d: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Written from its digits, a time reads as chrono's `format` writes it: every second of
+    /// a stretch of days around year ends and leap days, a leap second, and the years beyond
+    /// four digits that take chrono's own path.
+    #[test]
+    fn times_are_written_as_chrono_writes_them() {
+        let chrono_form = |t: DateTime<Utc>| t.with_timezone(&china()).format(FORMAT).to_string();
+        let mut n = 0;
+        for start in [
+            "1969-12-31T00:00:00Z",
+            "2024-02-28T10:00:00Z",
+            "2099-12-31T12:00:00Z",
+        ] {
+            let start: DateTime<Utc> = start.parse().unwrap();
+            for s in (0..3 * 86_400).step_by(7) {
+                let t = start + chrono::Duration::seconds(s);
+                assert_eq!(format(t), chrono_form(t), "{t:?}");
+                n += 1;
+            }
+        }
+        let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .unwrap()
+            .and_utc();
+        assert_eq!(format(leap), "2017-01-01 07:59:60");
+        assert_eq!(format(leap), chrono_form(leap));
+        for t in [
+            "-0001-06-01T00:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T15:59:59Z",
+            "9999-12-31T16:00:00Z",
+            "+10000-01-01T00:00:00Z",
+        ] {
+            let t: DateTime<Utc> = t.parse().unwrap();
+            assert_eq!(format(t), chrono_form(t), "{t:?}");
+        }
+        assert_eq!(format(DateTime::UNIX_EPOCH), "1970-01-01 08:00:00");
+        assert!(n > 100_000);
+    }
 
     /// Both forms read what chrono's format parser reads, edge values of every field combined.
     #[test]

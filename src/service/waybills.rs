@@ -92,7 +92,7 @@ async fn create_in_one_statement(
             order_type: &o.order_type,
             fingerprint,
             request,
-            created_event: serde_json::to_value(&event)
+            created_event: serde_json::to_string(&event)
                 .map_err(|e| ServiceError::Internal(format!("event: {e}")))?,
             event_id: uuid::Uuid::now_v7(),
         });

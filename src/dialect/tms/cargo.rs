@@ -43,7 +43,7 @@ fn goods(
         product_model: d.product_model,
         ..Default::default()
     };
-    let mut c = cargo(e, "", dto, adding)?;
+    let mut c = cargo(e, &"", dto, adding)?;
     c.cargo_no = d.cargo_number;
     Some(c)
 }

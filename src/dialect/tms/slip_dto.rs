@@ -3,7 +3,7 @@
 
 use super::waybill_dto::{
     cargo, consignee, delivery_type, epoch, freight, location, notes, opt_text, organization_path,
-    pay_type, CargoDto, FlatConsignee, LocationDto, MAX_CARGO, ORDER_TYPE,
+    pay_type, At, CargoDto, FlatConsignee, LocationDto, MAX_CARGO, ORDER_TYPE,
 };
 use crate::domain::order::{Address, TransportOrder};
 use crate::domain::rules;
@@ -61,7 +61,7 @@ impl CustomerOrderEntity {
         let address = e.required(p("consignerAddress"), self.consigner_address, rules::name);
         let (cr_lng, cr_lat) = location(
             e,
-            &format!("{path}.consignerLocation"),
+            &At::field(&path, "consignerLocation"),
             self.consigner_location,
         );
         let consignee = consignee(
@@ -96,7 +96,7 @@ impl CustomerOrderEntity {
         .filter(|(_, v)| v.is_some())
         .map(|(i, v)| (format!("note{}", i + 1), v))
         .collect();
-        let custom_notes = notes(e, path, given, 12);
+        let custom_notes = notes(e, &path, given, 12);
         let list = self.cargo_list.unwrap_or_default();
         if let Err(m) = rules::count(&list, 0, MAX_CARGO) {
             e.invalid(p("cargoList"), m);
@@ -104,7 +104,7 @@ impl CustomerOrderEntity {
         let cargo = list
             .into_iter()
             .enumerate()
-            .filter_map(|(i, c)| cargo(e, &format!("{path}.cargoList[{i}]"), c, false))
+            .filter_map(|(i, c)| cargo(e, &At::item(&path, "cargoList", i), c, false))
             .collect();
         let shipper_pay = e.optional(p("shipperPay"), self.shipper_pay, rules::money);
         let shipper_pay_type = pay_type(e, p("shipperPayType"), self.shipper_pay_type);

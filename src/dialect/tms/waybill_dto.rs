@@ -9,6 +9,7 @@ use crate::domain::waybill::{AddressPatch, WaybillPatch};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::{self, Display};
 use utoipa::ToSchema;
 
 /// The order type 3TMS waybills get: 零担运输 (the seed has no types).
@@ -107,9 +108,45 @@ pub(super) struct FlatConsignee {
 }
 
 /// The consignee, all of whose fields may be left out (`None` when none is given).
+/// `{path}.{field}`, or `{path}.{field}[{index}]`: a member's path, written only when an error
+/// names it (a batch of valid waybills formatted some twenty per waybill up front, #21).
+pub(super) struct At<'a> {
+    pub path: &'a dyn Display,
+    pub field: &'static str,
+    pub index: Option<usize>,
+}
+
+impl<'a> At<'a> {
+    pub fn field(path: &'a dyn Display, field: &'static str) -> Self {
+        At {
+            path,
+            field,
+            index: None,
+        }
+    }
+
+    pub fn item(path: &'a dyn Display, field: &'static str, index: usize) -> Self {
+        At {
+            path,
+            field,
+            index: Some(index),
+        }
+    }
+}
+
+impl Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.path, self.field)?;
+        match self.index {
+            Some(i) => write!(f, "[{i}]"),
+            None => Ok(()),
+        }
+    }
+}
+
 pub(super) fn consignee(e: &mut FieldErrors, path: &str, c: FlatConsignee) -> Option<Address> {
     let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
-    let (lng, lat) = location(e, &format!("{path}.consigneeLocation"), c.location);
+    let (lng, lat) = location(e, &At::field(&path, "consigneeLocation"), c.location);
     let a = Address {
         name: opt_text(e, p("consigneeName"), c.name).unwrap_or_default(),
         phone: e
@@ -173,38 +210,41 @@ pub(super) fn coordinate(
 
 pub(super) fn location(
     e: &mut FieldErrors,
-    path: &str,
+    path: &dyn Display,
     l: Option<LocationDto>,
 ) -> (Option<f64>, Option<f64>) {
     let l = l.unwrap_or_default();
     (
-        coordinate(e, format!("{path}.lng"), l.lng, 180.0),
-        coordinate(e, format!("{path}.lat"), l.lat, 90.0),
+        coordinate(e, LazyPath(|| format!("{path}.lng")), l.lng, 180.0),
+        coordinate(e, LazyPath(|| format!("{path}.lat")), l.lat, 90.0),
     )
+}
+
+/// Whether `k` is `{prefix}1`…`{prefix}{max}`, written plainly (no sign, no leading zero).
+fn numbered_key(k: &str, prefix: &str, max: usize) -> bool {
+    k.strip_prefix(prefix).is_some_and(|n| {
+        !n.starts_with('0')
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && n.parse::<usize>().is_ok_and(|n| (1..=max).contains(&n))
+    })
 }
 
 /// Whether `k` is one of `note1`…`note{max}`.
 pub(super) fn note_key(k: &str, max: usize) -> bool {
-    k.strip_prefix("note")
-        .and_then(|n| n.parse::<usize>().ok())
-        .is_some_and(|n| (1..=max).contains(&n) && k == format!("note{n}"))
+    numbered_key(k, "note", max)
 }
 
 /// Whether `k` is one of the freight extras `uppay1`…`uppay6`, `pay1`…`pay6` that the seed's
 /// `extraFields` shows beside the notes.
 pub(super) fn pay_key(k: &str) -> bool {
-    ["uppay", "pay"].iter().any(|p| {
-        k.strip_prefix(p)
-            .and_then(|n| n.parse::<usize>().ok())
-            .is_some_and(|n| (1..=6).contains(&n) && *k == format!("{p}{n}"))
-    })
+    numbered_key(k, "uppay", 6) || numbered_key(k, "pay", 6)
 }
 
 /// Custom notes `note1`…`note{max}` (and, in `extraFields`, the freight extras); null and
 /// empty values are left out, so a client may send back the class it read, nulls included.
 pub(super) fn notes(
     e: &mut FieldErrors,
-    path: &str,
+    path: &dyn Display,
     given: Vec<(String, Option<String>)>,
     max: usize,
 ) -> BTreeMap<String, String> {
@@ -220,7 +260,7 @@ pub(super) fn notes(
             );
             continue;
         }
-        if let Some(v) = e.optional(format!("{path}.{k}"), v, rules::remark) {
+        if let Some(v) = e.optional(LazyPath(|| format!("{path}.{k}")), v, rules::remark) {
             if !v.is_empty() {
                 out.insert(k, v);
             }
@@ -230,7 +270,12 @@ pub(super) fn notes(
 }
 
 /// Goods: pieces (the seed's double, up to 3 decimals), weight kg, volume m³ (kept as cm³).
-pub fn cargo(e: &mut FieldErrors, path: &str, c: CargoDto, name_required: bool) -> Option<Cargo> {
+pub fn cargo(
+    e: &mut FieldErrors,
+    path: &dyn Display,
+    c: CargoDto,
+    name_required: bool,
+) -> Option<Cargo> {
     let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
     let name = if name_required {
         e.required(p("name"), c.name, rules::name)
@@ -256,20 +301,19 @@ pub fn cargo(e: &mut FieldErrors, path: &str, c: CargoDto, name_required: bool) 
     });
     let value = e.optional(p("value"), c.value, rules::money);
     let remark = e.optional(p("productModel"), c.product_model, rules::remark);
-    let given = vec![
-        ("note1".to_string(), c.note1),
-        ("note2".to_string(), c.note2),
-        ("note3".to_string(), c.note3),
-        ("note4".to_string(), c.note4),
-        ("note5".to_string(), c.note5),
-        ("note6".to_string(), c.note6),
-    ];
-    let notes = notes(
-        e,
-        path,
-        given.into_iter().filter(|(_, v)| v.is_some()).collect(),
-        6,
-    );
+    let given = [
+        ("note1", c.note1),
+        ("note2", c.note2),
+        ("note3", c.note3),
+        ("note4", c.note4),
+        ("note5", c.note5),
+        ("note6", c.note6),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_some())
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let notes = notes(e, path, given, 6);
     Some(Cargo {
         name: name?,
         quantity: quantity.unwrap_or_default(),
@@ -354,7 +398,7 @@ impl OrderEntity {
             e.required(p("consignerAddress"), self.consigner_address, rules::name);
         let (cr_lng, cr_lat) = location(
             e,
-            &format!("{path}.consignerLocation"),
+            &At::field(&path, "consignerLocation"),
             self.consigner_location,
         );
         let consigner = Address {
@@ -411,7 +455,7 @@ impl OrderEntity {
         let organization_path = organization_path(e, p("organizationPath"), self.organization_path);
         let custom_notes = notes(
             e,
-            &format!("{path}.extraFields"),
+            &At::field(&path, "extraFields"),
             self.extra_fields.unwrap_or_default().into_iter().collect(),
             12,
         );
@@ -422,7 +466,7 @@ impl OrderEntity {
         let cargo: Vec<Cargo> = list
             .into_iter()
             .enumerate()
-            .filter_map(|(i, c)| cargo(e, &format!("{path}.cargoList[{i}]"), c, false))
+            .filter_map(|(i, c)| cargo(e, &At::item(&path, "cargoList", i), c, false))
             .collect();
         Some(TransportOrder {
             order_code: code?,
@@ -546,7 +590,7 @@ impl ModifyOrderEntity {
         let cargo = self.order_cargoes.map(|list| {
             list.into_iter()
                 .enumerate()
-                .filter_map(|(i, c)| cargo(e, &format!("order.orderCargoes[{i}]"), c, false))
+                .filter_map(|(i, c)| cargo(e, &At::item(&"order", "orderCargoes", i), c, false))
                 .collect()
         });
         WaybillPatch {

@@ -20,9 +20,10 @@ pub struct NewWaybill<'a> {
     pub fingerprint: &'a str,
     /// The waybill's canonical JSON text (`domain::canonical`), stored as jsonb.
     pub request: &'a str,
-    /// The `created` message, its waybill's `hxOrderNo` and `transportNo` filled in by the
-    /// statement once the numbers are drawn.
-    pub created_event: serde_json::Value,
+    /// The `created` message as JSON text, its waybill's `hxOrderNo` and `transportNo` filled
+    /// in by the statement once the numbers are drawn. Text, not a `serde_json::Value`: the
+    /// tree (a map per object, a string per key) was built only to be written out again (#21).
+    pub created_event: String,
     pub event_id: Uuid,
 }
 
@@ -69,14 +70,14 @@ pub async fn insert_waybills(
     let otype: Vec<&str> = waybills.iter().map(|w| w.order_type).collect();
     let fp: Vec<&str> = waybills.iter().map(|w| w.fingerprint).collect();
     let request: Vec<&str> = waybills.iter().map(|w| w.request).collect();
-    let event: Vec<&serde_json::Value> = waybills.iter().map(|w| &w.created_event).collect();
+    let event: Vec<&str> = waybills.iter().map(|w| w.created_event.as_str()).collect();
     let event_id: Vec<Uuid> = waybills.iter().map(|w| w.event_id).collect();
     // The main query reads every CTE, so each runs. The heads insert only when no number is
     // used (`used` is the statement's snapshot; a number committed meanwhile fails the insert).
     let statement = sqlx::query_as!(
         Row,
         r#"WITH input AS (
-               SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[])
+               SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[])
                         WITH ORDINALITY AS u(code, otype, fp, request, event, event_id, i)),
            used AS (
                SELECT 1 AS one FROM orders o
@@ -102,7 +103,7 @@ pub async fn insert_waybills(
            pushes AS (
                INSERT INTO push_outbox (event_id, client_id, tenant, event_type, order_key, payload)
                SELECT n.event_id, s.client_id, $1, $14, $15 || h.id,
-                      jsonb_set(jsonb_set(n.event, '{waybill,hxOrderNo}', to_jsonb(h.hx_order_no)),
+                      jsonb_set(jsonb_set(n.event::jsonb, '{waybill,hxOrderNo}', to_jsonb(h.hx_order_no)),
                                 '{waybill,transportNo}', to_jsonb(h.transport_no))
                  FROM head h JOIN numbered n ON n.code = h.order_code CROSS JOIN subs s
                 ORDER BY n.i, s.client_id
@@ -121,7 +122,7 @@ pub async fn insert_waybills(
         &otype as &[&str],
         &fp as &[&str],
         &request as &[&str],
-        &event as &[&serde_json::Value],
+        &event as &[&str],
         &event_id,
         b.kind,
         b.kind_letter,
