@@ -140,6 +140,7 @@ threading.Thread(target=server.serve_forever, daemon=True).start()
 
 acked = {}             # orderCode -> (kind, hxOrderNo, lines)
 write_times = []       # (start, end) monotonic times of acknowledged writes
+fail_times = []        # monotonic times of answers 503 or none (retried)
 counts = {"503": 0, "5xx": 0, "no_answer": 0, "unknown": 0, "refused": 0, "retries": 0}
 refusals = []
 kinds = {}             # (HTTP status, code) of every answer that was not an acknowledgement
@@ -185,6 +186,8 @@ def client(n):
                         shippable.append((code, reply["value"]["hxOrderNo"], request["items"]))
                 break
             with lock:
+                if status in (0, 503):
+                    fail_times.append(now())
                 if status == 0:
                     counts["no_answer"] += 1
                 elif status == 503:
@@ -378,14 +381,19 @@ shipped_events = int(psql(
     "SELECT count(*) FROM push_outbox p JOIN orders o ON o.tenant = p.tenant AND p.order_key = 'order:' || o.id "
     "WHERE p.tenant = '%s' AND o.status = 'SHIPPED' AND p.status = 'delivered'" % CREATE_BY) or 0)
 
-# Per failover: when a write sent after the kill first succeeded, and the longest stretch in
-# which no write completed, from the kill until then.
-windows, recovered = [], []
+# Per failover: when a write sent after the outage began first succeeded, and the longest
+# stretch in which no write completed, from the kill until then. The outage begins at the
+# first failed answer after the kill, not at the kill: a backend of the killed primary can
+# still finish a write sent just after it (once, CI saw "writes back after 0.0 s" so).
+windows, recovered, finished_late = [], [], []
 with lock:
     ends = sorted(end for _, end in write_times)
     starts = list(write_times)
+    failed = sorted(fail_times)
 for t, node in killed:
-    first = min([end for start, end in starts if start > t], default=None)
+    down = min([f for f in failed if f > t], default=t)
+    finished_late.append(sum(1 for start, end in starts if t < start and end <= down))
+    first = min([end for start, end in starts if start > down], default=None)
     if first is None:
         windows.append(None)
         recovered.append(None)
@@ -421,6 +429,7 @@ print("the slowest answer to any order call: %.2f s (none went unanswered for th
       % (slowest[0], counts["no_answer"] == 0))
 print("longest window without a successful write per failover (s): %s; writes sent after the kill "
       "succeeded again after (s): %s" % (windows, recovered))
+print("writes sent after the kill and acknowledged before the first failed answer: %s" % finished_late)
 print("answers other than acknowledgements, by (HTTP status, code): %s" % sorted(kinds.items(), key=lambda x: -x[1]))
 print("reserved stock %s, live reservations %s" % (reserved, live))
 print("pushes: %d in the outbox, %d undelivered, %d delivered but never received, %d received, "
