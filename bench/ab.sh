@@ -6,7 +6,7 @@
 # run. Prints, per run, the requests per second and the gateway's CPU per request (user and
 # system, from /proc), its user CPU, and its task switches per request. Builds alternate
 # because this host's speed drifts by 10-25 % within an hour: compare within pairs.
-# SCENARIO: out5 in50 dws1 inv20 prod100 qimen5 tms10. Run `bench/run.sh` once first.
+# SCENARIO: one of bench/scenarios.sh's. Run `bench/run.sh` once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 3 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
@@ -17,6 +17,8 @@ export HXGW_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_sta
 unset DATABASE_URL
 # shellcheck source=scripts/local-postgres.sh
 source scripts/local-postgres.sh
+# shellcheck source=bench/scenarios.sh
+source bench/scenarios.sh
 hxgw_local_postgres >/dev/null
 export DATABASE_URL="${DATABASE_URL%/*}/hongxun_bench"
 export SQLX_OFFLINE=true HXGW_MASTER_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
@@ -27,28 +29,20 @@ port=18080
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 
 bodies() { # SCENARIO FILE: a fresh set of signed bodies (new order codes each run)
-  local tag="R$RANDOM$RANDOM" token
+  local tag="R$RANDOM$RANDOM" token= rate n
+  # 3TMS calls carry an access token: signed in on the gateway just started.
+  [ "$1" != tms10 ] || token=$(sign_in "127.0.0.1:$port" bench-tms bench-tms-pass)
+  # Twice what the run needs at the scenario's best rate on this host: the measured run reads
+  # the first half, the warm-up the second, so that neither replays the other's bodies.
+  case $1 in inv20) rate=8000 ;; dws1) rate=6000 ;; dws50) rate=600 ;; *) rate=3000 ;; esac
+  n=$((2 * rate * (secs + 3)))
   case $1 in
-    tms10) # 3TMS calls carry an access token: signed in on the gateway just started.
-      token=$(curl -s -X POST "http://127.0.0.1:$port/user/generate_access_token/v2" -H 'Content-Type: application/json' \
-        -d '{"userName":"bench-tms","password":"bench-tms-pass"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
-      python3 bench/gen_bodies.py tms10 "$token" - - 30000 "T$tag" "$2" ;;
-    inv20) python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP 40000 Q "$2" ;;
-    dws1) python3 bench/gen_bodies.py dws1 dws-secret BENCH-DWS LINE 60000 "LINE-$tag" "$2" ;;
-    in50) python3 bench/gen_bodies.py in50 bench-secret BENCH ERP 30000 "I$tag" "$2" ;;
-    prod100) python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP 20000 "P$tag" "$2" ;;
-    qimen5) python3 bench/gen_bodies.py qimen5 qm-secret BENCHQM BENCH-QM 40000 "QM$tag" "$2" ;;
-    out5) python3 bench/gen_bodies.py out5 bench-secret BENCH ERP 60000 "A$tag" "$2" ;;
-    *) echo "unknown scenario $1" >&2; exit 2 ;;
+    inv20) scenario_bodies inv20 "$n" Q "$2" ;;
+    dws1 | dws50) scenario_bodies "$1" "$n" "LINE-$tag" "$2" ;;
+    *) scenario_bodies "$1" "$n" "X$tag" "$2" "$token" ;;
   esac
 }
-case $scen in
-  inv20) path=/dtc/logistics/inventoryQuery ;; dws1) path=/dtc/device/dws ;;
-  in50) path=/dtc/logistics/inOrder ;; prod100) path=/dtc/base/product ;;
-  qimen5) path=/router/qimen/service ;; out5) path=/dtc/logistics/outOrder ;;
-  tms10) path=/order/create_order ;;
-  *) echo "unknown scenario $scen" >&2; exit 2 ;;
-esac
+path=$(scenario_path "$scen")
 
 one() { # LABEL BIN
   local label=$1 bin=$2 file="$work/bodies.txt" gw line

@@ -27,6 +27,8 @@ export HXGW_PG_DIR="${TMPDIR:-/tmp}/hxgw-bench-pg" HXGW_PG_PORT=16532
 export HXGW_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top"
 # shellcheck source=scripts/local-postgres.sh
 source scripts/local-postgres.sh
+# shellcheck source=bench/scenarios.sh
+source bench/scenarios.sh
 hxgw_local_postgres
 if ! "$HXGW_PG_BIN_DIR/psql" -tA "$DATABASE_URL" -c "SHOW shared_preload_libraries" | grep -q pg_stat_statements \
    || [ "$("$HXGW_PG_BIN_DIR/psql" -tA "$DATABASE_URL" -c "SHOW pg_stat_statements.track")" != top ]; then
@@ -206,9 +208,10 @@ product_rows() {
 # The bodies file holds one region per round, each twice what one measured run needs: a
 # round's measured run reads the first half of its region, its warm-up the second.
 scenario() {
-  local name=$1 path=$2 bodies=$3 script=- rows_sql=$5 per=$6 baseline=${7:-}
+  local name=$1 path bodies=$2 script=- rows_sql=$4 per=$5 baseline=${6:-}
+  path=$(scenario_path "$name")
   # "-": no pgbench script of this scenario's statements (yet).
-  [ "$4" = - ] || script=$(realpath "$4")
+  [ "$3" = - ] || script=$(realpath "$3")
   [ -z "$baseline" ] || baseline=$(realpath "$baseline")
   local region half round pg_options check="" requests_all=0 rps_all=0 gw_ticks=0 gw_pg_ticks=0 statements_all=0
   local p50=0 p99=0 non200_all=0 tx_all=0 tps_all=0 pgb_pg_ticks=0 base_all=0 ratios="" wrk_us=0 pgb_us=0
@@ -350,45 +353,43 @@ bodies_for() { local n=$(( 2 * $1 * secs )); echo $(( (n > $2 ? n : $2) * rounds
 for s in $only; do
   case "$s" in
     out5)
-      python3 bench/gen_bodies.py out5 bench-secret BENCH ERP "$(bodies_for 3000 60000)" B "$work/out5.txt"
-      scenario out5 /dtc/logistics/outOrder "$work/out5.txt" bench/out_order.pgbench.sql \
+      scenario_bodies out5 "$(bodies_for 3000 60000)" B "$work/out5.txt"
+      scenario out5 "$work/out5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     in50)
-      python3 bench/gen_bodies.py in50 bench-secret BENCH ERP "$(bodies_for 3000 40000)" I "$work/in50.txt"
-      scenario in50 /dtc/logistics/inOrder "$work/in50.txt" bench/in_order.pgbench.sql \
+      scenario_bodies in50 "$(bodies_for 3000 40000)" I "$work/in50.txt"
+      scenario in50 "$work/in50.txt" bench/in_order.pgbench.sql \
         "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.tenant='BENCH' AND o.order_code LIKE 'I-%'" 50 bench/baseline/in_order.pgbench.sql ;;
     dws1|dws50)
       per=${s#dws}
-      python3 bench/gen_bodies.py "$s" dws-secret BENCH-DWS LINE "$([ "$per" = 1 ] && bodies_for 6000 120000 || bodies_for 600 12000)" "LINE-$per" "$work/$s.txt"
+      scenario_bodies "$s" "$([ "$per" = 1 ] && bodies_for 6000 120000 || bodies_for 600 12000)" "LINE-$per" "$work/$s.txt"
       bench/dws.pgbench.sh "$per" >"$work/$s.pgbench.sql"
       bench/baseline/dws.pgbench.sh "$per" >"$work/$s.baseline.sql"
-      scenario "$s" /dtc/device/dws "$work/$s.txt" "$work/$s.pgbench.sql" \
+      scenario "$s" "$work/$s.txt" "$work/$s.pgbench.sql" \
         "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" "$work/$s.baseline.sql" ;;
     inv20)
-      python3 bench/gen_bodies.py inv20 bench-secret BENCH ERP "$(bodies_for 8000 160000)" Q "$work/inv20.txt"
-      scenario inv20 /dtc/logistics/inventoryQuery "$work/inv20.txt" bench/inventory_query.pgbench.sql \
+      scenario_bodies inv20 "$(bodies_for 8000 160000)" Q "$work/inv20.txt"
+      scenario inv20 "$work/inv20.txt" bench/inventory_query.pgbench.sql \
         "SELECT 0" 0 bench/baseline/inventory_query.pgbench.sql ;;
     prod100)
-      python3 bench/gen_bodies.py prod100 bench-secret BENCH ERP "$(bodies_for 3000 40000)" P "$work/prod100.txt"
-      scenario prod100 /dtc/base/product "$work/prod100.txt" bench/product_sync.pgbench.sql \
+      scenario_bodies prod100 "$(bodies_for 3000 40000)" P "$work/prod100.txt"
+      scenario prod100 "$work/prod100.txt" bench/product_sync.pgbench.sql \
         products 100 bench/baseline/product_sync.pgbench.sql ;;
     qimen5)
       # The same statement as out5 (the replay key's endpoint aside): its pgbench script serves.
-      python3 bench/gen_bodies.py qimen5 qm-secret BENCHQM BENCH-QM "$(bodies_for 3000 40000)" QM "$work/qimen5.txt"
-      scenario qimen5 /router/qimen/service "$work/qimen5.txt" bench/out_order.pgbench.sql \
+      scenario_bodies qimen5 "$(bodies_for 3000 40000)" QM "$work/qimen5.txt"
+      scenario qimen5 "$work/qimen5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'QM-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     tms10)
-      sign_in() { curl -s -X POST "http://$addr/user/generate_access_token/v2" -H 'Content-Type: application/json' \
-        -d "{\"userName\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])'; }
-      token=$(sign_in bench-tms bench-tms-pass)
-      sign_in pg-tms pg-tms-pass >/dev/null
+      token=$(sign_in "$addr" bench-tms bench-tms-pass)
+      sign_in "$addr" pg-tms pg-tms-pass >/dev/null
       # From here the gateway holds a hashing thread's argon2 memory (19 MiB, kept between
       # sign-ins by design: auth::password), so this row's RSS is about that much above the others.
       pg_tms_hash=$(q "SELECT t.access_hash FROM tms_tokens t JOIN clients c ON c.id = t.client_id
                         WHERE c.create_by = 'PGBENCH' AND c.dialect = 'tms' ORDER BY t.expires_at DESC LIMIT 1")
-      python3 bench/gen_bodies.py tms10 "$token" - - "$(bodies_for 3000 40000)" TM "$work/tms10.txt"
+      scenario_bodies tms10 "$(bodies_for 3000 40000)" TM "$work/tms10.txt" "$token"
       bench/baseline/tms_order.pgbench.sh >"$work/tms10.baseline.sql"
-      scenario tms10 /order/create_order "$work/tms10.txt" bench/tms_order.pgbench.sql \
+      scenario tms10 "$work/tms10.txt" bench/tms_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'TM-%'" 10 "$work/tms10.baseline.sql" ;;
   esac
 done
