@@ -651,3 +651,50 @@ impl ModifyOrderEntity {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Note and freight keys are read without formatting `note{n}` again (#21), and take
+    /// exactly what comparing with the formatted number took: no sign, no leading zero,
+    /// nothing after the number, within the range.
+    #[test]
+    fn note_and_pay_keys_are_the_ones_their_numbers_write() {
+        let formatted = |k: &str, p: &str, max: usize| {
+            k.strip_prefix(p)
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| (1..=max).contains(&n) && k == format!("{p}{n}"))
+        };
+        let numbers = [
+            "",
+            "0",
+            "1",
+            "01",
+            "+1",
+            "-1",
+            "6",
+            "7",
+            "12",
+            "13",
+            "1 ",
+            " 1",
+            "1a",
+            "٣",
+            "99999999999999999999999",
+        ];
+        let mut n = 0;
+        for p in ["note", "pay", "uppay", "Note", "notes", ""] {
+            for x in numbers {
+                let k = format!("{p}{x}");
+                assert_eq!(note_key(&k, 12), formatted(&k, "note", 12), "{k}");
+                assert_eq!(note_key(&k, 6), formatted(&k, "note", 6), "{k}");
+                let pay = formatted(&k, "uppay", 6) || formatted(&k, "pay", 6);
+                assert_eq!(pay_key(&k), pay, "{k}");
+                n += usize::from(note_key(&k, 12) || pay);
+            }
+        }
+        // note1, note6, note12 (and note7 within 12); pay1, pay6; uppay1, uppay6.
+        assert_eq!(n, 4 + 2 + 2);
+    }
+}
