@@ -107,13 +107,12 @@ pub(super) struct FlatConsignee {
     pub location: Option<LocationDto>,
 }
 
-/// The consignee, all of whose fields may be left out (`None` when none is given).
 /// `{path}.{field}`, or `{path}.{field}[{index}]`: a member's path, written only when an error
 /// names it (a batch of valid waybills formatted some twenty per waybill up front, #21).
 pub(super) struct At<'a> {
-    pub path: &'a dyn Display,
-    pub field: &'static str,
-    pub index: Option<usize>,
+    path: &'a dyn Display,
+    field: &'static str,
+    index: Option<usize>,
 }
 
 impl<'a> At<'a> {
@@ -144,6 +143,7 @@ impl Display for At<'_> {
     }
 }
 
+/// The consignee, all of whose fields may be left out (`None` when none is given).
 pub(super) fn consignee(e: &mut FieldErrors, path: &str, c: FlatConsignee) -> Option<Address> {
     let p = |f: &'static str| LazyPath(move || format!("{path}.{f}"));
     let (lng, lat) = location(e, &At::field(&path, "consigneeLocation"), c.location);
