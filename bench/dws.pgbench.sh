@@ -39,7 +39,8 @@ WITH prior AS (
                SELECT u.b, q.id, false
                  FROM (SELECT DISTINCT barcode FROM s) u(b) JOIN packages q ON q.package_no = u.b) x
          JOIN packages p ON p.id = x.id
-         JOIN orders o ON o.id = p.order_id
+         CROSS JOIN LATERAL (SELECT o.order_code, o.tenant FROM orders o
+                              WHERE o.id = p.order_id OFFSET 0) o
         WHERE hxgw_is_sandbox(o.tenant) = false),
      pick AS (
        SELECT barcode, count(DISTINCT id) AS n, min(id) AS id

@@ -377,6 +377,12 @@ pub struct PackageMatch {
 /// own indexes (`packages_waybill_idx`, `packages_no_idx`) joined by UNION ALL: no `OR`
 /// across the two columns, which would leave the planner a scan of all packages.
 /// Only packages of sandbox tenants for a sandbox scanner, only real ones for a real one.
+/// Each package's order is looked up by its key, in a subquery that `OFFSET 0` keeps from
+/// being flattened into a join: as a join, the planner may merge-join the few candidates with
+/// all orders in key order, and where the packages' statistics place them on old orders it
+/// does, reading every order up to the package's. The bench's packages all hung on order 1:
+/// a package of its latest order (of 199,156) took 0.45 s per scan (docs/performance.md,
+/// eleventh part).
 pub async fn package_candidates(
     conn: &mut PgConnection,
     barcodes: &[String],
@@ -390,7 +396,8 @@ pub async fn package_candidates(
                    SELECT u.b, q.id, false
                      FROM UNNEST($1::text[]) AS u(b) JOIN packages q ON q.package_no = u.b) x
              JOIN packages p ON p.id = x.id
-             JOIN orders o ON o.id = p.order_id
+             CROSS JOIN LATERAL (SELECT o.order_code, o.tenant FROM orders o
+                                  WHERE o.id = p.order_id OFFSET 0) o
             WHERE hxgw_is_sandbox(o.tenant) = $2
             ORDER BY p.id"#,
         barcodes,

@@ -69,7 +69,9 @@ pub async fn receive(
                        SELECT u.b, q.id, false
                          FROM (SELECT DISTINCT barcode FROM s) u(b) JOIN packages q ON q.package_no = u.b) x
                  JOIN packages p ON p.id = x.id
-                 JOIN orders o ON o.id = p.order_id
+                 -- Its order by key, one lookup per package (see package_candidates).
+                 CROSS JOIN LATERAL (SELECT o.order_code, o.tenant FROM orders o
+                                      WHERE o.id = p.order_id OFFSET 0) o
                 WHERE hxgw_is_sandbox(o.tenant) = $3),
            pick AS (
                -- match_barcode: the waybill matches if there are any, else the package-number

@@ -692,3 +692,121 @@ async fn the_dws_answer_text_is_pinned(pool: PgPool) {
 
 /// Captured from the build before the typed answer.
 const PINNED_DWS_ANSWER: &str = r#"{"code":200,"message":"success","flag":true,"value":{"results":[{"barcode":"SF001","duplicate":false,"flagged":true,"matched":true,"orderCode":"OUT-1","reason":null,"weightDeviation":0.25},{"barcode":"NOBODY","duplicate":false,"flagged":false,"matched":false,"orderCode":null,"reason":"NO_PACKAGE","weightDeviation":null},{"barcode":"NOBODY","duplicate":true,"flagged":false,"matched":false,"orderCode":null,"reason":"NO_PACKAGE","weightDeviation":null}]},"requestId":"RID"}"#;
+
+/// Rows read through `orders_pkey`, per PostgreSQL's cumulative statistics, once `ready` (a
+/// boolean query on them) holds: a backend reports its counts when it goes idle, at most a
+/// few seconds late.
+async fn orders_read_by_key(pool: &PgPool, ready: &str) -> i64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let done: bool = sqlx::query_scalar(ready).fetch_one(pool).await.unwrap();
+        if done {
+            return sqlx::query_scalar(
+                "SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'orders_pkey'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the statistics never showed {ready}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// A scan looks up its package's order by key, whatever the statistics say: with every
+/// package on the first of 20,000 orders when the tables were analysed, the planner
+/// merge-joined the candidates with all orders in key order, and a package of a later order
+/// read every order before it. Both ways a package is matched: the one-statement scan, and a
+/// waiting scan matched when its package ships; and a carrier's route, whose waybill finds its
+/// order the same way (`store::carrier::waybill_link`). On this data the old texts
+/// merge-joined in the second (20,043 rows read); the first did on the bench's database of
+/// 199,156 orders (0.45 s per scan, docs/performance.md, eleventh part), not on this one; the
+/// route's is a lookup by key on both. With the change: 42 rows for the three.
+#[sqlx::test]
+async fn a_scan_finds_its_packages_order_by_key_whatever_the_statistics(pool: PgPool) {
+    let app = spawn_pushing_app(pool.clone(), "200ms").await;
+    let DwsFloor {
+        who,
+        token,
+        dws,
+        _receiver,
+    } = dws_floor(&app).await;
+    sqlx::query(
+        "INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code,
+                             status, fingerprint, request)
+         SELECT tenant, kind, 'BULK-' || i, 'HXBULK' || i, order_type, inventory_code, subbase_code,
+                'SHIPPED', '-', '{}'
+           FROM orders, generate_series(1, 20000) i WHERE order_code = 'OUT-1'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO packages (tenant, order_id, confirmation_id, package_no, waybill_no, carrier_code, weight_kg, items)
+         SELECT tenant, order_id, confirmation_id, 'PB-' || i, 'WB-B' || i, 'SF', 1.0, '[]'
+           FROM packages, generate_series(1, 2000) i WHERE waybill_no = 'SF001'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE orders, packages")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let before = orders_read_by_key(
+        &pool,
+        "SELECT n_tup_ins >= 2001 FROM pg_stat_user_tables WHERE relname = 'packages'",
+    )
+    .await;
+
+    let scan = |barcode: &str, at: &str| {
+        json!({"deviceCode": "LINE-1", "scans": [{"barcode": barcode, "weight": 2.0, "scanTime": at}]})
+            .to_string()
+    };
+    let r = app
+        .call(DWS, &dws, &scan("SF-WAIT", "2026-11-25 10:00:00"))
+        .await;
+    r.expect(200, 200);
+    assert_eq!(
+        r.body["value"]["results"][0]["matched"], false,
+        "{}",
+        r.body
+    );
+    shipped_order(&app, &who, &token, "OUT-LATE", "P-LATE", "SF-LATE").await;
+    shipped_order(&app, &who, &token, "OUT-WAIT", "P-WAIT", "SF-WAIT").await;
+    let r = app
+        .call(DWS, &dws, &scan("SF-LATE", "2026-11-25 10:00:01"))
+        .await;
+    r.expect(200, 200);
+    assert_eq!(
+        r.body["value"]["results"][0]["orderCode"], "OUT-LATE",
+        "{}",
+        r.body
+    );
+    let sf = app.identity(ClientKind::Carrier, "SF", "SF-TMS").await;
+    let route = json!({"waybillNo": "SF-LATE", "routes": [node("PICKUP", "2026-11-25 11:00:00")]});
+    let r = app.call(ROUTE, &sf, &route.to_string()).await;
+    r.expect(200, 200);
+    assert_eq!(r.body["value"]["orderCode"], "OUT-LATE", "{}", r.body);
+    let r = app
+        .call(OUT_RESULT, &who, r#"{"orderCodes":["OUT-WAIT"]}"#)
+        .await;
+    let measured = &r.body["value"]["orders"][0]["packages"][0]["measured"];
+    assert_eq!(measured["weight"], "2.000", "{}", r.body);
+
+    let after = orders_read_by_key(
+        &pool,
+        "SELECT bool_and(CASE relname WHEN 'dws_scans' THEN n_tup_ins >= 2 AND n_tup_upd >= 1 ELSE n_tup_ins >= 1 END)
+           FROM pg_stat_user_tables WHERE relname IN ('dws_scans', 'routes')",
+    )
+    .await;
+    // A lookup by key reads one row; the merge join read 20,000 per scan.
+    assert!(
+        after - before < 1000,
+        "{} rows of orders read through orders_pkey for two matches and a route",
+        after - before
+    );
+}
