@@ -10,11 +10,9 @@ orders="${BENCH_ORDERS:-1000000}"
 unset DATABASE_URL
 # shellcheck source=scripts/local-postgres.sh
 source scripts/local-postgres.sh
-hxgw_local_postgres
-base_url="${DATABASE_URL%/*}"
-export DATABASE_URL="$base_url/hongxun_console_bench"
-psql="$HXGW_PG_BIN_DIR/psql"
-"$psql" -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS hongxun_console_bench" -c "CREATE DATABASE hongxun_console_bench"
+# shellcheck source=bench/seed.sh
+source bench/seed.sh
+bench_database hongxun_console_bench
 export SQLX_OFFLINE=true HXGW_MASTER_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cargo build --release --locked --bin hongxun-gateway 2>&1 | tail -1
 bin=target/release/hongxun-gateway

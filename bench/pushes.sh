@@ -9,11 +9,10 @@ n="${BENCH_PUSHES:-5000}"
 unset DATABASE_URL
 # shellcheck source=scripts/local-postgres.sh
 source scripts/local-postgres.sh
-hxgw_local_postgres
-base_url="${DATABASE_URL%/*}"
-export DATABASE_URL="$base_url/hongxun_pushbench"
-psql="$HXGW_PG_BIN_DIR/psql -v ON_ERROR_STOP=1"
-$psql -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS hongxun_pushbench" -c "CREATE DATABASE hongxun_pushbench"
+# shellcheck source=bench/seed.sh
+source bench/seed.sh
+bench_database hongxun_pushbench
+psql="$psql -v ON_ERROR_STOP=1"
 export SQLX_OFFLINE=true HXGW_MASTER_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 cargo build --release --locked --bin hongxun-gateway --example push_receiver 2>&1 | tail -1
 bin=target/release/hongxun-gateway

@@ -13,12 +13,19 @@
 #   BENCH_SECS (default 20)   BENCH_CONNS (default 16)   BENCH_WARMUP (seconds, default 3)
 #   BENCH_ROUNDS (default 2: each side measured once per round, in palindrome order; see scenario)
 #   BENCH_ONLY (e.g. "out5 dws1")
+#   BENCH_BASELINE_PLANS (default "auto": the old SQL planned as PostgreSQL chooses, as the
+#   gateway before #21 ran it; "generic": planned once, as the gateway's sessions plan theirs)
 #   BENCH_LOG_LEVEL (default "warn": no line per request; "info" logs each request, to a pipe
 #   read by `cat`, as under a log shipper)   BENCH_BIN (another build of the gateway to measure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${BENCH_SECS:-20}"; conns="${BENCH_CONNS:-16}"; warmup="${BENCH_WARMUP:-3}"; rounds="${BENCH_ROUNDS:-2}"
 only="${BENCH_ONLY:-out5 in50 dws1 dws50 inv20 prod100 qimen5 tms10}"
+case "${BENCH_BASELINE_PLANS:-auto}" in
+  auto) baseline_options="" ;;
+  generic) baseline_options="-c plan_cache_mode=force_generic_plan" ;;
+  *) echo "BENCH_BASELINE_PLANS is auto or generic" >&2; exit 2 ;;
+esac
 command -v wrk >/dev/null || { echo "installing wrk..." >&2; apt-get update -qq >&2; apt-get install -y -qq wrk >&2; }
 unset DATABASE_URL
 # The bench's own cluster (own directory and port), with pg_stat_statements loaded: the
@@ -47,90 +54,9 @@ bin="${BENCH_BIN:-target/release/hongxun-gateway}"
 log_level="${BENCH_LOG_LEVEL:-warn}"
 work=$(mktemp -d /tmp/hxgw-bench.XXXXXX)
 "$bin" migrate
-add() { "$bin" client add --kind "$1" --create-by "$2" --data-source "$3" --secret "$4" --rate-limit 1000000000 >/dev/null; }
-add customer BENCH ERP bench-secret
-add customer PGBENCH ERP pg-secret
-add device BENCH-DWS LINE dws-secret
-add device PGBENCH-DWS LINE pgdws-secret
-"$bin" client add --kind customer --create-by BENCH --data-source QIMEN --dialect qimen --app-key BENCHQM \
-  --customer-id BENCH-QM --secret qm-secret --rate-limit 1000000000 >/dev/null
-HXGW_TMS_PASSWORD=bench-tms-pass "$bin" client add --kind customer --create-by BENCH --data-source TMS --dialect tms \
-  --user-name bench-tms --secret tms-secret --rate-limit 1000000000 >/dev/null
-HXGW_TMS_PASSWORD=pg-tms-pass "$bin" client add --kind customer --create-by PGBENCH --data-source TMS --dialect tms \
-  --user-name pg-tms --secret pg-tms-secret --rate-limit 1000000000 >/dev/null
-
-# Base data and stock for both tenants: WH01/OW01, SKU-001..SKU-200, plenty of stock (and
-# 10,000 other items of the owner, which no order names); and
-# 10,000 shipped packages with waybills WB000001..WB010000 for the DWS to match.
-"$psql" -q "$DATABASE_URL" <<'SQL'
-INSERT INTO inventory_orgs (tenant, inventory_code, subbase_code, inventory_name, subbase_name, contact, phone)
-SELECT t, 'WH01', 'OW01', 'Bench WH', 'Bench owner', 'Li', '13800138000' FROM unnest(ARRAY['BENCH','PGBENCH']) t;
-INSERT INTO products (tenant, item_code, item_name)
-SELECT t, format('SKU-%s', lpad(i::text, 3, '0')), 'item ' || i FROM unnest(ARRAY['BENCH','PGBENCH']) t, generate_series(1, 200) i;
--- The product master the sync scenario re-sends (PS-00001..PS-10000): a periodic re-sync
--- updates existing products, as ERPs do.
-INSERT INTO products (tenant, item_code, item_name, bar_code, unit, gross_weight_kg, price)
-SELECT t, format('PS-%s', lpad(i::text, 5, '0')), 'old name', '00', '个', 0.4, 1 FROM unnest(ARRAY['BENCH','PGBENCH']) t, generate_series(1, 10000) i;
-INSERT INTO inventory_balances (tenant, inventory_code, subbase_code, item_code, inventory_type, batch_code, on_hand)
-SELECT t, 'WH01', 'OW01', format('SKU-%s', lpad(i::text, 3, '0')), 'ZP', '', 1000000000
-  FROM unnest(ARRAY['BENCH','PGBENCH']) WITH ORDINALITY AS x(t, o), generate_series(1, 200) i ORDER BY o, i;
-INSERT INTO inventory_movements (balance_id, reason, on_hand_delta, reference)
-SELECT id, 'ADJUSTMENT', on_hand, 'bench stock' FROM inventory_balances;
--- The rest of each owner's stock: 10,000 more items (SKU-00001..SKU-10000, after the 200 so
--- that those keep their ids). With only the 200 the orders name, the balances table held 400
--- rows, and plans fitted to that size differed between the sides: the inventory query's generic
--- plan (the gateway's) walked the owner's 200 balances in key order, while pgbench's, with the
--- owner written in, read the 400 by sequential scan. At a warehouse's size both take the key
--- with the 20 items, as production would (docs/performance.md, ninth part).
-INSERT INTO inventory_balances (tenant, inventory_code, subbase_code, item_code, inventory_type, batch_code, on_hand)
-SELECT t, 'WH01', 'OW01', format('SKU-%s', lpad(i::text, 5, '0')), 'ZP', '', 1000
-  FROM unnest(ARRAY['BENCH','PGBENCH']) t, generate_series(1, 10000) i;
-INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code, status, fingerprint, request)
-VALUES ('BENCH', 'OUT', 'DWS-ORDER', 'HXO-BENCH-DWS', 'JYCK', 'WH01', 'OW01', 'SHIPPED', '-', '{}');
-INSERT INTO order_confirmations (order_id, confirm_seq, confirm_type, confirm_time, lines)
-SELECT id, 1, 'FINAL', now(), '{}' FROM orders WHERE order_code = 'DWS-ORDER';
-INSERT INTO packages (tenant, order_id, confirmation_id, package_no, waybill_no, carrier_code, weight_kg, items)
-SELECT 'BENCH', o.id, c.id, 'PKG' || lpad(i::text, 6, '0'), 'WB' || lpad(i::text, 6, '0'), 'SF', 1.0, '[]'
-  FROM orders o JOIN order_confirmations c ON c.order_id = o.id, generate_series(1, 10000) i
- WHERE o.order_code = 'DWS-ORDER' ORDER BY i;
--- History, so the planner sees tables of a database in use: 20,000 shipped orders of 5 lines
--- per tenant. (On empty tables, plans cached early, e.g. foreign-key checks, stay seq scans.)
-INSERT INTO orders (tenant, kind, order_code, hx_order_no, order_type, inventory_code, subbase_code, status, fingerprint, request)
-SELECT t, 'OUT', format('H-%s', i), format('HXOH%s%s', o, lpad(i::text, 8, '0')), 'JYCK', 'WH01', 'OW01', 'SHIPPED', '-', '{}'
-  FROM unnest(ARRAY['BENCH','PGBENCH']) WITH ORDINALITY AS x(t, o), generate_series(1, 20000) i;
-INSERT INTO order_lines (order_id, line_no, item_code, plan_qty, actual_qty, inventory_type)
-SELECT o.id, k::text, format('SKU-%s', lpad((k * 40 - (o.id % 40))::text, 3, '0')), 1, 1, 'ZP'
-  FROM orders o, generate_series(1, 5) k WHERE o.order_code LIKE 'H-%';
-INSERT INTO order_events (order_id, status) SELECT id, 'SHIPPED' FROM orders WHERE order_code LIKE 'H-%';
--- prod100's pgbench side binds its column arrays as the gateway does (bench/product_sync.pgbench.sql).
--- Built per call, they cost PostgreSQL 220 µs (100 rows aggregated), a cost the gateway does not
--- have, so they are made here once: the codes of each block of 100, and 64 lists of prices (a
--- sync nearly always changes its products' prices, as the gateway's bodies do).
-CREATE TABLE bench_product_blocks AS
-SELECT b AS blk,
-       array_agg(format('PS-%s', lpad((b * 100 + g)::text, 5, '0')) ORDER BY g)::text AS codes,
-       array_agg('商品 ' || g ORDER BY g)::text AS names,
-       array_agg('69' || lpad((b * 100 + g)::text, 11, '0') ORDER BY g)::text AS bars,
-       array_agg('个'::text)::text AS units, array_agg(0.5::numeric)::text AS gws,
-       array_fill(NULL::text, ARRAY[100])::text AS nulls
-  FROM generate_series(0, 99) b, generate_series(1, 100) g GROUP BY b;
-CREATE TABLE bench_product_prices AS
-SELECT v, array_agg(round((1 + random() * 99)::numeric, 2))::text AS prices
-  FROM generate_series(0, 63) v, generate_series(1, 100) g GROUP BY v;
-ALTER TABLE bench_product_blocks ADD PRIMARY KEY (blk);
-ALTER TABLE bench_product_prices ADD PRIMARY KEY (v);
--- And the replay keys of the last minutes (each signed call's key is kept 2 x the timestamp
--- window + a margin: at 1,000 calls/s, over a million): 40,000 per identity, young enough that
--- retention keeps them through the run. With this table empty at the start, the sessions'
--- generic plans, made on their first calls, read it by sequential scan for the whole first
--- scenario: 98 million rows read in one 10-s run, twice PostgreSQL's CPU per order, paid by
--- whichever side ran first (docs/performance.md, eighth part).
-INSERT INTO replay_keys (client_id, sign, endpoint, outcome, created_at)
-SELECT c.id, upper(md5(c.id || '-' || i)), '/history', '{}', now() - (i % 300) * interval '1 second'
-  FROM clients c, generate_series(1, 40000) i;
-VACUUM ANALYZE;
-CHECKPOINT;
-SQL
+# shellcheck source=bench/seed.sh
+source bench/seed.sh
+bench_seed "$bin" "$psql" "$DATABASE_URL"
 q() { "$psql" -tA "$DATABASE_URL" -c "$1"; }
 pg_client=$(q "SELECT id FROM clients WHERE create_by='PGBENCH' AND data_source='ERP'")
 pg_base=$(q "SELECT min(id) - 1 FROM inventory_balances WHERE tenant='PGBENCH'")
@@ -219,7 +145,7 @@ scenario() {
   rm -f "$work"/pglog-"$name".* "$work/rss-$name"
   # The gateway's own statements run on sessions that plan generically (startup::write_path),
   # so pgbench runs them so too; the baseline's (the SQL before #21) keeps PostgreSQL's choice,
-  # as the gateway of then did.
+  # as the gateway of then did, unless BENCH_BASELINE_PLANS=generic.
   pgb() { PGOPTIONS="${pg_options:-}" "$HXGW_PG_BIN_DIR/pgbench" -n -c "$conns" -j 2 -M prepared -D pg_client="$pg_client" -D pg_base="$pg_base" \
     -D dws_client="$dws_client" -D pkg_base="$pkg_base" -D pg_tms_hash="$pg_tms_hash" "$@" "$DATABASE_URL"; }
   # Every side starts from the same state: dead rows of the previous run vacuumed, statistics
@@ -307,9 +233,9 @@ scenario() {
   # Today's SQL as it was before the one-statement writes (bench/baseline/), the same way.
   baseline_side() {
     local tps
-    echo "== $name round $round: pgbench, the baseline statements ($baseline)"
+    echo "== $name round $round: pgbench, the baseline statements ($baseline, ${BENCH_BASELINE_PLANS:-auto} plans)"
     settle
-    pg_options=""
+    pg_options=$baseline_options
     pgb -f "$baseline" -T "$warmup" >/dev/null 2>&1 || true
     tps=$( (cd "$work" && pgb -f "$baseline" -T "$secs") 2>&1 | grep -oE "^tps = [0-9.]+" | awk '{print $3}')
     echo "baseline tps = $tps"
