@@ -1,5 +1,6 @@
-//! A callback receiver for the push benchmark: answers every push `{"flag":true}` and prints
-//! `eventId arrival_unix_micros` per push on stdout. Usage: push_receiver PORT
+//! A callback receiver for the push benchmark and the soak: answers every push
+//! `{"flag":true}` and prints `eventId arrival_unix_micros` per push on stdout (`-` for a push
+//! without an event id, as 3TMS messages are). Usage: push_receiver PORT
 use axum::body::Bytes;
 use axum::routing::post;
 use axum::{Json, Router};
