@@ -29,13 +29,12 @@ port=18080
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 
 bodies() { # SCENARIO FILE: a fresh set of signed bodies (new order codes each run)
-  local tag="R$RANDOM$RANDOM" token= rate n
+  local tag="R$RANDOM$RANDOM" token= n
   # 3TMS calls carry an access token: signed in on the gateway just started.
   [ "$1" != tms10 ] || token=$(sign_in "127.0.0.1:$port" bench-tms bench-tms-pass)
   # Twice what the run needs at the scenario's best rate on this host: the measured run reads
   # the first half, the warm-up the second, so that neither replays the other's bodies.
-  case $1 in inv20) rate=8000 ;; dws1) rate=6000 ;; dws50) rate=600 ;; *) rate=3000 ;; esac
-  n=$((2 * rate * (secs + 3)))
+  n=$((2 * $(scenario_rate "$1") * (secs + 3)))
   case $1 in
     inv20) scenario_bodies inv20 "$n" Q "$2" ;;
     dws1 | dws50) scenario_bodies "$1" "$n" "LINE-$tag" "$2" ;;

@@ -273,37 +273,37 @@ scenario() {
 
 # How many bodies a scenario needs: per round, the measured run reads the first half of its
 # region and must not reach the second, which the warm-up has sent (a replay answers from its
-# stored outcome, cheaply, and the row check then fails): twice RATE requests per second for
-# the run, at least MIN, for each round.
-bodies_for() { local n=$(( 2 * $1 * secs )); echo $(( (n > $2 ? n : $2) * rounds )); }
+# stored outcome, cheaply, and the row check then fails): twice the scenario's rate
+# (scenario_rate) for the run, at least MIN, for each round. Usage: bodies_for SCENARIO MIN.
+bodies_for() { local n=$(( 2 * $(scenario_rate "$1") * secs )); echo $(( (n > $2 ? n : $2) * rounds )); }
 for s in $only; do
   case "$s" in
     out5)
-      scenario_bodies out5 "$(bodies_for 3000 60000)" B "$work/out5.txt"
+      scenario_bodies out5 "$(bodies_for out5 60000)" B "$work/out5.txt"
       scenario out5 "$work/out5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'B-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     in50)
-      scenario_bodies in50 "$(bodies_for 3000 40000)" I "$work/in50.txt"
+      scenario_bodies in50 "$(bodies_for in50 40000)" I "$work/in50.txt"
       scenario in50 "$work/in50.txt" bench/in_order.pgbench.sql \
         "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.tenant='BENCH' AND o.order_code LIKE 'I-%'" 50 bench/baseline/in_order.pgbench.sql ;;
     dws1|dws50)
       per=${s#dws}
-      scenario_bodies "$s" "$([ "$per" = 1 ] && bodies_for 6000 120000 || bodies_for 600 12000)" "LINE-$per" "$work/$s.txt"
+      scenario_bodies "$s" "$([ "$per" = 1 ] && bodies_for dws1 120000 || bodies_for dws50 12000)" "LINE-$per" "$work/$s.txt"
       bench/dws.pgbench.sh "$per" >"$work/$s.pgbench.sql"
       bench/baseline/dws.pgbench.sh "$per" >"$work/$s.baseline.sql"
       scenario "$s" "$work/$s.txt" "$work/$s.pgbench.sql" \
         "SELECT count(*) FROM dws_scans WHERE device_code='LINE-$per'" "$per" "$work/$s.baseline.sql" ;;
     inv20)
-      scenario_bodies inv20 "$(bodies_for 8000 160000)" Q "$work/inv20.txt"
+      scenario_bodies inv20 "$(bodies_for inv20 160000)" Q "$work/inv20.txt"
       scenario inv20 "$work/inv20.txt" bench/inventory_query.pgbench.sql \
         "SELECT 0" 0 bench/baseline/inventory_query.pgbench.sql ;;
     prod100)
-      scenario_bodies prod100 "$(bodies_for 3000 40000)" P "$work/prod100.txt"
+      scenario_bodies prod100 "$(bodies_for prod100 40000)" P "$work/prod100.txt"
       scenario prod100 "$work/prod100.txt" bench/product_sync.pgbench.sql \
         products 100 bench/baseline/product_sync.pgbench.sql ;;
     qimen5)
       # The same statement as out5 (the replay key's endpoint aside): its pgbench script serves.
-      scenario_bodies qimen5 "$(bodies_for 3000 40000)" QM "$work/qimen5.txt"
+      scenario_bodies qimen5 "$(bodies_for qimen5 40000)" QM "$work/qimen5.txt"
       scenario qimen5 "$work/qimen5.txt" bench/out_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'QM-%'" 1 bench/baseline/out_order.pgbench.sql ;;
     tms10)
@@ -313,7 +313,7 @@ for s in $only; do
       # sign-ins by design: auth::password), so this row's RSS is about that much above the others.
       pg_tms_hash=$(q "SELECT t.access_hash FROM tms_tokens t JOIN clients c ON c.id = t.client_id
                         WHERE c.create_by = 'PGBENCH' AND c.dialect = 'tms' ORDER BY t.expires_at DESC LIMIT 1")
-      scenario_bodies tms10 "$(bodies_for 3000 40000)" TM "$work/tms10.txt" "$token"
+      scenario_bodies tms10 "$(bodies_for tms10 40000)" TM "$work/tms10.txt" "$token"
       bench/baseline/tms_order.pgbench.sh >"$work/tms10.baseline.sql"
       scenario tms10 "$work/tms10.txt" bench/tms_order.pgbench.sql \
         "SELECT count(*) FROM orders WHERE tenant='BENCH' AND order_code LIKE 'TM-%'" 10 "$work/tms10.baseline.sql" ;;

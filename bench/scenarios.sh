@@ -15,6 +15,12 @@ scenario_path() {
   esac
 }
 
+# scenario_rate SCENARIO: requests a second the scenario does not pass on this host, to size
+# its bodies so that no run replays another's.
+scenario_rate() {
+  case $1 in inv20) echo 8000 ;; dws1) echo 6000 ;; dws50) echo 600 ;; *) echo 3000 ;; esac
+}
+
 # scenario_bodies SCENARIO COUNT TAG FILE [TOKEN]: COUNT pre-signed bodies into FILE, one per
 # line, their order codes (or DWS device) made from TAG; tms10's carry TOKEN, an access token
 # the gateway under test issued (`sign_in`).
