@@ -102,6 +102,11 @@ pub struct DatabaseSettings {
     /// `force_generic_plan` or `force_custom_plan`. See docs/performance.md.
     #[serde(default = "default_plan_cache_mode")]
     pub plan_cache_mode: String,
+    /// PostgreSQL's `jit` on every connection (both pools); off by default. See
+    /// docs/decisions.md: compiling a plan costs 5–20 ms per execution, which only a plan
+    /// misjudged as huge ever triggers in a gateway's short statements.
+    #[serde(default)]
+    pub jit: bool,
 }
 
 fn default_plan_cache_mode() -> String {

@@ -30,6 +30,13 @@ pub fn pool(settings: &Settings) -> anyhow::Result<PgPool> {
         "auto" => opts,
         mode => opts.options([("plan_cache_mode", mode)]),
     };
+    // The write sessions copy these options (`write_path`), so both pools run without JIT
+    // unless `database.jit` asks for it.
+    let opts = if settings.database.jit {
+        opts
+    } else {
+        opts.options([("jit", "off")])
+    };
     Ok(pool_options(settings, settings.database.max_connections).connect_lazy_with(opts))
 }
 

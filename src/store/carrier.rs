@@ -206,6 +206,11 @@ pub async fn insert_sign_off(
 }
 
 /// Routes of one of the tenant's waybills, or of all waybills of one of its orders.
+///
+/// Two branches, of which one runs: by waybill (`routes_waybill_idx`), or, when no waybill is
+/// given, by order code (`orders_code_idx`, then `routes_order_idx`). Written as one join with
+/// `($2 IS NULL OR …) AND ($3 IS NULL OR …)`, the generic plan read all of the tenant's routes and
+/// all its orders for every query (tests/api/plans.rs).
 pub async fn routes_of(
     conn: &mut PgConnection,
     tenant: &Tenant,
@@ -213,11 +218,19 @@ pub async fn routes_of(
     order_code: Option<&str>,
 ) -> sqlx::Result<Vec<(RouteRow, Option<String>, Option<String>)>> {
     let rows = sqlx::query!(
-        r#"SELECT r.waybill_no, r.carrier_code, r.node_type, r.node_time, r.location, r.description, r.operator,
-                  r.operator_phone, r.lng, r.lat, o.order_code AS "order_code?", o.status AS "status?"
-             FROM routes r JOIN orders o ON o.id = r.order_id
-            WHERE r.tenant = $1 AND ($2::text IS NULL OR r.waybill_no = $2) AND ($3::text IS NULL OR o.order_code = $3)
-            ORDER BY r.node_time, r.id"#,
+        r#"SELECT waybill_no AS "waybill_no!", carrier_code AS "carrier_code!", node_type AS "node_type!",
+                  node_time AS "node_time!", location, description AS "description!", operator, operator_phone,
+                  lng, lat, order_code AS "order_code?", status AS "status?"
+             FROM ((SELECT r.id, r.waybill_no, r.carrier_code, r.node_type, r.node_time, r.location, r.description,
+                           r.operator, r.operator_phone, r.lng, r.lat, o.order_code, o.status
+                      FROM routes r JOIN orders o ON o.id = r.order_id
+                     WHERE r.waybill_no = $2 AND r.tenant = $1 AND ($3::text IS NULL OR o.order_code = $3))
+                   UNION ALL
+                   (SELECT r.id, r.waybill_no, r.carrier_code, r.node_type, r.node_time, r.location, r.description,
+                           r.operator, r.operator_phone, r.lng, r.lat, o.order_code, o.status
+                      FROM orders o JOIN routes r ON r.order_id = o.id
+                     WHERE $2::text IS NULL AND o.order_code = $3 AND o.tenant = $1 AND r.tenant = $1)) r
+            ORDER BY node_time, id"#,
         tenant.as_str(),
         waybill_no,
         order_code

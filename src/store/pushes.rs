@@ -242,12 +242,18 @@ pub struct PushRow {
 }
 
 /// Pushes in a status, newest first.
+///
+/// The status is written as a range of `push_outbox_status_idx` ordered by (status, id): as
+/// `status = $1 … ORDER BY id DESC`, the generic plan could walk the whole outbox backwards by id
+/// and filter, which for the rare statuses (dead, pending) an operator lists read every delivered
+/// push (tests/api/plans.rs).
 pub async fn list(pool: &PgPool, status: &str, limit: i64) -> sqlx::Result<Vec<PushRow>> {
     sqlx::query_as!(
         PushRow,
         r#"SELECT id, event_id, event_type, tenant, client_id, order_key, status, attempts, next_attempt_at,
                   last_error, created_at, delivered_at, payload
-             FROM push_outbox WHERE status = $1 ORDER BY id DESC LIMIT $2"#,
+             FROM push_outbox WHERE status >= $1 AND (status, id) <= ($1, 9223372036854775807)
+            ORDER BY status DESC, id DESC LIMIT $2"#,
         status,
         limit
     )

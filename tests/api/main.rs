@@ -20,6 +20,7 @@ mod oms;
 mod one_statement;
 mod one_statement_waybills;
 mod orders;
+mod plans;
 mod pushes;
 mod qimen;
 mod qimen_clients;
