@@ -17,3 +17,8 @@ DROP INDEX inventory_movements_balance_idx;
 
 -- The sandbox's driver looks for open slips every tick: a scan of every tenant's slips.
 CREATE INDEX slips_open_idx ON slips (id) WHERE state IN ('PENDING', 'IN_PROGRESS');
+
+-- Removing an ops token deletes its console sessions (ON DELETE CASCADE): without an index on
+-- the reference, each removal reads every session (tests/api/plans.rs checks every foreign key
+-- into a table the gateway deletes from).
+CREATE INDEX console_sessions_token_idx ON console_sessions (token_id);

@@ -455,3 +455,58 @@ async fn the_gateways_connections_run_without_jit() {
         );
     }
 }
+
+/// Every foreign key into a table the gateway deletes from (by a statement of `.sqlx/`, or by a
+/// cascade from one) has an index that starts with its referencing column: otherwise PostgreSQL
+/// checks or cascades each deleted row by reading the referencing table whole.
+#[sqlx::test]
+async fn every_foreign_key_into_a_table_the_gateway_deletes_from_is_indexed(pool: PgPool) {
+    let mut deleted: std::collections::BTreeSet<String> = prepared_statements()
+        .iter()
+        .flat_map(|(sql, _)| {
+            let words: Vec<&str> = sql.split_whitespace().collect();
+            words
+                .windows(3)
+                .filter(|w| {
+                    w[0].eq_ignore_ascii_case("DELETE") && w[1].eq_ignore_ascii_case("FROM")
+                })
+                .map(|w| w[2].trim_end_matches(';').to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        deleted.contains("push_outbox") && deleted.contains("lpns"),
+        "{deleted:?}"
+    );
+    // (child, column, parent, cascades, indexed) for every foreign key.
+    let keys: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
+        "SELECT c.conrelid::regclass::text, a.attname::text, c.confrelid::regclass::text, c.confdeltype = 'c',
+                EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+           FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          WHERE c.contype = 'f'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    // Rows deleted by a cascade are deleted too.
+    loop {
+        let more: Vec<String> = keys
+            .iter()
+            .filter(|k| k.3 && deleted.contains(&k.2) && !deleted.contains(&k.0))
+            .map(|k| k.0.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        deleted.extend(more);
+    }
+    let unindexed: Vec<String> = keys
+        .iter()
+        .filter(|k| deleted.contains(&k.2) && !k.4)
+        .map(|k| format!("{}.{} → {}", k.0, k.1, k.2))
+        .collect();
+    assert!(
+        unindexed.is_empty(),
+        "deleted from {deleted:?}; foreign keys without an index: {unindexed:?}"
+    );
+}
