@@ -374,11 +374,12 @@ pub struct ScanRow {
 
 /// Scans in a match status (or any), newest first.
 ///
-/// One of two branches runs (the other's one-time filter is false): all scans by key, or one status as a range of `dws_scans_status_idx` ordered
-/// by (status, id). Written as one filter `($1 IS NULL OR match_status = $1)`, the generic plan
-/// walked every scan backwards and filtered, reading the whole table for a rare status
-/// (tests/api/plans.rs). The cursor is `id < COALESCE($2, max)` so that it is an index bound.
-/// The page is cut from `dws_scans` alone, and each scan's order looked up by key afterwards
+/// One of two branches runs (the other's one-time filter is false): all scans by key, or one
+/// status as a range of `dws_scans_status_idx` ordered by (status, id). Written as one filter
+/// `($1 IS NULL OR match_status = $1)`, the generic plan walked every scan backwards and
+/// filtered, reading the whole table for a rare status (tests/api/plans.rs). The cursor is
+/// `id < COALESCE($2, max)` so that it is an index bound. The page is cut from `dws_scans`
+/// alone, and each scan's order looked up by key afterwards
 /// (`OFFSET 0` keeps the lookup a per-row subquery): with the joins inside the page, the generic
 /// plan's guess for `LIMIT $3` (a tenth of the table) made it hash-join every scan with every
 /// package's order, 125 ms on the bench's database.
