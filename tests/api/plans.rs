@@ -83,7 +83,24 @@ fn whole_reads(
     out: &mut Vec<String>,
 ) {
     let node = plan["Node Type"].as_str().unwrap_or_default();
-    let under_limit = under_limit || node == "Limit";
+    // A Limit stops the nodes below it only where rows stream up one by one: not through a
+    // sort, an aggregate, a hash or a join that may drop rows, which read all their input first
+    // or reject some of it. A left nested loop without a join filter streams its outer side.
+    let streams = matches!(
+        node,
+        "Limit"
+            | "Result"
+            | "Subquery Scan"
+            | "Append"
+            | "Merge Append"
+            | "LockRows"
+            | "Gather"
+            | "Gather Merge"
+    );
+    let left_loop =
+        node == "Nested Loop" && plan["Join Type"] == "Left" && plan.get("Join Filter").is_none();
+    let above = under_limit;
+    let under_limit = node == "Limit" || (above && streams);
     if let Some(rel) = plan["Relation Name"].as_str() {
         let rows = sizes.get(rel).copied().unwrap_or(0.0);
         let index = plan["Index Name"].as_str().unwrap_or_default();
@@ -112,7 +129,13 @@ fn whole_reads(
         }
     }
     for child in plan["Plans"].as_array().into_iter().flatten() {
-        whole_reads(child, sizes, under_limit, out);
+        let outer = child["Parent Relationship"] == "Outer";
+        whole_reads(
+            child,
+            sizes,
+            under_limit || (left_loop && outer && above),
+            out,
+        );
     }
 }
 
@@ -247,7 +270,8 @@ async fn no_statement_reads_a_grown_table_whole_to_find_a_few_rows(pool: PgPool)
 }
 
 /// The audit catches what it is for: the route query as it was written before it (one join
-/// with optional filters), and a console list that filters a walk of the whole outbox.
+/// with optional filters), an order's serial numbers without their index, and a Limit over a
+/// sort of a whole table.
 #[sqlx::test]
 async fn the_audit_finds_the_plans_it_was_written_for(pool: PgPool) {
     let before = vec![
@@ -262,13 +286,18 @@ async fn the_audit_finds_the_plans_it_was_written_for(pool: PgPool) {
             "SELECT id FROM serial_codes WHERE order_id = $1 AND open AND sn_code <> ''".to_owned(),
             vec!["int8"],
         ),
+        // A Limit over a sort: the sort reads everything first.
+        (
+            "SELECT id FROM routes ORDER BY description, id LIMIT $1".to_owned(),
+            vec!["int8"],
+        ),
     ];
     sqlx::raw_sql("DROP INDEX serial_codes_order_idx")
         .execute(&pool)
         .await
         .unwrap();
     let found = audit(&pool, &before).await;
-    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found.len(), 3, "{found:#?}");
     assert!(
         found[0].1.iter().any(|r| r.contains("on orders")),
         "{found:#?}"
@@ -278,6 +307,13 @@ async fn the_audit_finds_the_plans_it_was_written_for(pool: PgPool) {
             .1
             .iter()
             .any(|r| r.starts_with("Seq Scan on serial_codes")),
+        "{found:#?}"
+    );
+    assert!(
+        found[2]
+            .1
+            .iter()
+            .any(|r| r.starts_with("Seq Scan on routes")),
         "{found:#?}"
     );
 }
