@@ -175,11 +175,14 @@ pub async fn reserve(
 
 /// Releases everything an order still holds reserved; returns the quantity released.
 pub async fn release_order(conn: &mut PgConnection, order_id: i64) -> sqlx::Result<i64> {
-    // Lock the balances first, in id order, like every other writer.
+    // Lock the balances first, in id order, like every other writer. The ids are gathered
+    // first (an InitPlan) and looked up by key: as `b.id IN (SELECT …)` the planner could
+    // merge-join them with every balance in key order when it expects many lines per order, as
+    // ANALYZE makes it on a large table (tests/api/plans.rs).
     sqlx::query!(
         r#"SELECT b.id FROM inventory_balances b
-            WHERE b.id IN (SELECT r.balance_id FROM reservations r JOIN order_lines l ON l.id = r.order_line_id
-                            WHERE l.order_id = $1 AND r.qty > 0)
+            WHERE b.id = ANY(ARRAY(SELECT r.balance_id FROM reservations r JOIN order_lines l ON l.id = r.order_line_id
+                                    WHERE l.order_id = $1 AND r.qty > 0))
             ORDER BY b.id FOR UPDATE"#,
         order_id
     )
