@@ -46,6 +46,14 @@ const READ_WHOLE: &[(&str, &str)] = &[
     ),
 ];
 
+/// Whole reads reviewed on other databases (the bench's, the soak's) that the seed does not
+/// bring about: allowed, and marked in the audit of a database of one's own.
+const READ_WHOLE_ELSEWHERE: &[(&str, &str)] = &[(
+    "UPDATE dws_scans SET match_status = $2 WHERE id = ANY($1) AND package_id IS NULL",
+    "the partial index of scans still unmatched, chosen while they are few; as they grow the \
+     statistics send the plan to the scans' key",
+)];
+
 /// The types `.sqlx/` names parameters by, as PostgreSQL spells them.
 fn pg_type(sqlx_name: &str) -> &'static str {
     match sqlx_name {
@@ -235,6 +243,7 @@ async fn audit_the_database_at_hxgw_plan_audit_url() {
     for (sql, reads) in &found {
         let known = READ_WHOLE
             .iter()
+            .chain(READ_WHOLE_ELSEWHERE)
             .find(|(piece, _)| one_line(sql).contains(piece));
         let mark = known.map_or(String::new(), |(_, why)| format!(" [reviewed: {why}]"));
         println!("{}{mark}\n    {}", one_line(sql), reads.join("\n    "));
@@ -280,6 +289,7 @@ async fn no_statement_reads_a_grown_table_whole_to_find_a_few_rows(pool: PgPool)
     let allowed = |sql: &str| {
         READ_WHOLE
             .iter()
+            .chain(READ_WHOLE_ELSEWHERE)
             .any(|(piece, _)| one_line(sql).contains(piece))
     };
     let offenders: Vec<_> = found.iter().filter(|(sql, _)| !allowed(sql)).collect();
