@@ -175,30 +175,34 @@ pub async fn reserve(
 
 /// Releases everything an order still holds reserved; returns the quantity released.
 pub async fn release_order(conn: &mut PgConnection, order_id: i64) -> sqlx::Result<i64> {
-    // Lock the balances first, in id order, like every other writer. The ids are gathered
-    // first (an InitPlan) and looked up by key: as `b.id IN (SELECT …)` the planner could
-    // merge-join them with every balance in key order when it expects many lines per order, as
-    // ANALYZE makes it on a large table (tests/api/plans.rs).
+    // Lock the balances first, in id order, like every other writer. Every step goes by key,
+    // from ids gathered first (InitPlans: the order's lines, their reservations, the balances):
+    // as joins, the planner could merge-join the order's few balances with every balance in key
+    // order, or hash every reservation, when it expects many lines per order, as ANALYZE makes
+    // it on a large table (tests/api/plans.rs).
     sqlx::query!(
         r#"SELECT b.id FROM inventory_balances b
-            WHERE b.id = ANY(ARRAY(SELECT r.balance_id FROM reservations r JOIN order_lines l ON l.id = r.order_line_id
-                                    WHERE l.order_id = $1 AND r.qty > 0))
+            WHERE b.id = ANY(ARRAY(SELECT r.balance_id FROM reservations r
+                                    WHERE r.order_line_id = ANY(ARRAY(SELECT id FROM order_lines WHERE order_id = $1))
+                                      AND r.qty > 0))
             ORDER BY b.id FOR UPDATE"#,
         order_id
     )
     .fetch_all(&mut *conn)
     .await?;
+    // By key again: the balances and reservations to change are named by id (`= ANY(ARRAY(…))`).
+    // `z` sets to 0 exactly `r`'s rows: the reservations of the order's lines still above 0.
     let released = sqlx::query_scalar!(
         r#"WITH r AS (SELECT r.order_line_id, r.balance_id, r.qty FROM reservations r
-                        JOIN order_lines l ON l.id = r.order_line_id
-                       WHERE l.order_id = $1 AND r.qty > 0),
+                       WHERE r.order_line_id = ANY(ARRAY(SELECT id FROM order_lines WHERE order_id = $1))
+                         AND r.qty > 0),
                 b AS (UPDATE inventory_balances b SET reserved = b.reserved - s.qty
                         FROM (SELECT balance_id, SUM(qty) AS qty FROM r GROUP BY balance_id) s
-                       WHERE b.id = s.balance_id),
+                       WHERE b.id = ANY(ARRAY(SELECT balance_id FROM r)) AND b.id = s.balance_id),
                 m AS (INSERT INTO inventory_movements (balance_id, reason, reserved_delta, order_id, order_line_id)
                       SELECT balance_id, 'RELEASE', -qty, $1, order_line_id FROM r),
-                z AS (UPDATE reservations x SET qty = 0 FROM r
-                       WHERE x.order_line_id = r.order_line_id AND x.balance_id = r.balance_id)
+                z AS (UPDATE reservations x SET qty = 0
+                       WHERE x.order_line_id = ANY(ARRAY(SELECT order_line_id FROM r)) AND x.qty > 0)
            SELECT COALESCE(SUM(qty), 0)::int8 AS "released!" FROM r"#,
         order_id
     )
@@ -385,7 +389,10 @@ pub async fn upsert_vehicle(
 }
 
 /// What the lines of an order hold reserved, first-expiring balance first:
-/// (line no, line id, balance id, qty).
+/// (line no, line id, balance id, qty). The reservations are found by the order's line ids
+/// (an InitPlan) and each balance by its key (a lateral lookup kept by `OFFSET 0`), not by joins
+/// that a large table's statistics could turn into a hash of every reservation or a walk of every
+/// balance (tests/api/plans.rs).
 pub async fn held_of(
     conn: &mut PgConnection,
     order_id: i64,
@@ -393,8 +400,9 @@ pub async fn held_of(
     let rows = sqlx::query!(
         r#"SELECT l.line_no, l.id AS line_id, r.balance_id, r.qty
              FROM reservations r JOIN order_lines l ON l.id = r.order_line_id
-             JOIN inventory_balances b ON b.id = r.balance_id
-            WHERE l.order_id = $1 AND r.qty > 0
+             CROSS JOIN LATERAL (SELECT b.expire_date, b.product_date, b.batch_code, b.id FROM inventory_balances b
+                                  WHERE b.id = r.balance_id OFFSET 0) b
+            WHERE r.order_line_id = ANY(ARRAY(SELECT id FROM order_lines WHERE order_id = $1)) AND r.qty > 0
             ORDER BY l.id, b.expire_date NULLS LAST, b.product_date NULLS LAST, b.batch_code, b.id"#,
         order_id
     )

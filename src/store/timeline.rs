@@ -13,7 +13,9 @@ pub struct Entry {
     pub detail: serde_json::Value,
 }
 
-/// At most `limit` entries, oldest first.
+/// At most `limit` entries, oldest first. A push's attempts and a package's scans are found by
+/// the order's push and package ids (InitPlans), not by joins that a large table's statistics
+/// could turn into a scan of every attempt or scan (tests/api/plans.rs).
 pub async fn of_order(
     conn: &mut PgConnection,
     order_id: i64,
@@ -56,7 +58,7 @@ pub async fn of_order(
                                        'durationMs', round(t.duration_ms::numeric, 1), 'success', t.success,
                                        'error', t.error, 'response', left(t.response, 256))
                FROM push_attempts t JOIN push_outbox p ON p.id = t.push_id
-              WHERE p.order_key = 'order:' || $1::int8::text
+              WHERE t.push_id = ANY(ARRAY(SELECT id FROM push_outbox WHERE order_key = 'order:' || $1::int8::text))
              UNION ALL
              SELECT r.created_at, 'route', 6, r.id,
                     r.node_type || ': ' || r.description,
@@ -76,7 +78,8 @@ pub async fn of_order(
                     d.barcode || ' ' || d.weight_kg || ' kg (' || d.device_code || ')',
                     jsonb_build_object('barcode', d.barcode, 'deviceCode', d.device_code, 'weightKg', d.weight_kg,
                                        'scanTime', d.scan_time, 'packageNo', g.package_no, 'status', d.match_status)
-               FROM dws_scans d JOIN packages g ON g.id = d.package_id WHERE g.order_id = $1
+               FROM dws_scans d JOIN packages g ON g.id = d.package_id
+              WHERE d.package_id = ANY(ARRAY(SELECT id FROM packages WHERE order_id = $1))
            ) x
            ORDER BY time, rank, seq
            LIMIT $2"#,

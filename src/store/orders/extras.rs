@@ -28,14 +28,16 @@ pub async fn insert_vehicles(
 }
 
 /// Quantity per item already announced in this order's LPNs, leaving out the LPNs about to be replaced.
+/// The items are found by the LPNs' ids (an InitPlan), whatever the statistics (tests/api/plans.rs).
 pub async fn lpn_totals_except(
     conn: &mut PgConnection,
     order_id: i64,
     replaced: &[String],
 ) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = sqlx::query!(
-        r#"SELECT i.item_code, SUM(i.qty)::int8 AS "qty!" FROM lpn_items i JOIN lpns l ON l.id = i.lpn_id
-            WHERE l.order_id = $1 AND NOT (l.lpn_code = ANY($2)) GROUP BY i.item_code"#,
+        r#"SELECT i.item_code, SUM(i.qty)::int8 AS "qty!" FROM lpn_items i
+            WHERE i.lpn_id = ANY(ARRAY(SELECT id FROM lpns WHERE order_id = $1 AND NOT (lpn_code = ANY($2))))
+            GROUP BY i.item_code"#,
         order_id,
         replaced
     )
