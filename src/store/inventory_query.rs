@@ -105,6 +105,15 @@ const OPTIONAL: [&str; 4] = [
     " AND b.batch_code = $6::text",
 ];
 
+/// Every text the query may run, with its parameters' types: what tests/api/plans.rs audits
+/// besides `.sqlx/` (these texts are built here, not by `query!`).
+pub fn texts() -> impl Iterator<Item = (String, [&'static str; 8])> {
+    const TYPES: [&str; 8] = [
+        "text", "text", "text", "text[]", "text", "text", "int8", "int8",
+    ];
+    (0..1 << OPTIONAL.len()).map(|i| (text(i), TYPES))
+}
+
 /// The text for the filters `f` gives, made once per combination (the same text each time,
 /// so each session prepares it once).
 fn statement(f: &InventoryFilter<'_>) -> &'static str {

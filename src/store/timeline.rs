@@ -13,9 +13,10 @@ pub struct Entry {
     pub detail: serde_json::Value,
 }
 
-/// At most `limit` entries, oldest first. A push's attempts and a package's scans are found by
-/// the order's push and package ids (InitPlans), not by joins that a large table's statistics
-/// could turn into a scan of every attempt or scan (tests/api/plans.rs).
+/// At most `limit` entries, oldest first. The attempts of the order's pushes and the scans of
+/// its packages are looked up per push and per package (lateral subqueries kept by `OFFSET 0`),
+/// not joined: with many scans per package in the statistics, or a large table's estimate of
+/// many pushes per order, the planner hashed every package or every attempt (tests/api/plans.rs).
 pub async fn of_order(
     conn: &mut PgConnection,
     order_id: i64,
@@ -57,8 +58,8 @@ pub async fn of_order(
                     jsonb_build_object('pushId', p.id, 'attempt', t.attempt, 'httpStatus', t.http_status,
                                        'durationMs', round(t.duration_ms::numeric, 1), 'success', t.success,
                                        'error', t.error, 'response', left(t.response, 256))
-               FROM push_attempts t JOIN push_outbox p ON p.id = t.push_id
-              WHERE t.push_id = ANY(ARRAY(SELECT id FROM push_outbox WHERE order_key = 'order:' || $1::int8::text))
+               FROM push_outbox p CROSS JOIN LATERAL (SELECT * FROM push_attempts t WHERE t.push_id = p.id OFFSET 0) t
+              WHERE p.order_key = 'order:' || $1::int8::text
              UNION ALL
              SELECT r.created_at, 'route', 6, r.id,
                     r.node_type || ': ' || r.description,
@@ -78,8 +79,8 @@ pub async fn of_order(
                     d.barcode || ' ' || d.weight_kg || ' kg (' || d.device_code || ')',
                     jsonb_build_object('barcode', d.barcode, 'deviceCode', d.device_code, 'weightKg', d.weight_kg,
                                        'scanTime', d.scan_time, 'packageNo', g.package_no, 'status', d.match_status)
-               FROM dws_scans d JOIN packages g ON g.id = d.package_id
-              WHERE d.package_id = ANY(ARRAY(SELECT id FROM packages WHERE order_id = $1))
+               FROM packages g CROSS JOIN LATERAL (SELECT * FROM dws_scans d WHERE d.package_id = g.id OFFSET 0) d
+              WHERE g.order_id = $1
            ) x
            ORDER BY time, rank, seq
            LIMIT $2"#,

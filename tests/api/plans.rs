@@ -54,6 +54,14 @@ const READ_WHOLE_ELSEWHERE: &[(&str, &str)] = &[(
      statistics send the plan to the scans' key",
 )];
 
+/// The inventory query without a list of items (`store::inventory_query`): a warehouse's stock,
+/// page by page, with its total. Its count reads the warehouse's balances, which is the answer's
+/// domain. The usual call names its items, and those texts must read by key.
+fn whole_warehouse(sql: &str) -> bool {
+    sql.contains("FROM inventory_balances b WHERE b.tenant = $1::text")
+        && !sql.contains("b.item_code = ANY($4::text[])")
+}
+
 /// The types `.sqlx/` names parameters by, as PostgreSQL spells them.
 fn pg_type(sqlx_name: &str) -> &'static str {
     match sqlx_name {
@@ -245,12 +253,18 @@ async fn audit_the_database_at_hxgw_plan_audit_url() {
             .iter()
             .chain(READ_WHOLE_ELSEWHERE)
             .find(|(piece, _)| one_line(sql).contains(piece));
-        let mark = known.map_or(String::new(), |(_, why)| format!(" [reviewed: {why}]"));
+        let mark = match known {
+            Some((_, why)) => format!(" [reviewed: {why}]"),
+            None if whole_warehouse(sql) => {
+                " [reviewed: a warehouse's whole stock, counted]".to_owned()
+            }
+            None => String::new(),
+        };
         println!("{}{mark}\n    {}", one_line(sql), reads.join("\n    "));
     }
 }
 
-/// The statements of `.sqlx/`, with their parameters' types.
+/// The statements of `.sqlx/` and the inventory query's texts, with their parameters' types.
 fn prepared_statements() -> Vec<(String, Vec<&'static str>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".sqlx");
     let mut statements: Vec<_> = std::fs::read_dir(&dir)
@@ -266,6 +280,11 @@ fn prepared_statements() -> Vec<(String, Vec<&'static str>)> {
                 .collect();
             (v["query"].as_str().unwrap().to_owned(), types)
         })
+        // The inventory query's texts are built from the filters given, not by `query!`.
+        .chain(
+            hongxun_gateway::store::inventory_query::texts()
+                .map(|(text, types)| (text, types.to_vec())),
+        )
         .collect();
     statements.sort();
     statements
@@ -287,11 +306,16 @@ async fn no_statement_reads_a_grown_table_whole_to_find_a_few_rows(pool: PgPool)
     let found = audit(&pool, &statements).await;
 
     let allowed = |sql: &str| {
-        READ_WHOLE
-            .iter()
-            .chain(READ_WHOLE_ELSEWHERE)
-            .any(|(piece, _)| one_line(sql).contains(piece))
+        whole_warehouse(sql)
+            || READ_WHOLE
+                .iter()
+                .chain(READ_WHOLE_ELSEWHERE)
+                .any(|(piece, _)| one_line(sql).contains(piece))
     };
+    assert!(
+        found.iter().any(|(sql, _)| whole_warehouse(sql)),
+        "the whole-warehouse exception matches nothing any more: remove it"
+    );
     let offenders: Vec<_> = found.iter().filter(|(sql, _)| !allowed(sql)).collect();
     assert!(
         offenders.is_empty(),
