@@ -138,15 +138,19 @@ fn text(index: usize) -> String {
             filters.push_str(filter);
         }
     }
+    // The item's name is looked up per row of the page, after its limit (a scalar subquery is
+    // never made a join): a join inside the page looked names up for every row the offset
+    // skips, and on a table's wrong estimates hashed the tenant's whole product master.
     format!(
-        r#"SELECT t.n AS total, r.inventory_code, r.subbase_code, r.item_code, r.item_name,
+        r#"SELECT t.n AS total, r.inventory_code, r.subbase_code, r.item_code,
+                  (SELECT p.item_name FROM products p WHERE p.tenant = $1::text AND p.item_code = r.item_code)
+                      AS item_name,
                   r.inventory_type, r.batch_code, r.product_date, r.expire_date, r.on_hand, r.reserved
              FROM (SELECT count(*) AS n FROM inventory_balances b WHERE {filters}) t
              LEFT JOIN LATERAL (
-                   SELECT b.inventory_code, b.subbase_code, b.item_code, p.item_name, b.inventory_type,
+                   SELECT b.inventory_code, b.subbase_code, b.item_code, b.inventory_type,
                           b.batch_code, b.product_date, b.expire_date, b.on_hand, b.reserved
                      FROM inventory_balances b
-                     LEFT JOIN products p ON p.tenant = b.tenant AND p.item_code = b.item_code
                     WHERE {filters}
                     ORDER BY b.item_code, b.batch_code, b.subbase_code, b.inventory_type
                    OFFSET $7::int8 LIMIT $8::int8) r ON true

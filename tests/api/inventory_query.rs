@@ -27,6 +27,21 @@ async fn balances(pool: &PgPool) {
     .execute(pool)
     .await
     .unwrap();
+    // Names: C1's own for SKU-1..3, none for SKU-4; C2 names the same codes otherwise.
+    sqlx::query(
+        "INSERT INTO products (tenant, item_code, item_name) \
+         SELECT t, i, t || ' ' || i FROM unnest($1::text[]) i, unnest(ARRAY['C1', 'C2']) t \
+          WHERE t = 'C2' OR i <> 'SKU-4'",
+    )
+    .bind(ITEMS)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// The name C1's answer must give an item: its own product's, never another tenant's.
+fn c1_name(item: &str) -> Option<String> {
+    (item != "SKU-4").then(|| format!("C1 {item}"))
 }
 
 type Key = (String, String, String, String);
@@ -50,7 +65,8 @@ async fn ask(sessions: &Sessions, f: &InventoryFilter<'_>) -> (usize, Vec<Balanc
 }
 
 /// Each of the 16 combinations of optional filters, on a session that plans generically as
-/// the gateway's do, against the same filters applied here, in the query's order.
+/// the gateway's do, against the same filters applied here, in the query's order, with each
+/// item's name from the caller's own products (another tenant names the same codes).
 #[sqlx::test]
 async fn every_combination_of_the_optional_filters_answers_as_they_say(pool: PgPool) {
     balances(&pool).await;
@@ -91,6 +107,9 @@ async fn every_combination_of_the_optional_filters_answers_as_they_say(pool: PgP
         assert!(rows
             .iter()
             .all(|r| r.inventory_code == "WH01" && r.on_hand == 5));
+        for r in &rows {
+            assert_eq!(r.item_name, c1_name(&r.item_code), "filters {bits:04b}");
+        }
 
         // A middle page, and a page past the end that still brings the total.
         let page = InventoryFilter {
@@ -106,6 +125,9 @@ async fn every_combination_of_the_optional_filters_answers_as_they_say(pool: PgP
             expected[1..3.min(expected.len())],
             "filters {bits:04b}"
         );
+        for r in &rows {
+            assert_eq!(r.item_name, c1_name(&r.item_code), "filters {bits:04b}");
+        }
         let past = InventoryFilter {
             offset: 500,
             limit: 2,
